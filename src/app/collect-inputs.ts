@@ -1,0 +1,144 @@
+/**
+ * @module app/collect-inputs
+ * Turns the paths a user gives into the files to work on: folders are walked, zip archives extracted
+ * under limits, gzip-wrapped files inflated, and every file is classified (DICOM, DICOMDIR, photo, text)
+ * from its bytes, not its name. Each file keeps a path relative to its input root, for mirrored output.
+ */
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import { sniffImageKind, type ImageKind } from "../core/photo/image-segments.ts";
+import { extractZip, type ExtractedZip } from "../adapters/archive/zip-extract.ts";
+
+export const InputKind = { Dicom: "dicom", Photo: "photo", Text: "text", Gzip: "gzip", Unknown: "unknown" } as const;
+export type InputKind = (typeof InputKind)[keyof typeof InputKind];
+
+export interface InputFile {
+  /** What the user sees: the path given, or "archive.zip!/entry". */
+  readonly displayPath: string;
+  /** Where the bytes are on disk now (maybe inside a temporary extraction folder). */
+  readonly fsPath: string;
+  /** Path relative to its input root, used to mirror the layout under --out. */
+  readonly relPath: string;
+  /** Folder the DICOMDIR Referenced File IDs are resolved against. */
+  readonly setRoot: string;
+  readonly kind: InputKind;
+  readonly imageKind?: ImageKind;
+}
+
+export interface InputProblem {
+  readonly displayPath: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface CollectedInputs {
+  readonly files: InputFile[];
+  readonly problems: InputProblem[];
+  dispose(): void;
+}
+
+const MAX_GZIP_BYTES = 1024 ** 3;
+
+function head(path: string, n: number): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(n);
+    const got = readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function looksLikeText(b: Uint8Array): boolean {
+  if (b.length === 0) return true;
+  if (b.includes(0)) return false;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(b.length === 4096 ? b.subarray(0, 4090) : b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Classifies a file by its first bytes. */
+export function classify(path: string): { kind: InputKind; imageKind?: ImageKind; zip?: boolean } {
+  const b = head(path, 4096);
+  if (b.length >= 132 && String.fromCharCode(...b.subarray(128, 132)) === "DICM") return { kind: InputKind.Dicom };
+  if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) return { kind: InputKind.Unknown, zip: true };
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return { kind: InputKind.Gzip };
+  const image = sniffImageKind(b);
+  if (image) return { kind: InputKind.Photo, imageKind: image };
+  if (looksLikeText(b)) return { kind: InputKind.Text };
+  // No preamble: a bare dataset is recognised by the DICOM parser itself (or refused there).
+  return { kind: InputKind.Dicom };
+}
+
+function* walk(dir: string): Generator<string> {
+  const names = readdirSync(dir).sort();
+  for (const name of names) {
+    const p = join(dir, name);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) continue; // never follow links out of the tree
+    if (st.isDirectory()) yield* walk(p);
+    else if (st.isFile()) yield p;
+  }
+}
+
+export async function collectInputs(paths: readonly string[]): Promise<CollectedInputs> {
+  const files: InputFile[] = [];
+  const problems: InputProblem[] = [];
+  const extracted: ExtractedZip[] = [];
+  const tempFiles: string[] = [];
+  const addFile = async (fsPath: string, displayPath: string, relPath: string, setRoot: string): Promise<void> => {
+    let c: ReturnType<typeof classify>;
+    try {
+      c = classify(fsPath);
+    } catch {
+      problems.push({ displayPath, code: ErrorCode.UnsupportedInput, message: "file cannot be read" });
+      return;
+    }
+    if (c.zip) {
+      try {
+        const z = await extractZip(fsPath);
+        extracted.push(z);
+        const zipRoot = relPath.replace(/\.zip$/i, "");
+        for (const f of z.files) await addFile(join(z.dir, f), `${displayPath}!/${f}`, join(zipRoot, f), z.dir);
+      } catch (e) {
+        problems.push({ displayPath, code: e instanceof RayvaultError ? e.code : ErrorCode.ArchiveRejected, message: e instanceof RayvaultError ? e.message : "zip archive rejected" });
+      }
+      return;
+    }
+    files.push({ displayPath, fsPath, relPath, setRoot, kind: c.kind, ...(c.imageKind ? { imageKind: c.imageKind } : {}) });
+  };
+  for (const p of paths) {
+    if (!existsSync(p)) {
+      problems.push({ displayPath: p, code: ErrorCode.UnsupportedInput, message: "no such file or folder" });
+      continue;
+    }
+    if (statSync(p).isDirectory()) {
+      for (const f of walk(p)) await addFile(f, f, relative(p, f), p);
+    } else {
+      await addFile(p, p, basename(p), join(p, ".."));
+    }
+  }
+  return {
+    files,
+    problems,
+    dispose() {
+      for (const z of extracted) z.dispose();
+      void tempFiles;
+    },
+  };
+}
+
+/** Inflates a gzip-wrapped file (e.g. a .dcm.gz) in memory, refusing anything over 1 GiB. */
+export function gunzipFile(bytes: Uint8Array): Uint8Array {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_GZIP_BYTES });
+  } catch (cause) {
+    throw new RayvaultError(ErrorCode.InputTooLarge, "gzip data does not inflate within 1 GiB", { cause });
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * @module app/deidentify-files
+ * Use-case `rayvault deid`: de-identifies every collected file into --out. Each output is written to a
+ * temporary file, parsed again from disk and verified (no identifying value of its input left, no
+ * structure the profile removes); only then is it renamed into place. A file that fails is not written,
+ * its reason is reported without PHI, and the batch goes on. DICOMDIRs come last, after their files.
+ */
+import { randomBytes, createHmac } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, extname, join, relative, resolve, sep } from "node:path";
+import { memorySource, type ByteSource } from "../ports/byte-source.ts";
+import type { PseudonymStore } from "../ports/pseudonym-store.ts";
+import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
+import type { DicomFile } from "../core/dicom/dataset.ts";
+import { parseDicom } from "../core/dicom/parse-dicom.ts";
+import { serializeDicom } from "../core/dicom/write-dicom.ts";
+import { deidentifyDicom, patientKeyOf } from "../core/deid/deidentify-dicom.ts";
+import { isDicomdir, referencedFiles, serializeDicomdir } from "../core/deid/dicomdir.ts";
+import type { ProfileOption } from "../core/deid/profile.ts";
+import { createUidMapper } from "../core/deid/uid-remap.ts";
+import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
+import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
+import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
+import { findNamePhi } from "../core/phi/find-text-phi.ts";
+import { openFileByteSource } from "../adapters/fs/file-byte-source.ts";
+import { writeChunksToFile } from "../adapters/fs/write-chunks.ts";
+import { cleanPhoto, readPhotoMetadata } from "../adapters/photo/photo-codec.ts";
+import { collectInputs, gunzipFile, InputKind, type InputFile } from "./collect-inputs.ts";
+
+export interface DeidRequest {
+  readonly paths: readonly string[];
+  readonly outDir: string;
+  readonly options: ReadonlySet<ProfileOption>;
+  /** Risky: write images whose burned-in text risk is high although pixels are not cleaned. */
+  readonly allowBurnedInRisk: boolean;
+}
+
+export interface DeidDeps {
+  readonly pseudonyms: PseudonymStore;
+}
+
+export type DeidStatus = "written" | "refused";
+
+export interface DeidFileResult {
+  readonly path: string;
+  readonly kind: "dicom" | "dicomdir" | "photo" | "text" | "unknown";
+  readonly status: DeidStatus;
+  /** Output path relative to --out, when written. */
+  readonly output?: string;
+  readonly code?: string;
+  readonly reason?: string;
+  readonly findings: number;
+  readonly actions?: Record<string, number>;
+  readonly burnedIn?: string;
+  readonly method?: string;
+}
+
+export interface DeidReport {
+  readonly outDir: string;
+  readonly files: DeidFileResult[];
+}
+
+function refusal(file: InputFile, kind: DeidFileResult["kind"], e: unknown, findings = 0): DeidFileResult {
+  return { path: file.displayPath, kind, status: "refused", code: errorCodeOf(e), reason: safeMessageOf(e), findings };
+}
+
+class OutputTree {
+  readonly root: string;
+  readonly used = new Set<string>();
+  readonly nameKey: Uint8Array;
+
+  constructor(root: string, nameKey: Uint8Array) {
+    this.root = resolve(root);
+    this.nameKey = nameKey;
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  /** A relative output path with every component that holds identifiers replaced by a keyed hash. */
+  safeRelPath(relPath: string, rename?: string): string {
+    const parts = relPath.split(/[\\/]+/).filter((p) => p !== "" && p !== ".");
+    const cleaned = parts.map((p, i) => {
+      if (i === parts.length - 1 && rename !== undefined && findNamePhi(p).length > 0) return rename;
+      if (p === ".." || findNamePhi(p).length > 0) return `x-${createHmac("sha256", this.nameKey).update(p).digest("hex").slice(0, 12)}${i === parts.length - 1 ? extname(p).replace(/[^.\w]/g, "") : ""}`;
+      return p;
+    });
+    return cleaned.join("/");
+  }
+
+  target(rel: string): string {
+    const full = resolve(this.root, rel);
+    if (!full.startsWith(this.root + sep)) throw new RayvaultError(ErrorCode.UnsafePath, "output path leaves --out");
+    if (this.used.has(full)) throw new RayvaultError(ErrorCode.UnsafePath, "two inputs map to the same output path");
+    return full;
+  }
+
+  temp(full: string): string {
+    mkdirSync(dirname(full), { recursive: true });
+    return join(dirname(full), `.rayvault-tmp-${randomBytes(8).toString("hex")}`);
+  }
+
+  commit(tmp: string, full: string): string {
+    renameSync(tmp, full);
+    this.used.add(full);
+    return relative(this.root, full);
+  }
+}
+
+function openSource(file: InputFile): ByteSource & { close?: () => void } {
+  if (file.kind === InputKind.Gzip) return memorySource(gunzipFile(readFileSync(file.fsPath)));
+  return openFileByteSource(file.fsPath);
+}
+
+interface DicomJob {
+  readonly file: InputFile;
+  readonly parsed: DicomFile;
+  readonly source: ByteSource & { close?: () => void };
+}
+
+function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps, out: OutputTree, outRel: string): DeidFileResult {
+  const { file, parsed } = job;
+  const dicomdir = isDicomdir(parsed.dataset);
+  const report = findDicomPhi(parsed);
+  if (!dicomdir && report.burnedIn.likelihood === "high" && !req.allowBurnedInRisk) {
+    throw new RayvaultError(
+      ErrorCode.DeidUnsupported,
+      `burned-in text is likely (${report.burnedIn.reasons[0] ?? "rules"}); pixels are not cleaned yet: review the image and rerun with --allow-burned-in-risk`,
+    );
+  }
+  const patient = deps.pseudonyms.pseudonymFor(patientKeyOf(parsed));
+  const result = deidentifyDicom(parsed, {
+    options: req.options,
+    mapUid: createUidMapper(deps.pseudonyms.uidKey()),
+    patient,
+    knownIdentifiers: report.knownIdentifiers,
+    instanceSeed: `${file.displayPath}\u0000${parsed.source.size}`,
+  });
+  const input = { meta: result.meta, dataset: result.dataset, transferSyntax: parsed.transferSyntax };
+  const read = (r: { offset: number; length: number }): Uint8Array => parsed.source.read(r.offset, r.length);
+  const serialized = dicomdir ? serializeDicomdir(input, read) : serializeDicom(input, read);
+  const full = out.target(outRel);
+  const tmp = out.temp(full);
+  try {
+    writeChunksToFile(tmp, serialized.chunks, parsed.source);
+    const check = openFileByteSource(tmp);
+    try {
+      const written = parseDicom(check);
+      const residuals = verifyDeidentified(written, sensitiveValuesOf(report.findings, req.options), req.options);
+      if (residuals.length > 0) {
+        const first = residuals[0]!;
+        throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: ${first.reason} at ${first.where}${residuals.length > 1 ? ` (+${residuals.length - 1} more)` : ""}`);
+      }
+    } finally {
+      check.close();
+    }
+    const output = out.commit(tmp, full);
+    return {
+      path: file.displayPath, kind: dicomdir ? "dicomdir" : "dicom", status: "written", output, findings: report.findings.length,
+      actions: result.actionCounts, burnedIn: report.burnedIn.likelihood,
+    };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+async function deidPhoto(file: InputFile, out: OutputTree): Promise<DeidFileResult> {
+  const bytes = readFileSync(file.fsPath);
+  const kind = file.imageKind!;
+  const meta = await readPhotoMetadata(bytes, kind);
+  const findings = findPhotoPhi(meta);
+  const clean = await cleanPhoto(bytes, kind, meta.orientation);
+  const after = await readPhotoMetadata(clean.bytes, kind === "heic" ? "png" : kind);
+  const residual = findPhotoPhi(after);
+  if (residual.length > 0 || after.orientation !== 1) {
+    throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: photo metadata (${residual[0]?.field ?? "orientation"}) still present`);
+  }
+  const base = file.relPath.replace(/\.[^./\\]+$/, "");
+  const rel = out.safeRelPath(`${base}.${clean.ext}`, `photo-${createHmac("sha256", out.nameKey).update(file.relPath).digest("hex").slice(0, 16)}.${clean.ext}`);
+  const full = out.target(rel);
+  const tmp = out.temp(full);
+  try {
+    writeFileSync(tmp, clean.bytes, { mode: 0o600, flag: "wx" });
+    const output = out.commit(tmp, full);
+    return { path: file.displayPath, kind: "photo", status: "written", output, findings: findings.length, method: clean.method, burnedIn: "high" };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+export async function deidentifyFiles(req: DeidRequest, deps: DeidDeps): Promise<DeidReport> {
+  const inputs = await collectInputs(req.paths);
+  const out = new OutputTree(req.outDir, deps.pseudonyms.uidKey());
+  const results: DeidFileResult[] = inputs.problems.map((p) => ({ path: p.displayPath, kind: "unknown", status: "refused", code: p.code, reason: p.message, findings: 0 }));
+  const refusedFs = new Set<string>();
+  const dicomdirs: DicomJob[] = [];
+  try {
+    // DICOMDIRs first: the files they reference keep their File IDs so the set still resolves.
+    const inSet = new Set<string>();
+    const rest: InputFile[] = [];
+    for (const file of inputs.files) {
+      if (file.kind !== InputKind.Dicom) {
+        rest.push(file);
+        continue;
+      }
+      let source: (ByteSource & { close?: () => void }) | undefined;
+      try {
+        source = openSource(file);
+        const parsed = parseDicom(source);
+        if (!isDicomdir(parsed.dataset)) {
+          rest.push(file);
+          continue;
+        }
+        dicomdirs.push({ file, parsed, source });
+        source = undefined; // kept open until its set is done
+        for (const ref of referencedFiles(parsed.dataset)) inSet.add(resolve(dirname(file.fsPath), ref));
+      } catch {
+        rest.push(file); // reported when processed below
+      } finally {
+        source?.close?.();
+      }
+    }
+    for (const file of rest) {
+      if (file.kind === InputKind.Dicom || file.kind === InputKind.Gzip) {
+        let source: (ByteSource & { close?: () => void }) | undefined;
+        try {
+          source = openSource(file);
+          const parsed = parseDicom(source);
+          const relPath = file.relPath.replace(/\.gz$/i, "");
+          const rel = inSet.has(resolve(file.fsPath))
+            ? relPath
+            : out.safeRelPath(relPath, `${createHmac("sha256", out.nameKey).update(file.relPath).digest("hex").slice(0, 16)}.dcm`);
+          results.push(deidDicom({ file, parsed, source }, req, deps, out, rel));
+        } catch (e) {
+          refusedFs.add(resolve(file.fsPath));
+          results.push(refusal(file, "dicom", e));
+        } finally {
+          source?.close?.();
+        }
+      } else if (file.kind === InputKind.Photo && file.imageKind) {
+        try {
+          results.push(await deidPhoto(file, out));
+        } catch (e) {
+          results.push(refusal(file, "photo", e));
+        }
+      } else {
+        results.push(refusal(file, file.kind === InputKind.Text ? "text" : "unknown", new RayvaultError(
+          file.kind === InputKind.Text ? ErrorCode.DeidUnsupported : ErrorCode.UnsupportedInput,
+          file.kind === InputKind.Text ? "free text is not de-identified automatically; `rayvault scan` lists what it contains" : "not a DICOM file, photo, zip or text",
+        )));
+      }
+    }
+    for (const job of dicomdirs) {
+      try {
+        const base = dirname(job.file.fsPath);
+        for (const ref of referencedFiles(job.parsed.dataset)) {
+          const full = resolve(base, ref);
+          if (!existsSync(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, `DICOMDIR references a file that is not in the set`);
+          if (refusedFs.has(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, "a file this DICOMDIR references was refused, so the set cannot stay consistent");
+        }
+        // Referenced File IDs keep their names so the set resolves; the DICOMDIR itself keeps its path.
+        results.push(deidDicom(job, req, deps, out, job.file.relPath));
+      } catch (e) {
+        results.push(refusal(job.file, "dicomdir", e));
+      } finally {
+        job.source.close?.();
+      }
+    }
+    return { outDir: out.root, files: results };
+  } finally {
+    inputs.dispose();
+  }
+}

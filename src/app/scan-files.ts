@@ -1,0 +1,114 @@
+/**
+ * @module app/scan-files
+ * Use-case `rayvault scan`: finds PHI in every collected file — DICOM (and DICOMDIR) headers, photo
+ * metadata, free text and file names — and reports findings per file. Names and ids seen in DICOM
+ * headers are looked for in the text files and file names of the same scan.
+ */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { memorySource } from "../ports/byte-source.ts";
+import { errorCodeOf, safeMessageOf } from "../core/errors.ts";
+import { parseDicom } from "../core/dicom/parse-dicom.ts";
+import { isDicomdir } from "../core/deid/dicomdir.ts";
+import type { BurnedInRisk } from "../core/phi/burned-in-risk.ts";
+import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
+import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
+import { findNamePhi, findTextPhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
+import { DeidAction, FindingSource, type PhiFinding } from "../core/phi/phi-finding.ts";
+import { openFileByteSource } from "../adapters/fs/file-byte-source.ts";
+import { readPhotoMetadata } from "../adapters/photo/photo-codec.ts";
+import { collectInputs, gunzipFile, InputKind, type InputFile } from "./collect-inputs.ts";
+
+export interface ScannedFile {
+  readonly path: string;
+  readonly kind: "dicom" | "dicomdir" | "photo" | "text" | "unknown";
+  readonly findings: PhiFinding[];
+  readonly burnedIn?: BurnedInRisk;
+  readonly warnings: string[];
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface ScanReport {
+  readonly files: ScannedFile[];
+}
+
+const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+
+function scanDicomBytes(file: InputFile): ScannedFile & { known: KnownIdentifier[] } {
+  const fromGzip = file.kind === InputKind.Gzip;
+  const source = fromGzip ? memorySource(gunzipFile(readFileSync(file.fsPath))) : openFileByteSource(file.fsPath);
+  try {
+    const parsed = parseDicom(source);
+    const report = findDicomPhi(parsed);
+    return {
+      path: file.displayPath,
+      kind: isDicomdir(parsed.dataset) ? "dicomdir" : "dicom",
+      findings: report.findings,
+      burnedIn: report.burnedIn,
+      warnings: [...new Set(report.warnings)],
+      known: report.knownIdentifiers,
+    };
+  } finally {
+    if ("close" in source && typeof source.close === "function") source.close();
+  }
+}
+
+function fileNameFindings(path: string, known: readonly KnownIdentifier[]): PhiFinding[] {
+  const name = basename(path);
+  return findNamePhi(name, known).map((s) => ({
+    where: `filename:${s.start}-${s.end}`, field: "FileName", category: s.category, action: DeidAction.Review,
+    source: FindingSource.Pattern, rule: `pattern ${s.pattern} in file name`, value: s.text,
+  }));
+}
+
+function failed(file: InputFile, kind: ScannedFile["kind"], e: unknown): ScannedFile {
+  return { path: file.displayPath, kind, findings: [], warnings: [], error: { code: errorCodeOf(e), message: safeMessageOf(e) } };
+}
+
+export async function scanFiles(paths: readonly string[]): Promise<ScanReport> {
+  const inputs = await collectInputs(paths);
+  try {
+    const out: ScannedFile[] = inputs.problems.map((p) => ({ path: p.displayPath, kind: "unknown", findings: [], warnings: [], error: { code: p.code, message: p.message } }));
+    const known: KnownIdentifier[] = [];
+    const dicoms = inputs.files.filter((f) => f.kind === InputKind.Dicom || f.kind === InputKind.Gzip);
+    const rest = inputs.files.filter((f) => !dicoms.includes(f));
+    for (const f of dicoms) {
+      try {
+        const { known: k, ...scanned } = scanDicomBytes(f);
+        known.push(...k);
+        out.push(scanned);
+      } catch (e) {
+        out.push(failed(f, "dicom", e));
+      }
+    }
+    for (const f of rest) {
+      try {
+        if (f.kind === InputKind.Photo && f.imageKind) {
+          const meta = await readPhotoMetadata(readFileSync(f.fsPath), f.imageKind);
+          out.push({
+            path: f.displayPath, kind: "photo", findings: findPhotoPhi(meta, known), warnings: [],
+            burnedIn: { likelihood: "high", reasons: ["a photo of a film or screen usually shows its printed labels"], regions: [] },
+          });
+        } else if (f.kind === InputKind.Text) {
+          const bytes = readFileSync(f.fsPath);
+          const text = new TextDecoder("utf-8").decode(bytes.subarray(0, MAX_TEXT_BYTES));
+          const findings: PhiFinding[] = findTextPhi(text, known).map((s) => ({
+            where: `text:${s.start}-${s.end}`, field: "text", category: s.category, action: DeidAction.Review,
+            source: FindingSource.Pattern, rule: `pattern ${s.pattern}`, value: s.text,
+          }));
+          out.push({ path: f.displayPath, kind: "text", findings, warnings: bytes.length > MAX_TEXT_BYTES ? ["only the first 16 MiB were scanned"] : [] });
+        } else {
+          out.push(failed(f, "unknown", new Error("unsupported")));
+        }
+      } catch (e) {
+        out.push(failed(f, f.kind === InputKind.Photo ? "photo" : "text", e));
+      }
+    }
+    // File names are free text too: look for the identifiers every header revealed.
+    const byPath = new Map(inputs.files.map((f) => [f.displayPath, f]));
+    const files = out.map((s) => (byPath.has(s.path) ? { ...s, findings: [...s.findings, ...fileNameFindings(s.path, known)] } : s));
+    return { files };
+  } finally {
+    inputs.dispose();
+  }
+}

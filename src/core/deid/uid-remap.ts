@@ -1,0 +1,25 @@
+/**
+ * @module core/deid/uid-remap
+ * Replaces UIDs consistently: the same input UID under the same key always gives the same
+ * 2.25 UID (PS3.5 §B.2), so a study stays one study and references inside sequences still resolve.
+ * Keyed HMAC-SHA-256, so a UID cannot be recomputed without the key. Pure.
+ */
+import { createHmac } from "node:crypto";
+
+export type UidMapper = (uid: string) => string;
+
+export function createUidMapper(key: Uint8Array): UidMapper {
+  const cache = new Map<string, string>();
+  return (uid) => {
+    const clean = uid.replace(/[\0 ]+$/, "").trim();
+    if (clean === "") return clean;
+    let mapped = cache.get(clean);
+    if (mapped === undefined) {
+      const digest = createHmac("sha256", key).update("uid\0").update(clean).digest();
+      // 128 bits as an unsigned integer: "2.25." + at most 39 digits stays under the 64-character limit.
+      mapped = `2.25.${BigInt(`0x${digest.subarray(0, 16).toString("hex")}`).toString(10)}`;
+      cache.set(clean, mapped);
+    }
+    return mapped;
+  };
+}

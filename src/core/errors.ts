@@ -1,0 +1,78 @@
+/**
+ * @module core/errors
+ * The error catalog: every failure Rayvault reports has a stable code listed here and in
+ * docs/reference/errors.md. Messages carry references (tags, hashed ids, paths), never PHI values.
+ */
+
+/** Every error code, with the one-line meaning documented in docs/reference/errors.md. */
+export const ErrorCode = {
+  /** Input is not a DICOM file, or its structure is broken (truncated, bad length, bad VR). */
+  DicomMalformed: "RV_DICOM_MALFORMED",
+  /** The transfer syntax is unknown, so the dataset cannot be read safely. */
+  DicomUnsupportedTransferSyntax: "RV_DICOM_UNSUPPORTED_TRANSFER_SYNTAX",
+  /** A value is larger than Rayvault accepts (absurd length, inflation bomb). */
+  InputTooLarge: "RV_INPUT_TOO_LARGE",
+  /** An archive entry or DICOMDIR reference points outside its set (`..`, absolute path). */
+  UnsafePath: "RV_UNSAFE_PATH",
+  /** A zip archive is broken or exceeds the extraction limits. */
+  ArchiveRejected: "RV_ARCHIVE_REJECTED",
+  /** The file kind is not one Rayvault reads (not DICOM, photo, zip or text). */
+  UnsupportedInput: "RV_UNSUPPORTED_INPUT",
+  /** De-identification met something it cannot make safe (encapsulated document, unknown construct). */
+  DeidUnsupported: "RV_DEID_UNSUPPORTED",
+  /** Verification after de-identification found an identifier left in the output. */
+  DeidResidualPhi: "RV_DEID_RESIDUAL_PHI",
+  /** A photo could not be decoded or re-encoded. */
+  PhotoUnreadable: "RV_PHOTO_UNREADABLE",
+  /** Options given together contradict each other, or an option is unknown. */
+  UsageInvalid: "RV_USAGE_INVALID",
+  /** A key is missing, unreadable or wrong. */
+  KeyMissing: "RV_KEY_MISSING",
+  /** Stored state (pseudonym map) failed its integrity check. */
+  StateCorrupt: "RV_STATE_CORRUPT",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class RayvaultError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "RayvaultError";
+    this.code = code;
+  }
+
+  static assert(condition: unknown, code: ErrorCode, message: string): asserts condition {
+    if (!condition) throw new RayvaultError(code, message);
+  }
+}
+
+/** A DICOM stream that cannot be parsed; `offset` is the byte position where parsing stopped. */
+export class MalformedDicomError extends RayvaultError {
+  readonly offset: number;
+
+  constructor(message: string, offset: number) {
+    super(ErrorCode.DicomMalformed, `${message} (at byte ${offset})`);
+    this.name = "MalformedDicomError";
+    this.offset = offset;
+  }
+}
+
+export class UnsupportedTransferSyntaxError extends RayvaultError {
+  constructor(uid: string) {
+    super(ErrorCode.DicomUnsupportedTransferSyntax, `unsupported transfer syntax ${uid}`);
+    this.name = "UnsupportedTransferSyntaxError";
+  }
+}
+
+/** The code of any thrown value, for CLI/HTTP edges; unknown errors are reported as generic. */
+export function errorCodeOf(error: unknown): string {
+  return error instanceof RayvaultError ? error.code : "RV_INTERNAL";
+}
+
+/** A message safe to print: ours as written; foreign errors reduced to their class name. */
+export function safeMessageOf(error: unknown): string {
+  if (error instanceof RayvaultError) return error.message;
+  if (error instanceof Error) return `internal error (${error.name})`;
+  return "internal error";
+}
