@@ -131,6 +131,7 @@ function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps, out: OutputT
     options: req.options,
     mapUid: createUidMapper(deps.pseudonyms.uidKey()),
     patient,
+    pseudonymFor: (key) => deps.pseudonyms.pseudonymFor(key),
     knownIdentifiers: report.knownIdentifiers,
     instanceSeed: `${file.displayPath}\u0000${parsed.source.size}`,
   });
@@ -209,11 +210,18 @@ export async function deidentifyFiles(req: DeidRequest, deps: DeidDeps): Promise
           rest.push(file);
           continue;
         }
+        let refs: string[];
+        try {
+          refs = referencedFiles(parsed.dataset);
+        } catch (e) {
+          results.push(refusal(file, "dicomdir", e));
+          continue;
+        }
         dicomdirs.push({ file, parsed, source });
         source = undefined; // kept open until its set is done
-        for (const ref of referencedFiles(parsed.dataset)) inSet.add(resolve(dirname(file.fsPath), ref));
+        for (const ref of refs) inSet.add(resolve(dirname(file.fsPath), ref));
       } catch {
-        rest.push(file); // reported when processed below
+        rest.push(file); // unreadable: reported when processed below
       } finally {
         source?.close?.();
       }

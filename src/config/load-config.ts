@@ -1,29 +1,32 @@
 /**
  * @module config/load-config
  * Loads configuration once, from the environment (RAYVAULT_*), validates it, fills defaults and
- * freezes it. Nothing else in Rayvault reads process.env.
+ * freezes it. Nothing else in Rayvault reads process.env. Unknown RAYVAULT_* keys are refused.
  */
 import { resolve } from "node:path";
-import { z } from "zod";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 
-const ConfigSchema = z
-  .object({
-    home: z.string().min(1),
-    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]),
-  })
-  .strict();
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type RayvaultConfig = Readonly<z.infer<typeof ConfigSchema>>;
+export interface RayvaultConfig {
+  /** Folder for keys, the pseudonym map and (later) the embedded database and blobs. */
+  readonly home: string;
+  readonly logLevel: LogLevel;
+}
+
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
-  const parsed = ConfigSchema.safeParse({
-    home: resolve(env["RAYVAULT_HOME"] ?? "rayvault-data"),
-    logLevel: env["RAYVAULT_LOG_LEVEL"] ?? "warn",
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RayvaultError(ErrorCode.UsageInvalid, `configuration: ${issue?.path.join(".") ?? "?"} ${issue?.message ?? "invalid"}`);
+  const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new RayvaultError(ErrorCode.UsageInvalid, `configuration: unknown setting ${unknown.sort().join(", ")}`);
   }
-  return Object.freeze(parsed.data);
+  const home = env["RAYVAULT_HOME"] ?? "rayvault-data";
+  if (home.trim() === "") throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_HOME is empty");
+  const logLevel = env["RAYVAULT_LOG_LEVEL"] ?? "warn";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new RayvaultError(ErrorCode.UsageInvalid, `configuration: RAYVAULT_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return Object.freeze({ home: resolve(home), logLevel: logLevel as LogLevel });
 }

@@ -6,7 +6,10 @@
 export interface ByteSource {
   /** Total size in bytes. */
   readonly size: number;
-  /** Exactly `length` bytes from `offset` (never fewer: the caller checks bounds first). */
+  /**
+   * Exactly `length` bytes from `offset` (never fewer: the caller checks bounds first). The bytes may
+   * be a view of a reused buffer: valid until the next read, so callers copy what they keep.
+   */
   read(offset: number, length: number): Uint8Array;
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 
 export interface ZipLimits {
@@ -43,8 +43,9 @@ export async function extractZip(path: string, limits: ZipLimits = DEFAULT_ZIP_L
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
   const files: string[] = [];
   try {
+    const { default: yauzlLib } = await import("yauzl");
     const zip = await new Promise<yauzl.ZipFile>((ok, fail) =>
-      yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false }, (err, z) => (err ? fail(reject("not a readable zip archive", err)) : ok(z))),
+      yauzlLib.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false }, (err, z) => (err ? fail(reject("not a readable zip archive", err)) : ok(z))),
     );
     let total = 0;
     let count = 0;

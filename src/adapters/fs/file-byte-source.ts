@@ -7,6 +7,8 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { ByteSource } from "../../ports/byte-source.ts";
 
 const BLOCK = 64 * 1024;
+/** Large reads (pixel data being copied) go through one reused buffer of up to this size. */
+const SCRATCH = 1024 * 1024;
 
 export interface FileByteSource extends ByteSource {
   close(): void;
@@ -17,8 +19,10 @@ export function openFileByteSource(path: string): FileByteSource {
   const size = fstatSync(fd).size;
   let blockStart = -1;
   let block: Buffer = Buffer.alloc(0);
-  const readExact = (offset: number, length: number): Buffer => {
-    const buf = Buffer.allocUnsafe(length);
+  let scratch: Buffer | undefined;
+  const readExact = (offset: number, length: number, reuse = false): Buffer => {
+    if (reuse && length <= SCRATCH) scratch ??= Buffer.allocUnsafe(SCRATCH);
+    const buf = reuse && length <= SCRATCH ? scratch!.subarray(0, length) : Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
       const n = readSync(fd, buf, done, length - done, offset + done);
@@ -30,7 +34,7 @@ export function openFileByteSource(path: string): FileByteSource {
   return {
     size,
     read(offset, length) {
-      if (length > BLOCK / 2) return readExact(offset, length);
+      if (length > BLOCK / 2) return readExact(offset, length, true);
       if (blockStart < 0 || offset < blockStart || offset + length > blockStart + block.length) {
         blockStart = offset;
         block = readExact(offset, Math.min(BLOCK, size - offset));

@@ -3,11 +3,9 @@
  * Reads photo metadata (exifr, plus our JPEG/PNG segment walkers) and writes metadata-free photos:
  * JPEG and PNG losslessly when no rotation is needed; otherwise sharp applies the EXIF orientation
  * (`.rotate()` first) and re-encodes without metadata. HEIC is decoded with heic-decode (libheif, wasm)
- * because sharp's prebuilt libvips has no HEVC; its output is PNG.
+ * because sharp's prebuilt libvips has no HEVC; its output is PNG. The image libraries are loaded on
+ * first use, so a DICOM-only run does not carry them in memory.
  */
-import exifr from "exifr";
-import heicDecode from "heic-decode";
-import sharp from "sharp";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { PhotoMetadata, PhotoTags } from "../../core/phi/find-photo-phi.ts";
 import { ImageKind, jpegMetadata, pngMetadata, stripJpeg, stripPng, type MetadataBlock } from "../../core/photo/image-segments.ts";
@@ -27,6 +25,7 @@ function normalise(raw: Record<string, unknown> | undefined): PhotoTags {
 }
 
 export async function readPhotoMetadata(bytes: Uint8Array, kind: ImageKind): Promise<PhotoMetadata & { orientation: number }> {
+  const [{ default: exifr }, { default: sharp }] = await Promise.all([import("exifr"), import("sharp")]);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let tags: PhotoTags = {};
   let hasThumbnail = false;
@@ -61,9 +60,11 @@ export interface CleanPhoto {
 
 export async function cleanPhoto(bytes: Uint8Array, kind: ImageKind, orientation: number): Promise<CleanPhoto> {
   try {
+    const { default: sharp } = await import("sharp");
     if (kind === ImageKind.Jpeg && orientation === 1) return { bytes: stripJpeg(bytes), ext: "jpg", method: "lossless-strip" };
     if (kind === ImageKind.Png && orientation === 1) return { bytes: stripPng(bytes), ext: "png", method: "lossless-strip" };
     if (kind === ImageKind.Heic) {
+      const { default: heicDecode } = await import("heic-decode");
       const { width, height, data } = await heicDecode({ buffer: bytes });
       const png = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 4 } }).png().toBuffer();
       return { bytes: png, ext: "png", method: "heic-decoded-to-png" };

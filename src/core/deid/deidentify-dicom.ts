@@ -14,6 +14,7 @@ import { BINARY_WIDTH, isFreeTextVr, isTextVr } from "../dicom/vr.ts";
 import { buildFileMeta } from "../dicom/write-dicom.ts";
 import { findTextPhi, redactText, type KnownIdentifier } from "../phi/find-text-phi.ts";
 import { BASIC_PROFILE_CODE, OPTION_INFO, ProfileOption, resolveAction, type ElementAction } from "./profile.ts";
+import { patientRecordOf } from "./dicomdir.ts";
 import { shiftDa, shiftDt } from "./shift-dates.ts";
 import type { UidMapper } from "./uid-remap.ts";
 
@@ -27,7 +28,10 @@ export interface PatientPseudonym {
 export interface DeidContext {
   readonly options: ReadonlySet<ProfileOption>;
   readonly mapUid: UidMapper;
+  /** The pseudonym of the file's patient (for a DICOMDIR: of records without a PATIENT record). */
   readonly patient: PatientPseudonym;
+  /** Pseudonyms for other patients by key (DICOMDIR PATIENT records hold several). */
+  readonly pseudonymFor: (patientKey: string) => PatientPseudonym;
   /** Names and ids from the header, removed from any free text that is kept or cleaned. */
   readonly knownIdentifiers: readonly KnownIdentifier[];
   /** Seed for a SOP Instance UID when the input has none (e.g. the file's path and size). */
@@ -68,9 +72,13 @@ function dummyValue(e: DicomElement, codec: TextCodec): Uint8Array {
 
 /** The key that identifies one patient across files, for the pseudonym map (never stored in clear). */
 export function patientKeyOf(file: DicomFile): string {
-  const codec = codecOfDataset(file.dataset);
+  return patientKeyOfElements(file.dataset, codecOfDataset(file.dataset));
+}
+
+/** The same key from a dataset or a DICOMDIR PATIENT record. */
+export function patientKeyOfElements(elements: readonly DicomElement[], codec: TextCodec): string {
   const get = (tag: number): string => {
-    const e = findElement(file.dataset, tag);
+    const e = findElement(elements, tag);
     return e ? elementText(e, codec).trim() : "";
   };
   const id = get(Tags.PatientID);
@@ -97,9 +105,14 @@ class Transformer {
   readonly ctx: DeidContext;
   readonly counts: Record<string, number> = {};
   dateShifted = false;
+  /** The patient whose pseudonym and date shift apply to the dataset being transformed. */
+  patient: PatientPseudonym;
+  /** DICOMDIR only: the PATIENT record each directory record belongs to. */
+  recordPatients = new Map<DicomItem, DicomItem>();
 
   constructor(ctx: DeidContext) {
     this.ctx = ctx;
+    this.patient = ctx.patient;
   }
 
   count(action: string): void {
@@ -138,7 +151,16 @@ class Transformer {
   }
 
   items(items: readonly DicomItem[], codec: TextCodec, path: string, records = false): DicomItem[] {
-    return items.map((item, i) => ({ offset: item.offset, elements: this.elements(item.elements, codec, `${path}[${i}].`, records) }));
+    return items.map((item, i) => {
+      const owner = records ? this.recordPatients.get(item) : undefined;
+      const saved = this.patient;
+      if (owner) this.patient = this.ctx.pseudonymFor(patientKeyOfElements(owner.elements, codec));
+      try {
+        return { offset: item.offset, elements: this.elements(item.elements, codec, `${path}[${i}].`, records) };
+      } finally {
+        this.patient = saved;
+      }
+    });
   }
 
   apply(e: DicomElement, action: ElementAction, codec: TextCodec, text: string, path: string): DicomElement | undefined {
@@ -155,10 +177,10 @@ class Transformer {
       case "X":
         return undefined;
       case "Z":
-        if (e.tag === Tags.PatientName) return this.withValue(e, textValue(this.ctx.patient.pseudonym, e.vr, codec));
+        if (e.tag === Tags.PatientName) return this.withValue(e, textValue(this.patient.pseudonym, e.vr, codec));
         return this.withValue(e, new Uint8Array(0));
       case "D":
-        if (e.tag === Tags.PatientName || e.tag === Tags.PatientID) return this.withValue(e, textValue(this.ctx.patient.pseudonym, e.vr, codec));
+        if (e.tag === Tags.PatientName || e.tag === Tags.PatientID) return this.withValue(e, textValue(this.patient.pseudonym, e.vr, codec));
         if (e.vr === "UI") return this.withValue(e, this.mapUids(text));
         return this.withValue(e, dummyValue(e, codec));
       case "U":
@@ -199,7 +221,7 @@ class Transformer {
   }
 
   shift(e: DicomElement, text: string, codec: TextCodec): Uint8Array {
-    const days = this.ctx.patient.dateShiftDays;
+    const days = this.patient.dateShiftDays;
     const shifted = e.vr === "DA" ? shiftDa(text, days) : e.vr === "DT" ? shiftDt(text, days) : e.vr === "TM" ? text : undefined;
     if (shifted === undefined) return new Uint8Array(0);
     this.dateShifted = true;
@@ -251,6 +273,7 @@ export const RAYVAULT_WRITTEN_TAGS: ReadonlySet<number> = new Set([
 export function deidentifyDicom(file: DicomFile, ctx: DeidContext): DeidResult {
   const t = new Transformer(ctx);
   const isDicomdir = file.dataset.some((e) => e.tag === Tags.DirectoryRecordSequence);
+  if (isDicomdir) t.recordPatients = patientRecordOf(file.dataset, file.transferSyntax.littleEndian);
   let dataset = t.elements(file.dataset, undefined, "");
   if (!isDicomdir) dataset = markDeidentified(dataset, ctx.options, t.dateShifted);
   const codec = codecOfDataset(file.dataset);

@@ -80,3 +80,32 @@ export function serializeDicomdir(input: WriteInput, readRange: (r: SourceRange)
   }
   return serializeDicom({ ...input, dataset: top }, readRange);
 }
+
+/**
+ * For every directory record, the PATIENT record it belongs to, found by following the offsets
+ * (lower-level entity, then next record at each level), so record order in the file does not matter.
+ */
+export function patientRecordOf(dataset: readonly DicomElement[], littleEndian: boolean): Map<DicomItem, DicomItem> {
+  const seq = findElement(dataset, Tags.DirectoryRecordSequence);
+  const items = seq?.items ?? [];
+  const byOffset = new Map(items.map((i) => [i.offset, i]));
+  const owner = new Map<DicomItem, DicomItem>();
+  const typeOf = (i: DicomItem): string => latin1.decode(findElement(i.elements, Tags.DirectoryRecordType)?.value ?? new Uint8Array(0)).trim();
+  for (const patient of items.filter((i) => typeOf(i) === "PATIENT")) {
+    const stack = [readUl(findElement(patient.elements, Tags.OffsetOfLowerLevelEntity), littleEndian) ?? 0];
+    const seen = new Set<number>();
+    while (stack.length > 0) {
+      let at = stack.pop()!;
+      while (at !== 0 && !seen.has(at)) {
+        seen.add(at);
+        const rec = byOffset.get(at);
+        if (!rec) break;
+        owner.set(rec, patient);
+        stack.push(readUl(findElement(rec.elements, Tags.OffsetOfLowerLevelEntity), littleEndian) ?? 0);
+        at = readUl(findElement(rec.elements, Tags.OffsetOfNextRecord), littleEndian) ?? 0;
+      }
+    }
+    owner.set(patient, patient);
+  }
+  return owner;
+}

@@ -8,7 +8,11 @@
 import { ErrorCode, RayvaultError } from "../errors.ts";
 import { elementOf, formatTag, groupOf, isPrivateCreator, isPrivateTag, keywordOf, lookupTag } from "../dicom/dictionary.ts";
 import { isFreeTextVr } from "../dicom/vr.ts";
-import { PROFILE_TABLE, type ProfileTableRow } from "./profile-table.generated.ts";
+import PROFILE_JSON from "./profile-table.generated.json" with { type: "json" };
+
+/** One row of PS3.15 Table E.1-1: tag pattern, name, Basic Profile action, option columns. */
+export type ProfileTableRow = readonly [tag: string, name: string, basic: string, options: Readonly<Record<string, string>>];
+export const PROFILE_TABLE = PROFILE_JSON.rows as unknown as readonly ProfileTableRow[];
 
 /** PS3.15 Table E.1-1 option columns, with their CID 7050 codes (PS3.16). */
 export const ProfileOption = {

@@ -3,7 +3,7 @@
  * Tag arithmetic and PS3.6 dictionary look-ups (VR, keyword) over the generated table.
  * Pure; the dictionary is parsed once on first use.
  */
-import { DICTIONARY_SOURCE } from "./dictionary.generated.ts";
+import DICTIONARY from "./dictionary.generated.json" with { type: "json" };
 
 export interface DictionaryEntry {
   readonly vr: string;
@@ -99,7 +99,7 @@ function load(): Map<number, DictionaryEntry> {
   exact = new Map();
   byKeyword = new Map();
   const found: Pattern[] = [];
-  for (const line of DICTIONARY_SOURCE.split("\n")) {
+  for (const line of DICTIONARY.entries) {
     if (line === "") continue;
     const [id = "", vrField = "UN", keyword = "", retiredFlag] = line.split(" ");
     const entry: DictionaryEntry = {

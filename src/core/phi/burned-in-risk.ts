@@ -4,7 +4,7 @@
  * modality and SOP class, and the CTP-derived device rules of pydicom/deid (deid.dicom). A header that
  * says "NO" never lowers the risk below what the rules and modality say. Pure.
  */
-import { DEID_DICOM_RECIPES } from "./burned-in-recipes.generated.ts";
+import RECIPES_JSON from "./burned-in-recipes.generated.json" with { type: "json" };
 
 export const BurnedInLikelihood = { High: "high", Medium: "medium", Low: "low" } as const;
 export type BurnedInLikelihood = (typeof BurnedInLikelihood)[keyof typeof BurnedInLikelihood];
@@ -85,7 +85,7 @@ export function parseRecipes(text: string): Recipe[] {
 
 let cached: Recipe[] | undefined;
 export function builtInRecipes(): Recipe[] {
-  cached ??= parseRecipes(DEID_DICOM_RECIPES);
+  cached ??= parseRecipes(RECIPES_JSON.recipes);
   return cached;
 }
 

@@ -1,0 +1,56 @@
+/**
+ * @module bench/run
+ * Entry point of `npm run bench -- <name> [options]`: the registry of benchmarks (name → function)
+ * and the listing shown with no argument or --help. Add a benchmark by adding an entry to BENCHMARKS.
+ */
+import { DEID_USAGE, deidBench } from "./deid/deid-bench.ts";
+
+interface Benchmark {
+  /** One line for the listing. */
+  readonly summary: string;
+  readonly usage: string;
+  /** Runs the benchmark with its own arguments; resolves to the process exit code. */
+  readonly run: (args: readonly string[]) => Promise<number>;
+}
+
+const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
+  deid: {
+    summary: "de-identification: rayvault vs gdcmanon (--dumb, -e) and dcmodify on 20 X-rays and 200 CT slices; speed, peak RSS, leaks",
+    usage: DEID_USAGE,
+    run: deidBench,
+  },
+};
+
+function listing(): string {
+  const names = Object.keys(BENCHMARKS);
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    "usage: npm run bench -- <benchmark> [options]   (npm run bench -- <benchmark> --help for its options)",
+    "",
+    "benchmarks:",
+    ...names.map((n) => `  ${n.padEnd(width)}  ${BENCHMARKS[n]!.summary}`),
+    "",
+    "Outputs and cached inputs go to bench/.work/ (git-ignored).",
+  ].join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${listing()}\n`);
+    return 0;
+  }
+  const bench = BENCHMARKS[name];
+  if (!bench) {
+    process.stderr.write(`bench: unknown benchmark "${name}"\n\n${listing()}\n`);
+    return 1;
+  }
+  return bench.run(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+}
