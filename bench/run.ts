@@ -9,8 +9,8 @@ interface Benchmark {
   /** One line for the listing. */
   readonly summary: string;
   readonly usage: string;
-  /** Runs the benchmark with its own arguments; resolves to the process exit code. */
-  readonly run: (args: readonly string[]) => Promise<number>;
+  /** Runs the benchmark with its own arguments; returns (or resolves to) the process exit code. */
+  readonly run: (args: readonly string[]) => number | Promise<number>;
 }
 
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
@@ -45,7 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench: unknown benchmark "${name}"\n\n${listing()}\n`);
     return 1;
   }
-  return bench.run(rest);
+  return await bench.run(rest);
 }
 
 try {

@@ -13,14 +13,14 @@ import { machineInfo, renderMachine } from "../lib/machine.ts";
 import { fmt, renderTable } from "../lib/table.ts";
 import { ensureInputSet, SET_SPECS, type InputSet } from "./inputs.ts";
 import { addLeaks, emptySummary, leaksIn, needlesFor, renderKinds, type LeakSummary } from "./leaks.ts";
-import { DEID_TOOLS, type DeidTool } from "./tools.ts";
+import { DEID_TOOLS, RAYVAULT_CLI, type DeidTool } from "./tools.ts";
 
 const WORK = fileURLToPath(new URL("../.work/", import.meta.url));
 const RESULTS = join(WORK, "deid-results.json");
 
 export const DEID_USAGE = `npm run bench -- deid [--runs N] [--sets xray,ct] [--regen] [--keep]
 
-  --runs N     time each tool N times (median wall, max RSS); default 1
+  --runs N     time each tool N times (median wall, max RSS); default 3
   --sets LIST  only these input sets (xray = A, ct = B); default both
   --regen      regenerate the input sets even if the cache is valid
   --keep       keep the outputs under bench/.work/deid/out (deleted by default)`;
@@ -60,6 +60,13 @@ function median(xs: readonly number[]): number {
 
 function log(msg: string): void {
   process.stderr.write(`[bench deid] ${msg}\n`);
+}
+
+/** Fixed cost of one rayvault invocation: `rayvault --version`, median of 3 (part of every rayvault wall time). */
+function rayvaultStartup(): { wallS: number; peakRssMB: number | undefined } {
+  const ms = [1, 2, 3].map(() => runMeasured({ cmd: process.execPath, args: [RAYVAULT_CLI, "--version"] }));
+  const rss = ms[ms.length - 1]?.peakRssBytes;
+  return { wallS: median(ms.map((m) => m.wallS)), peakRssMB: rss === undefined ? undefined : rss / 1e6 };
 }
 
 /** Every planted needle must be found in the inputs, or the leak counter would be blind. */
@@ -137,11 +144,11 @@ function renderSet(s: SetResult): string {
   return [head, renderTable(columns, rows), check, ...(problems.length > 0 ? ["  problems:", ...problems] : [])].join("\n");
 }
 
-export async function deidBench(argv: readonly string[]): Promise<number> {
+export function deidBench(argv: readonly string[]): number {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      runs: { type: "string", default: "1" },
+      runs: { type: "string", default: "3" },
       sets: { type: "string", default: SET_SPECS.map((s) => s.id).join(",") },
       regen: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
@@ -166,6 +173,7 @@ export async function deidBench(argv: readonly string[]): Promise<number> {
   versions["openssl"] = firstLine("openssl", ["version"]);
   const machine = machineInfo(versions);
   const method = rssMethod();
+  const startup = rayvaultStartup();
 
   const sets: SetResult[] = [];
   for (const spec of specs) {
@@ -190,6 +198,7 @@ export async function deidBench(argv: readonly string[]): Promise<number> {
     "  the private (0009,1001) text, DeviceSerialNumber, original SOP Instance/Study/Series/Frame of Reference UIDs",
     ...DEID_TOOLS.map((t) => `${t.id}: ${t.note}`),
     "rayvault ÷ peer = rayvault files/s divided by the peer's files/s (above 1 = rayvault faster)",
+    `rayvault start-up alone (\`rayvault --version\`, median of 3): ${startup.wallS.toFixed(2)} s, peak RSS ${fmt(startup.peakRssMB, 0)} MB; it is included in each rayvault wall time above`,
   ];
   const out = [
     "",
@@ -203,7 +212,7 @@ export async function deidBench(argv: readonly string[]): Promise<number> {
   ];
   process.stdout.write(out.join("\n"));
   const totalS = Number(process.hrtime.bigint() - t0) / 1e9;
-  writeFileSync(RESULTS, JSON.stringify({ benchmark: "deid", date: new Date().toISOString(), runs, totalS, machine, rssMethod: method, sets, notes }, null, 2));
+  writeFileSync(RESULTS, JSON.stringify({ benchmark: "deid", date: new Date().toISOString(), runs, totalS, machine, rssMethod: method, rayvaultStartup: startup, sets, notes }, null, 2));
   process.stdout.write(`Results saved to ${RESULTS} (whole benchmark ${totalS.toFixed(0)} s)\n`);
   const failed = sets.some((s) => s.results.some((r) => r.status === "failed")) || sets.some((s) => s.selfCheck.needlesFound !== s.selfCheck.needlesSearched);
   return failed ? 1 : 0;

@@ -12,7 +12,7 @@ import { firstLine, type Command, type Measured } from "../lib/measure.ts";
 import type { InputSet } from "./inputs.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const RAYVAULT_CLI = join(REPO, "src/interfaces/cli/main.ts");
+export const RAYVAULT_CLI = join(REPO, "src/interfaces/cli/main.ts");
 
 export interface Collected {
   /** Input file name → output file path, for every output the tool wrote. */
@@ -36,6 +36,11 @@ export interface DeidTool {
   available(): boolean;
   version(): string;
   prepare(set: InputSet, outDir: string, workDir: string): PreparedRun;
+}
+
+/** "gdcmanon: gdcm 3.0.21 $Date$" → "gdcm 3.0.21". */
+function gdcmVersion(): string {
+  return firstLine("gdcmanon", ["--version"]).replace(/^gdcmanon:\s*/, "").replace(/\$Date\$/, "").trim();
 }
 
 function have(cmd: string): boolean {
@@ -65,7 +70,7 @@ const rayvault: DeidTool = {
     const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version?: string };
     const head = spawnSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim();
     const dirty = spawnSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"], { encoding: "utf8" }).stdout.trim() !== "";
-    return `rayvault ${pkg.version ?? "?"} (git ${head || "?"}${dirty ? ", src/ has uncommitted changes" : ""})`;
+    return `${pkg.version ?? "?"} (git ${head || "?"}${dirty ? ", src/ has uncommitted changes" : ""})`;
   },
   prepare(set, outDir) {
     const home = mkdtempSync(join(tmpdir(), "rayvault-bench-home-"));
@@ -105,7 +110,7 @@ const gdcmanonDumb: DeidTool = {
   note: `gdcmanon --dumb with the same hand-written list as dcmodify (--empty ${EMPTY.length} tags, --remove ${REMOVE.length}); dumb mode has no "all private tags" switch, so private data is left (naming the generator's private tag would be cheating)`,
   okStatus: [0],
   available: () => have("gdcmanon"),
-  version: () => firstLine("gdcmanon", ["--version"]),
+  version: () => gdcmVersion(),
   prepare(set, outDir) {
     mkdirSync(outDir, { recursive: true });
     const args = ["--dumb", ...EMPTY.flatMap((t) => ["--empty", t]), ...REMOVE.flatMap((t) => ["--remove", t]), "-i", set.dir, "-o", outDir];
@@ -131,7 +136,7 @@ const gdcmanonEncrypt: DeidTool = {
   note: "gdcmanon -e --certificate (GDCM's PS3.15 Basic Profile, originals kept AES-256 encrypted in EncryptedAttributesSequence); leaks are plaintext hits only",
   okStatus: [0],
   available: () => have("gdcmanon") && have("openssl"),
-  version: () => firstLine("gdcmanon", ["--version"]),
+  version: () => gdcmVersion(),
   prepare(set, outDir, workDir) {
     const cert = ensureCertificate(workDir);
     mkdirSync(outDir, { recursive: true });
@@ -148,7 +153,7 @@ const dcmodify: DeidTool = {
   note: `dcmodify -nb -imt -ep with a hand-written tag list (-ma "tag=" for ${EMPTY.length}, -ea for ${REMOVE.length}), NOT a profile; edits in place, so each run works on a copy made before timing (copy not timed); one process for the whole set`,
   okStatus: [0],
   available: () => have("dcmodify"),
-  version: () => firstLine("dcmodify", ["--version"], /dcmtk/i),
+  version: () => firstLine("dcmodify", ["--version"], /dcmtk/i).replace(/\$/g, "").replace(/^dcmtk:\s*/, "dcmtk ").trim(),
   prepare(set, outDir) {
     cpSync(set.dir, outDir, { recursive: true });
     const args = ["-nb", "-imt", "-ep", ...EMPTY.flatMap((t) => ["-ma", `(${t})=`]), ...REMOVE.flatMap((t) => ["-ea", `(${t})`]), ...set.files.map((f) => f.name)];

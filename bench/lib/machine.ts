@@ -27,9 +27,9 @@ export function machineInfo(tools: Record<string, string>): MachineInfo {
 
 export function renderMachine(m: MachineInfo): string {
   const lines = [
-    `machine: nproc ${m.nproc}, ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.kernel}`,
-    `node:    ${m.node} (${process.execPath})`,
+    `${"machine:".padEnd(10)}nproc ${m.nproc}, ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.kernel}`,
+    `${"node:".padEnd(10)}${m.node} (${process.execPath})`,
   ];
-  for (const [name, version] of Object.entries(m.tools)) lines.push(`${`${name}:`.padEnd(8)} ${version}`);
+  for (const [name, version] of Object.entries(m.tools)) lines.push(`${`${name}:`.padEnd(10)}${version}`);
   return lines.join("\n");
 }

@@ -50,7 +50,7 @@ export function describeRssMethod(m: RssMethod): string {
     case "gnu-time":
       return `${GNU_TIME} -f "%e %M" (max RSS of the largest process in the child tree)`;
     case "python-rusage":
-      return "python3 getrusage(RUSAGE_CHILDREN).ru_maxrss (no /usr/bin/time)";
+      return "python3 getrusage(RUSAGE_CHILDREN).ru_maxrss (no /usr/bin/time; wall times then include ~0.03 s of Python start-up)";
     case "none":
       return "not measured (neither /usr/bin/time nor python3 available)";
   }

@@ -91,7 +91,6 @@ export async function collectInputs(paths: readonly string[]): Promise<Collected
   const files: InputFile[] = [];
   const problems: InputProblem[] = [];
   const extracted: ExtractedZip[] = [];
-  const tempFiles: string[] = [];
   const addFile = async (fsPath: string, displayPath: string, relPath: string, setRoot: string): Promise<void> => {
     let c: ReturnType<typeof classify>;
     try {
@@ -129,7 +128,6 @@ export async function collectInputs(paths: readonly string[]): Promise<Collected
     problems,
     dispose() {
       for (const z of extracted) z.dispose();
-      void tempFiles;
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { memorySource } from "../ports/byte-source.ts";
+import { memorySource, type ByteSource } from "../ports/byte-source.ts";
 import { errorCodeOf, safeMessageOf } from "../core/errors.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
 import { isDicomdir } from "../core/deid/dicomdir.ts";
@@ -36,7 +36,7 @@ const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
 function scanDicomBytes(file: InputFile): ScannedFile & { known: KnownIdentifier[] } {
   const fromGzip = file.kind === InputKind.Gzip;
-  const source = fromGzip ? memorySource(gunzipFile(readFileSync(file.fsPath))) : openFileByteSource(file.fsPath);
+  const source: ByteSource & { close?: () => void } = fromGzip ? memorySource(gunzipFile(readFileSync(file.fsPath))) : openFileByteSource(file.fsPath);
   try {
     const parsed = parseDicom(source);
     const report = findDicomPhi(parsed);
@@ -49,7 +49,7 @@ function scanDicomBytes(file: InputFile): ScannedFile & { known: KnownIdentifier
       known: report.knownIdentifiers,
     };
   } finally {
-    if ("close" in source && typeof source.close === "function") source.close();
+    source.close?.();
   }
 }
 

@@ -83,7 +83,7 @@ export async function extractZip(path: string, limits: ZipLimits = DEFAULT_ZIP_L
           files.push(name);
         })().then(() => zip.readEntry(), (e: unknown) => {
           zip.close();
-          fail(e);
+          fail(e instanceof Error ? e : reject("zip archive is damaged"));
         });
       });
       zip.readEntry();

@@ -74,7 +74,7 @@ export function serializeDicomdir(input: WriteInput, readRange: (r: SourceRange)
   const top = [...input.dataset];
   remap(top, Tags.OffsetOfFirstRootRecord);
   remap(top, Tags.OffsetOfLastRootRecord);
-  for (const item of (seq?.items ?? []) as DicomItem[]) {
+  for (const item of seq?.items ?? []) {
     remap(item.elements, Tags.OffsetOfNextRecord);
     remap(item.elements, Tags.OffsetOfLowerLevelEntity);
   }

@@ -111,7 +111,7 @@ export function encodeText(text: string, vr: string, codec: TextCodec): Uint8Arr
     bytes = new TextEncoder().encode(text);
   } else if (codec.label === "utf-8") {
     bytes = new TextEncoder().encode(text);
-  } else if (codec.label === "latin1" && /^[\x00-\xff]*$/.test(text)) {
+  } else if (codec.label === "latin1" && Array.from({ length: text.length }, (_, i) => text.charCodeAt(i)).every((c) => c <= 0xff)) {
     bytes = Uint8Array.from(text, (ch) => ch.charCodeAt(0));
   } else {
     // No encoder for this character set: fall back to an ASCII transliteration marker.

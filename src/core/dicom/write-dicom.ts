@@ -53,12 +53,6 @@ class Out {
   }
 }
 
-function u16(v: number, little: boolean): Uint8Array {
-  const b = new Uint8Array(2);
-  new DataView(b.buffer).setUint16(0, v, little);
-  return b;
-}
-
 function header(tag: number, vr: string, length: number, enc: Enc): Uint8Array {
   const little = enc.littleEndian;
   if (!enc.explicitVr || vr === "NONE") {
