@@ -12,7 +12,8 @@ import { firstLine, type Command, type Measured } from "../lib/measure.ts";
 import type { InputSet } from "./inputs.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-export const RAYVAULT_CLI = join(REPO, "src/interfaces/cli/main.ts");
+/** The command users run (bin/rayvault.js): it enables Node's compile cache before loading the CLI. */
+export const RAYVAULT_CLI = join(REPO, "bin/rayvault.js");
 
 export interface Collected {
   /** Input file name → output file path, for every output the tool wrote. */

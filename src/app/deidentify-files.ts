@@ -7,7 +7,7 @@
  */
 import { randomBytes, createHmac } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, extname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { memorySource, type ByteSource } from "../ports/byte-source.ts";
 import type { PseudonymStore } from "../ports/pseudonym-store.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
@@ -17,7 +17,7 @@ import { serializeDicom } from "../core/dicom/write-dicom.ts";
 import { deidentifyDicom, patientKeyOf } from "../core/deid/deidentify-dicom.ts";
 import { isDicomdir, referencedFiles, serializeDicomdir } from "../core/deid/dicomdir.ts";
 import type { ProfileOption } from "../core/deid/profile.ts";
-import { createUidMapper } from "../core/deid/uid-remap.ts";
+import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
@@ -37,6 +37,11 @@ export interface DeidRequest {
 
 export interface DeidDeps {
   readonly pseudonyms: PseudonymStore;
+}
+
+/** What stays the same for every file of one run. */
+interface RunContext {
+  readonly mapUid: UidMapper;
 }
 
 export type DeidStatus = "written" | "refused";
@@ -67,6 +72,7 @@ function refusal(file: InputFile, kind: DeidFileResult["kind"], e: unknown, find
 class OutputTree {
   readonly root: string;
   readonly used = new Set<string>();
+  readonly madeDirs = new Set<string>();
   readonly nameKey: Uint8Array;
 
   constructor(root: string, nameKey: Uint8Array) {
@@ -75,13 +81,20 @@ class OutputTree {
     mkdirSync(this.root, { recursive: true });
   }
 
-  /** A relative output path with every component that holds identifiers replaced by a keyed hash. */
-  safeRelPath(relPath: string, rename?: string): string {
+  /** A keyed hash of a name, so an output name reveals nothing but stays stable across runs. */
+  hashName(name: string, length: number): string {
+    return createHmac("sha256", this.nameKey).update(name).digest("hex").slice(0, length);
+  }
+
+  /**
+   * A relative output path with every component that holds identifiers replaced by a keyed hash; a file
+   * name with identifiers becomes `<hash><ext>` (ext: ".dcm" or the photo's format).
+   */
+  safeRelPath(relPath: string, fileExt: string): string {
     const parts = relPath.split(/[\\/]+/).filter((p) => p !== "" && p !== ".");
     const cleaned = parts.map((p, i) => {
-      if (i === parts.length - 1 && rename !== undefined && findNamePhi(p).length > 0) return rename;
-      if (p === ".." || findNamePhi(p).length > 0) return `x-${createHmac("sha256", this.nameKey).update(p).digest("hex").slice(0, 12)}${i === parts.length - 1 ? extname(p).replace(/[^.\w]/g, "") : ""}`;
-      return p;
+      if (p !== ".." && findNamePhi(p).length === 0) return p;
+      return i === parts.length - 1 ? `${this.hashName(relPath, 16)}${fileExt}` : `x-${this.hashName(p, 12)}`;
     });
     return cleaned.join("/");
   }
@@ -94,7 +107,11 @@ class OutputTree {
   }
 
   temp(full: string): string {
-    mkdirSync(dirname(full), { recursive: true });
+    const dir = dirname(full);
+    if (!this.madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
     return join(dirname(full), `.rayvault-tmp-${randomBytes(8).toString("hex")}`);
   }
 
@@ -116,7 +133,7 @@ interface DicomJob {
   readonly source: ByteSource & { close?: () => void };
 }
 
-function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps, out: OutputTree, outRel: string): DeidFileResult {
+function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps & RunContext, out: OutputTree, outRel: string): DeidFileResult {
   const { file, parsed } = job;
   const dicomdir = isDicomdir(parsed.dataset);
   const report = findDicomPhi(parsed);
@@ -129,7 +146,7 @@ function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps, out: OutputT
   const patient = deps.pseudonyms.pseudonymFor(patientKeyOf(parsed));
   const result = deidentifyDicom(parsed, {
     options: req.options,
-    mapUid: createUidMapper(deps.pseudonyms.uidKey()),
+    mapUid: deps.mapUid,
     patient,
     pseudonymFor: (key) => deps.pseudonyms.pseudonymFor(key),
     knownIdentifiers: report.knownIdentifiers,
@@ -141,7 +158,8 @@ function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps, out: OutputT
   const full = out.target(outRel);
   const tmp = out.temp(full);
   try {
-    writeChunksToFile(tmp, serialized.chunks, parsed.source);
+    // Outputs are derived and can be made again from their inputs: no fsync per file.
+    writeChunksToFile(tmp, serialized.chunks, parsed.source, false);
     const check = openFileByteSource(tmp);
     try {
       const written = parseDicom(check);
@@ -175,7 +193,7 @@ async function deidPhoto(file: InputFile, out: OutputTree): Promise<DeidFileResu
     throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: photo metadata (${residual[0]?.field ?? "orientation"}) still present`);
   }
   const base = file.relPath.replace(/\.[^./\\]+$/, "");
-  const rel = out.safeRelPath(`${base}.${clean.ext}`, `photo-${createHmac("sha256", out.nameKey).update(file.relPath).digest("hex").slice(0, 16)}.${clean.ext}`);
+  const rel = out.safeRelPath(`${base}.${clean.ext}`, `.${clean.ext}`);
   const full = out.target(rel);
   const tmp = out.temp(full);
   try {
@@ -187,7 +205,8 @@ async function deidPhoto(file: InputFile, out: OutputTree): Promise<DeidFileResu
   }
 }
 
-export async function deidentifyFiles(req: DeidRequest, deps: DeidDeps): Promise<DeidReport> {
+export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Promise<DeidReport> {
+  const deps = { ...baseDeps, mapUid: createUidMapper(baseDeps.pseudonyms.uidKey()) };
   const inputs = await collectInputs(req.paths);
   const out = new OutputTree(req.outDir, deps.pseudonyms.uidKey());
   const results: DeidFileResult[] = inputs.problems.map((p) => ({ path: p.displayPath, kind: "unknown", status: "refused", code: p.code, reason: p.message, findings: 0 }));
@@ -235,7 +254,7 @@ export async function deidentifyFiles(req: DeidRequest, deps: DeidDeps): Promise
           const relPath = file.relPath.replace(/\.gz$/i, "");
           const rel = inSet.has(resolve(file.fsPath))
             ? relPath
-            : out.safeRelPath(relPath, `${createHmac("sha256", out.nameKey).update(file.relPath).digest("hex").slice(0, 16)}.dcm`);
+            : out.safeRelPath(relPath, ".dcm");
           results.push(deidDicom({ file, parsed, source }, req, deps, out, rel));
         } catch (e) {
           refusedFs.add(resolve(file.fsPath));

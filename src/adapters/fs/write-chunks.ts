@@ -1,27 +1,51 @@
 /**
  * @module adapters/fs/write-chunks
- * Writes serialised chunks to a file: new bytes as they are, source ranges copied in 1 MiB pieces,
- * so a 500 MB multi-frame file is written in constant memory. fsyncs before returning.
+ * Writes serialised chunks to a file: small chunks (element headers and values) are gathered into one
+ * 256 KiB buffer per write, source ranges are copied in 1 MiB pieces, so a 500 MB multi-frame file is
+ * written in constant memory with few system calls. `durable` fsyncs before returning (for stored
+ * originals); derived outputs that can be made again skip it.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { ByteSource } from "../../ports/byte-source.ts";
 import type { Chunk } from "../../core/dicom/write-dicom.ts";
 
 const PIECE = 1024 * 1024;
+const GATHER = 256 * 1024;
 
-export function writeChunksToFile(path: string, chunks: readonly Chunk[], source: ByteSource): void {
+export function writeChunksToFile(path: string, chunks: readonly Chunk[], source: ByteSource, durable = true): void {
   const fd = openSync(path, "wx", 0o600);
+  const staging = Buffer.allocUnsafe(GATHER);
+  let staged = 0;
+  const flush = (): void => {
+    if (staged > 0) writeAll(fd, staging.subarray(0, staged));
+    staged = 0;
+  };
   try {
     for (const c of chunks) {
       if (c instanceof Uint8Array) {
-        writeAll(fd, c);
+        if (c.length > GATHER) {
+          flush();
+          writeAll(fd, c);
+        } else {
+          if (staged + c.length > GATHER) flush();
+          staging.set(c, staged);
+          staged += c.length;
+        }
         continue;
       }
       for (let off = 0; off < c.length; off += PIECE) {
-        writeAll(fd, source.read(c.offset + off, Math.min(PIECE, c.length - off)));
+        const piece = source.read(c.offset + off, Math.min(PIECE, c.length - off));
+        if (staged + piece.length <= GATHER) {
+          staging.set(piece, staged);
+          staged += piece.length;
+        } else {
+          flush();
+          writeAll(fd, piece);
+        }
       }
     }
-    fsyncSync(fd);
+    flush();
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -4,11 +4,12 @@
  * 2.25 UID (PS3.5 §B.2), so a study stays one study and references inside sequences still resolve.
  * Keyed HMAC-SHA-256, so a UID cannot be recomputed without the key. Pure.
  */
-import { createHmac } from "node:crypto";
+import { createHmac, createSecretKey } from "node:crypto";
 
 export type UidMapper = (uid: string) => string;
 
-export function createUidMapper(key: Uint8Array): UidMapper {
+export function createUidMapper(keyBytes: Uint8Array): UidMapper {
+  const key = createSecretKey(keyBytes);
   const cache = new Map<string, string>();
   return (uid) => {
     const clean = uid.replace(/[\0 ]+$/, "").trim();

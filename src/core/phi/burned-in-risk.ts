@@ -18,7 +18,13 @@ export interface BurnedInRisk {
   readonly regions: Region[];
 }
 
-type Condition = { readonly op: "contains" | "notcontains" | "equals" | "notequals" | "missing" | "present" | "empty"; readonly field: string; readonly value: string };
+type Condition = {
+  readonly op: "contains" | "notcontains" | "equals" | "notequals" | "missing" | "present" | "empty";
+  readonly field: string;
+  readonly value: string;
+  /** `contains` patterns, compiled once when the recipe is parsed. */
+  readonly re?: RegExp;
+};
 type Joined = { readonly join: "and" | "or" | "first"; readonly cond: Condition };
 
 export interface Recipe {
@@ -33,7 +39,14 @@ const FIELD_TYPOS: Readonly<Record<string, string>> = { Manfacturer: "Manufactur
 function parseCondition(text: string): Condition | undefined {
   const m = /^(contains|notcontains|equals|notequals|missing|present|empty)\s+(\S+)\s*(.*)$/.exec(text.trim());
   if (!m) return undefined;
-  return { op: m[1] as Condition["op"], field: FIELD_TYPOS[m[2]!] ?? m[2]!, value: (m[3] ?? "").trim() };
+  const value = (m[3] ?? "").trim();
+  let re: RegExp;
+  try {
+    re = new RegExp(value, "i");
+  } catch {
+    re = new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i");
+  }
+  return { op: m[1] as Condition["op"], field: FIELD_TYPOS[m[2]!] ?? m[2]!, value, re };
 }
 
 /** Parses the deid recipe format: %filter sections, LABEL blocks, conditions joined by + and ||. */
@@ -107,14 +120,7 @@ function test(cond: Condition, header: HeaderLookup): boolean {
       return v === undefined || v.trim().toLowerCase() !== cond.value.toLowerCase();
     case "contains":
     case "notcontains": {
-      let hit = false;
-      if (v !== undefined) {
-        try {
-          hit = new RegExp(cond.value, "i").test(v);
-        } catch {
-          hit = v.toLowerCase().includes(cond.value.toLowerCase());
-        }
-      }
+      const hit = v !== undefined && (cond.re ? cond.re.test(v) : v.toLowerCase().includes(cond.value.toLowerCase()));
       return cond.op === "contains" ? hit : !hit;
     }
   }
@@ -134,6 +140,23 @@ const CAPTURE_SOP_PREFIXES = ["1.2.840.10008.5.1.4.1.1.7", "1.2.840.10008.5.1.4.
 const HIGH_MODALITIES = new Set(["US", "SC", "OT", "XC", "ES", "GM", "SM", "DOC", "IVUS"]);
 /** Projection radiography: film labels, markers and names are often burned in. */
 const XRAY_MODALITIES = new Set(["CR", "DX", "MG", "RF", "XA", "IO", "PX", "RG"]);
+
+/** Every header field the built-in rules read, so equal headers (a CT series) share one assessment. */
+const RISK_FIELDS = ["BurnedInAnnotation", "Modality", "SOPClassUID", "ImageType"];
+const riskMemo = new Map<string, BurnedInRisk>();
+
+/** assessBurnedInRisk over the built-in recipes, remembered for identical header values. */
+export function assessBurnedInRiskCached(header: HeaderLookup): BurnedInRisk {
+  const fields = new Set([...RISK_FIELDS, ...builtInRecipes().flatMap((r) => r.conditions.map((c) => c.cond.field))]);
+  const key = JSON.stringify([...fields].map((f) => header(f) ?? null));
+  let risk = riskMemo.get(key);
+  if (!risk) {
+    risk = assessBurnedInRisk(header);
+    if (riskMemo.size > 4096) riskMemo.clear();
+    riskMemo.set(key, risk);
+  }
+  return { likelihood: risk.likelihood, reasons: [...risk.reasons], regions: [...risk.regions] };
+}
 
 export function assessBurnedInRisk(header: HeaderLookup, recipes: readonly Recipe[] = builtInRecipes()): BurnedInRisk {
   const reasons: string[] = [];

@@ -10,7 +10,7 @@ import { elementOf, formatTag, groupOf, isPrivateCreator, isPrivateTag, keywordO
 import { codecOfDataset, elementText, type TextCodec } from "../dicom/text.ts";
 import { isFreeTextVr, isTextVr } from "../dicom/vr.ts";
 import { resolveAction } from "../deid/profile.ts";
-import { assessBurnedInRisk, type BurnedInRisk } from "./burned-in-risk.ts";
+import { assessBurnedInRiskCached, type BurnedInRisk } from "./burned-in-risk.ts";
 import { findTextPhi, type KnownIdentifier } from "./find-text-phi.ts";
 import { DeidAction, FindingSource, SafeHarborCategory, type PhiFinding } from "./phi-finding.ts";
 
@@ -78,7 +78,14 @@ export function knownIdentifiersOf(dataset: readonly DicomElement[], codec: Text
 /** A header look-up for the burned-in rules: top-level values by keyword. */
 export function headerLookup(file: DicomFile): (keyword: string) => string | undefined {
   const codec = codecOfDataset(file.dataset);
+  const memo = new Map<string, string | undefined>();
   return (keyword) => {
+    if (memo.has(keyword)) return memo.get(keyword);
+    const value = lookup(keyword);
+    memo.set(keyword, value);
+    return value;
+  };
+  function lookup(keyword: string): string | undefined {
     const tag = tagForKeyword(keyword);
     if (tag === undefined) return undefined;
     const e = file.dataset.find((x) => x.tag === tag) ?? file.meta.find((x) => x.tag === tag);
@@ -86,7 +93,7 @@ export function headerLookup(file: DicomFile): (keyword: string) => string | und
     if (e.value && (isTextVr(e.vr) || e.vr === "UN")) return elementText(e, codec);
     if (e.value && e.vr === "US" && e.value.length >= 2) return String(e.value[0]! | (e.value[1]! << 8));
     return "";
-  };
+  }
 }
 
 interface Walk {
@@ -186,5 +193,5 @@ export function findDicomPhi(file: DicomFile): DicomPhiReport {
     });
   }
   walk(file.dataset, "", codec, w);
-  return { findings: w.findings, burnedIn: assessBurnedInRisk(headerLookup(file)), knownIdentifiers: w.known, warnings: file.warnings };
+  return { findings: w.findings, burnedIn: assessBurnedInRiskCached(headerLookup(file)), knownIdentifiers: w.known, warnings: file.warnings };
 }

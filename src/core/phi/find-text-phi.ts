@@ -68,6 +68,28 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+interface CompiledKnown {
+  /** How many identifiers the list had when compiled (lists grow while a header is walked). */
+  readonly size: number;
+  readonly re: RegExp | undefined;
+  readonly categoryOf: Map<string, SafeHarborCategory>;
+}
+
+const compiledKnown = new WeakMap<readonly KnownIdentifier[], CompiledKnown>();
+
+/** One alternation regex for all known tokens, longest first, compiled once per list. */
+function compileKnown(known: readonly KnownIdentifier[]): CompiledKnown {
+  let c = compiledKnown.get(known);
+  if (c?.size === known.length) return c;
+  const categoryOf = new Map<string, SafeHarborCategory>();
+  for (const k of known) for (const t of identifierTokens(k.text)) if (!categoryOf.has(t.toUpperCase())) categoryOf.set(t.toUpperCase(), k.category);
+  const tokens = [...categoryOf.keys()].sort((a, b) => b.length - a.length);
+  const re = tokens.length === 0 ? undefined : new RegExp(`(?<![\\p{L}\\p{N}])(?:${tokens.map(escapeRe).join("|")})(?![\\p{L}\\p{N}])`, "giu");
+  c = { size: known.length, re, categoryOf };
+  compiledKnown.set(known, c);
+  return c;
+}
+
 export function findTextPhi(text: string, known: readonly KnownIdentifier[] = []): TextSpan[] {
   const spans: TextSpan[] = [];
   const taken: Array<[number, number]> = [];
@@ -77,11 +99,9 @@ export function findTextPhi(text: string, known: readonly KnownIdentifier[] = []
     taken.push([start, end]);
     spans.push({ start, end, category, pattern, text: text.slice(start, end) });
   };
-  for (const k of known) {
-    for (const token of identifierTokens(k.text)) {
-      const re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(token)}(?![\\p{L}\\p{N}])`, "giu");
-      for (const m of text.matchAll(re)) add(m.index, m.index + m[0].length, k.category, "known-identifier");
-    }
+  const { re, categoryOf } = compileKnown(known);
+  if (re) {
+    for (const m of text.matchAll(re)) add(m.index, m.index + m[0].length, categoryOf.get(m[0].toUpperCase()) ?? SafeHarborCategory.Names, "known-identifier");
   }
   for (const rule of RULES) {
     for (const m of text.matchAll(rule.re)) add(m.index, m.index + m[0].length, rule.category, rule.name);
