@@ -71,3 +71,27 @@ describe("photo metadata", { skip: haveTool("exiftool") ? false : "exiftool not 
     assert.equal((JSON.parse(r.stdout) as { files: Array<{ code: string }> }).files[0]?.code, "RV_PHOTO_UNREADABLE");
   });
 });
+
+describe("HEIC from a phone", { skip: haveTool("heif-enc") && haveTool("exiftool") ? false : "heif-enc (libheif-examples) or exiftool not installed" }, () => {
+  it("finds GPS and device in a HEIC photo and writes a metadata-free PNG", async () => {
+    const dir = tempDir("heic");
+    const jpg = join(dir, "src.jpg");
+    await sharp({ create: { width: 48, height: 32, channels: 3, background: "#6a6a6a" } }).jpeg().toFile(jpg);
+    runTool("exiftool", ["-overwrite_original", "-GPSLatitude=41.88", "-GPSLatitudeRef=N", "-Make=Apple", "-Model=iPhone 15", jpg]);
+    const heic = join(dir, "IMG_0001.HEIC");
+    const enc = runTool("heif-enc", ["-q", "90", jpg, "-o", heic]);
+    assert.equal(enc.status, 0, enc.stderr);
+    const scan = runCli(["scan", "--json", heic]);
+    const file = (JSON.parse(scan.stdout) as { files: Array<{ kind: string; findings: Array<{ category: string }> }> }).files[0]!;
+    assert.equal(file.kind, "photo");
+    assert.ok(file.findings.some((f) => f.category === "geography"), "GPS found");
+    assert.ok(file.findings.some((f) => f.category === "device-id"), "device found");
+    const out = tempDir("heic-out");
+    const r = runCli(["deid", heic, "--out", out, "--json"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const written = join(out, "IMG_0001.png");
+    assert.deepEqual(exifTags(written), []);
+    const meta = await sharp(written).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ["png", 48, 32]);
+  });
+});

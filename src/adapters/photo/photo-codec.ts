@@ -40,9 +40,14 @@ export async function readPhotoMetadata(bytes: Uint8Array, kind: ImageKind): Pro
       tags = { unreadable: { MetadataParseError: (cause as Error).name } };
     }
   } else {
+    // exifr cannot walk libheif's boxes; sharp (libheif) hands over the Exif block, exifr reads it.
     const meta = await sharp(buf).metadata().catch(() => undefined);
-    if (meta?.exif) tags = { exif: { ExifBlock: `(binary ${meta.exif.length} bytes)` } };
+    if (meta?.exif) {
+      const parsed = (await exifr.parse(meta.exif, EXIFR_OPTIONS).catch(() => undefined)) as Record<string, unknown> | undefined;
+      tags = parsed ? normalise(parsed) : { exif: { ExifBlock: `(binary ${meta.exif.length} bytes)` } };
+    }
     if (meta?.xmp) tags = { ...tags, xmp: { XmpBlock: `(binary ${meta.xmp.length} bytes)` } };
+    orientation = meta?.orientation ?? 1;
   }
   let blocks: MetadataBlock[] = [];
   if (kind === ImageKind.Jpeg) blocks = jpegMetadata(bytes);
