@@ -189,6 +189,10 @@ async function deidPhoto(file: InputFile, out: OutputTree): Promise<DeidFileResu
   const clean = await cleanPhoto(bytes, kind, meta.orientation);
   const after = await readPhotoMetadata(clean.bytes, kind === "heic" ? "png" : kind);
   const residual = findPhotoPhi(after);
+  if (after.tags["unreadable"] !== undefined) {
+    // The output's metadata could not be read back, so it cannot be shown to be clean.
+    throw new RayvaultError(ErrorCode.DeidResidualPhi, "verification failed: the output's photo metadata could not be read back");
+  }
   if (residual.length > 0 || after.orientation !== 1) {
     throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: photo metadata (${residual[0]?.field ?? "orientation"}) still present`);
   }
