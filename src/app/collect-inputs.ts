@@ -41,6 +41,9 @@ export interface CollectedInputs {
 
 const MAX_GZIP_BYTES = 1024 ** 3;
 
+/** The message for a path that does not exist (the CLI turns it into exit code 1). */
+export const NO_SUCH_PATH = "no such file or folder";
+
 function head(path: string, n: number): Uint8Array {
   const fd = openSync(path, "r");
   try {
@@ -114,7 +117,7 @@ export async function collectInputs(paths: readonly string[]): Promise<Collected
   };
   for (const p of paths) {
     if (!existsSync(p)) {
-      problems.push({ displayPath: p, code: ErrorCode.UnsupportedInput, message: "no such file or folder" });
+      problems.push({ displayPath: p, code: ErrorCode.UnsupportedInput, message: NO_SUCH_PATH });
       continue;
     }
     if (statSync(p).isDirectory()) {
@@ -137,6 +140,7 @@ export function gunzipFile(bytes: Uint8Array): Uint8Array {
   try {
     return gunzipSync(bytes, { maxOutputLength: MAX_GZIP_BYTES });
   } catch (cause) {
-    throw new RayvaultError(ErrorCode.InputTooLarge, "gzip data does not inflate within 1 GiB", { cause });
+    const tooLarge = cause instanceof RangeError || (cause as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
+    throw new RayvaultError(tooLarge ? ErrorCode.InputTooLarge : ErrorCode.UnsupportedInput, tooLarge ? "gzip data inflates past 1 GiB" : "gzip data is damaged or truncated", { cause });
   }
 }

@@ -21,7 +21,7 @@ import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
-import { findNamePhi } from "../core/phi/find-text-phi.ts";
+import { findNamePhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
 import { openFileByteSource } from "../adapters/fs/file-byte-source.ts";
 import { writeChunksToFile } from "../adapters/fs/write-chunks.ts";
 import { cleanPhoto, readPhotoMetadata } from "../adapters/photo/photo-codec.ts";
@@ -81,6 +81,17 @@ class OutputTree {
     mkdirSync(this.root, { recursive: true });
   }
 
+  /**
+   * A DICOMDIR Referenced File ID with every component that holds identifiers replaced by a keyed
+   * hash that is still a valid File ID component (PS3.10 §8.2: up to 8 of A–Z, 0–9, _).
+   */
+  safeFileId(fileId: string, known: readonly KnownIdentifier[]): string {
+    return fileId
+      .split("/")
+      .map((c) => (findNamePhi(c, known).length === 0 ? c : `X${this.hashName(c, 7).toUpperCase()}`))
+      .join("/");
+  }
+
   /** A keyed hash of a name, so an output name reveals nothing but stays stable across runs. */
   hashName(name: string, length: number): string {
     return createHmac("sha256", this.nameKey).update(name).digest("hex").slice(0, length);
@@ -90,10 +101,10 @@ class OutputTree {
    * A relative output path with every component that holds identifiers replaced by a keyed hash; a file
    * name with identifiers becomes `<hash><ext>` (ext: ".dcm" or the photo's format).
    */
-  safeRelPath(relPath: string, fileExt: string): string {
+  safeRelPath(relPath: string, fileExt: string, known: readonly KnownIdentifier[] = []): string {
     const parts = relPath.split(/[\\/]+/).filter((p) => p !== "" && p !== ".");
     const cleaned = parts.map((p, i) => {
-      if (p !== ".." && findNamePhi(p).length === 0) return p;
+      if (p !== ".." && findNamePhi(p, known).length === 0) return p;
       return i === parts.length - 1 ? `${this.hashName(relPath, 16)}${fileExt}` : `x-${this.hashName(p, 12)}`;
     });
     return cleaned.join("/");
@@ -133,7 +144,17 @@ interface DicomJob {
   readonly source: ByteSource & { close?: () => void };
 }
 
-function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps & RunContext, out: OutputTree, outRel: string): DeidFileResult {
+/** Where a file goes under --out, decided once its header's names and ids are known. */
+type OutputPlace = (known: readonly KnownIdentifier[]) => string;
+
+function deidDicom(
+  job: DicomJob,
+  req: DeidRequest,
+  deps: DeidDeps & RunContext,
+  out: OutputTree,
+  place: OutputPlace,
+  mapFileId?: (fileId: string) => string,
+): DeidFileResult {
   const { file, parsed } = job;
   const dicomdir = isDicomdir(parsed.dataset);
   const report = findDicomPhi(parsed);
@@ -143,7 +164,8 @@ function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps & RunContext,
       `burned-in text is likely (${report.burnedIn.reasons[0] ?? "rules"}); pixels are not cleaned yet: review the image and rerun with --allow-burned-in-risk`,
     );
   }
-  const patient = deps.pseudonyms.pseudonymFor(patientKeyOf(parsed));
+  // A file with no patient identity at all gets a pseudonym of its own, never one shared with others.
+  const patient = deps.pseudonyms.pseudonymFor(patientKeyOf(parsed) || `unidentified:${file.displayPath}\u0000${parsed.source.size}`);
   const result = deidentifyDicom(parsed, {
     options: req.options,
     mapUid: deps.mapUid,
@@ -151,11 +173,12 @@ function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps & RunContext,
     pseudonymFor: (key) => deps.pseudonyms.pseudonymFor(key),
     knownIdentifiers: report.knownIdentifiers,
     instanceSeed: `${file.displayPath}\u0000${parsed.source.size}`,
+    ...(mapFileId ? { mapFileId } : {}),
   });
   const input = { meta: result.meta, dataset: result.dataset, transferSyntax: parsed.transferSyntax };
   const read = (r: { offset: number; length: number }): Uint8Array => parsed.source.read(r.offset, r.length);
   const serialized = dicomdir ? serializeDicomdir(input, read) : serializeDicom(input, read);
-  const full = out.target(outRel);
+  const full = out.target(place(report.knownIdentifiers));
   const tmp = out.temp(full);
   try {
     // Outputs are derived and can be made again from their inputs: no fsync per file.
@@ -181,7 +204,11 @@ function deidDicom(job: DicomJob, req: DeidRequest, deps: DeidDeps & RunContext,
   }
 }
 
-async function deidPhoto(file: InputFile, out: OutputTree): Promise<DeidFileResult> {
+async function deidPhoto(file: InputFile, out: OutputTree, allowBurnedInRisk: boolean): Promise<DeidFileResult> {
+  if (!allowBurnedInRisk) {
+    // A photo of a film or a screen shows its printed labels; pixels are not cleaned yet (OCR redaction, #7).
+    throw new RayvaultError(ErrorCode.DeidUnsupported, "burned-in text is likely (a photo of a film or screen shows its labels); pixels are not cleaned yet: review the photo and rerun with --allow-burned-in-risk");
+  }
   const bytes = readFileSync(file.fsPath);
   const kind = file.imageKind!;
   const meta = await readPhotoMetadata(bytes, kind);
@@ -217,8 +244,9 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
   const refusedFs = new Set<string>();
   const dicomdirs: DicomJob[] = [];
   try {
-    // DICOMDIRs first: the files they reference keep their File IDs so the set still resolves.
-    const inSet = new Set<string>();
+    // DICOMDIRs first: the files they reference go where their (cleaned) File IDs say, so the set resolves.
+    const inSet = new Map<string, string>();
+    const setFileIds = new Map<DicomJob, (fileId: string) => string>();
     const rest: InputFile[] = [];
     for (const file of inputs.files) {
       if (file.kind !== InputKind.Dicom) {
@@ -240,9 +268,14 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
           results.push(refusal(file, "dicomdir", e));
           continue;
         }
-        dicomdirs.push({ file, parsed, source });
+        const job: DicomJob = { file, parsed, source };
+        dicomdirs.push(job);
         source = undefined; // kept open until its set is done
-        for (const ref of refs) inSet.add(resolve(dirname(file.fsPath), ref));
+        const known = findDicomPhi(parsed).knownIdentifiers;
+        const setDir = out.safeRelPath(dirname(file.relPath), "", known);
+        const mapId = (id: string): string => out.safeFileId(id, known);
+        setFileIds.set(job, (raw) => mapId(raw.split("\\").join("/")).split("/").join("\\"));
+        for (const ref of refs) inSet.set(resolve(dirname(file.fsPath), ref), join(setDir, mapId(ref)));
       } catch {
         rest.push(file); // unreadable: reported when processed below
       } finally {
@@ -256,10 +289,9 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
           source = openSource(file);
           const parsed = parseDicom(source);
           const relPath = file.relPath.replace(/\.gz$/i, "");
-          const rel = inSet.has(resolve(file.fsPath))
-            ? relPath
-            : out.safeRelPath(relPath, ".dcm");
-          results.push(deidDicom({ file, parsed, source }, req, deps, out, rel));
+          const setPlace = inSet.get(resolve(file.fsPath));
+          const place: OutputPlace = setPlace !== undefined ? () => setPlace : (known) => out.safeRelPath(relPath, ".dcm", known);
+          results.push(deidDicom({ file, parsed, source }, req, deps, out, place));
         } catch (e) {
           refusedFs.add(resolve(file.fsPath));
           results.push(refusal(file, "dicom", e));
@@ -268,7 +300,7 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
         }
       } else if (file.kind === InputKind.Photo && file.imageKind) {
         try {
-          results.push(await deidPhoto(file, out));
+          results.push(await deidPhoto(file, out, req.allowBurnedInRisk));
         } catch (e) {
           results.push(refusal(file, "photo", e));
         }
@@ -287,8 +319,9 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
           if (!existsSync(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, `DICOMDIR references a file that is not in the set`);
           if (refusedFs.has(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, "a file this DICOMDIR references was refused, so the set cannot stay consistent");
         }
-        // Referenced File IDs keep their names so the set resolves; the DICOMDIR itself keeps its path.
-        results.push(deidDicom(job, req, deps, out, job.file.relPath));
+        // The DICOMDIR keeps its name, in its (cleaned) folder; its File IDs are cleaned the same way.
+        const rel = job.file.relPath;
+        results.push(deidDicom(job, req, deps, out, (known) => join(out.safeRelPath(dirname(rel), "", known), "DICOMDIR"), setFileIds.get(job)));
       } catch (e) {
         results.push(refusal(job.file, "dicomdir", e));
       } finally {

@@ -5,7 +5,6 @@
  * headers are looked for in the text files and file names of the same scan.
  */
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { memorySource, type ByteSource } from "../ports/byte-source.ts";
 import { errorCodeOf, safeMessageOf } from "../core/errors.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
@@ -53,12 +52,15 @@ function scanDicomBytes(file: InputFile): ScannedFile & { known: KnownIdentifier
   }
 }
 
-function fileNameFindings(path: string, known: readonly KnownIdentifier[]): PhiFinding[] {
-  const name = basename(path);
-  return findNamePhi(name, known).map((s) => ({
-    where: `filename:${s.start}-${s.end}`, field: "FileName", category: s.category, action: DeidAction.Review,
-    source: FindingSource.Pattern, rule: `pattern ${s.pattern} in file name`, value: s.text,
-  }));
+/** Identifiers in the file's name and in every folder name between it and the input root. */
+function fileNameFindings(relPath: string, known: readonly KnownIdentifier[]): PhiFinding[] {
+  const parts = relPath.split(/[\\/]+/).filter((p) => p !== "" && p !== ".");
+  return parts.flatMap((part, i) =>
+    findNamePhi(part, known).map((s) => ({
+      where: `${i === parts.length - 1 ? "filename" : `folder[${i}]`}:${s.start}-${s.end}`, field: i === parts.length - 1 ? "FileName" : "FolderName",
+      category: s.category, action: DeidAction.Review, source: FindingSource.Pattern, rule: `pattern ${s.pattern} in ${i === parts.length - 1 ? "file" : "folder"} name`, value: s.text,
+    })),
+  );
 }
 
 function failed(file: InputFile, kind: ScannedFile["kind"], e: unknown): ScannedFile {
@@ -106,7 +108,10 @@ export async function scanFiles(paths: readonly string[]): Promise<ScanReport> {
     }
     // File names are free text too: look for the identifiers every header revealed.
     const byPath = new Map(inputs.files.map((f) => [f.displayPath, f]));
-    const files = out.map((s) => (byPath.has(s.path) ? { ...s, findings: [...s.findings, ...fileNameFindings(s.path, known)] } : s));
+    const files = out.map((s) => {
+      const f = byPath.get(s.path);
+      return f ? { ...s, findings: [...s.findings, ...fileNameFindings(f.relPath, known)] } : s;
+    });
     return { files };
   } finally {
     inputs.dispose();

@@ -3,7 +3,7 @@
  * after `deid`, as exiftool (an independent reader) sees it; orientation is applied to the pixels.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import sharp from "sharp";
@@ -32,7 +32,7 @@ describe("photo metadata", { skip: haveTool("exiftool") ? false : "exiftool not 
     for (const c of ["geography", "device-id", "names", "dates", "mrn"]) assert.ok(found.includes(c), `${c} not found: ${found.join(",")}`);
 
     const out = tempDir("photo-out");
-    const r = runCli(["deid", src, "--out", out, "--json"]);
+    const r = runCli(["deid", src, "--out", out, "--allow-burned-in-risk", "--json"]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const written = join(out, "IMG_2044.jpg");
     assert.deepEqual(exifTags(written), []);
@@ -46,7 +46,7 @@ describe("photo metadata", { skip: haveTool("exiftool") ? false : "exiftool not 
     await sharp({ create: { width: 16, height: 16, channels: 3, background: "#345" } }).png().toFile(src);
     runTool("exiftool", ["-overwrite_original", "-PNG:Comment=Patient Jane Doe DOB 03/17/1958", "-PNG:Author=Dr. Who", src]);
     const out = tempDir("png-out");
-    const r = runCli(["deid", src, "--out", out, "--json"]);
+    const r = runCli(["deid", src, "--out", out, "--allow-burned-in-risk", "--json"]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.deepEqual(exifTags(join(out, "scan.png")), []);
     const before = await sharp(src).raw().toBuffer();
@@ -56,17 +56,44 @@ describe("photo metadata", { skip: haveTool("exiftool") ? false : "exiftool not 
 
   it("the public exif samples (GPS, maker notes, XMP, orientation 1–8) all come out clean", { skip: HAVE_SHARED_DATA ? false : NO_SHARED_DATA_REASON }, () => {
     const out = tempDir("exif-out");
-    const r = runCli(["deid", join(SHARED_DATA, "dev/photos"), "--out", out, "--json"]);
+    const r = runCli(["deid", join(SHARED_DATA, "dev/photos"), "--out", out, "--allow-burned-in-risk", "--json"]);
     assert.equal(r.status, 0, r.stdout);
     const report = JSON.parse(r.stdout) as { files: Array<{ output: string }> };
     assert.ok(report.files.length >= 15);
     for (const f of report.files) assert.deepEqual(exifTags(join(out, f.output)), [], f.output);
   });
 
+  it("a photo is refused without --allow-burned-in-risk: its labels are in the pixels", async () => {
+    const dir = tempDir("photo-risk");
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: "#777" } }).jpeg().toFile(join(dir, "film.jpg"));
+    const out = tempDir("photo-risk-out");
+    const r = runCli(["deid", dir, "--out", out, "--json"]);
+    assert.equal(r.status, 3);
+    const f = (JSON.parse(r.stdout) as { files: Array<{ status: string; reason: string }> }).files[0]!;
+    assert.equal(f.status, "refused");
+    assert.match(f.reason, /--allow-burned-in-risk/);
+  });
+
+  it("a second image appended after the JPEG end marker does not survive", async () => {
+    const dir = tempDir("trailer");
+    const main = await sharp({ create: { width: 16, height: 16, channels: 3, background: "#555" } }).jpeg().toBuffer();
+    const hidden = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#999" } }).withExif({ IFD0: { Make: "NIKON", Artist: "Jane Doe" } }).jpeg().toBuffer();
+    writeFileSync(join(dir, "trailer.jpg"), Buffer.concat([main, hidden]));
+    const scan = runCli(["scan", "--json", join(dir, "trailer.jpg")]);
+    assert.ok((JSON.parse(scan.stdout) as { files: Array<{ findings: Array<{ field: string }> }> }).files[0]!.findings.some((f) => f.field === "data after end of image"));
+    const out = tempDir("trailer-out");
+    const r = runCli(["deid", dir, "--out", out, "--allow-burned-in-risk", "--json"]);
+    assert.equal(r.status, 0, r.stdout);
+    const written = readFileSync(join(out, "trailer.jpg"));
+    assert.equal(written.includes(Buffer.from("NIKON")), false);
+    assert.equal(written.includes(Buffer.from("Jane Doe")), false);
+    assert.deepEqual((await sharp(written).raw().toBuffer()).equals(await sharp(main).raw().toBuffer()), true);
+  });
+
   it("a file that only claims to be a photo is refused, not passed through", () => {
     const dir = tempDir("fake");
     writeFileSync(join(dir, "fake.jpg"), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x10]), Buffer.from("Exif\0\0garbage-garbage")]));
-    const r = runCli(["deid", dir, "--out", tempDir("fake-out"), "--json"]);
+    const r = runCli(["deid", dir, "--out", tempDir("fake-out"), "--allow-burned-in-risk", "--json"]);
     assert.equal(r.status, 3);
     assert.equal((JSON.parse(r.stdout) as { files: Array<{ code: string }> }).files[0]?.code, "RV_PHOTO_UNREADABLE");
   });
@@ -87,7 +114,7 @@ describe("HEIC from a phone", { skip: haveTool("heif-enc") && haveTool("exiftool
     assert.ok(file.findings.some((f) => f.category === "geography"), "GPS found");
     assert.ok(file.findings.some((f) => f.category === "device-id"), "device found");
     const out = tempDir("heic-out");
-    const r = runCli(["deid", heic, "--out", out, "--json"]);
+    const r = runCli(["deid", heic, "--out", out, "--allow-burned-in-risk", "--json"]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const written = join(out, "IMG_0001.png");
     assert.deepEqual(exifTags(written), []);

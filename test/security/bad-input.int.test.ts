@@ -106,6 +106,9 @@ describe("bad input is refused per file, clearly, with nothing left behind", () 
     const r = runCli(["scan", "/nonexistent/rayvault/input"]);
     assert.equal(r.status, 1);
     assert.match(r.stdout, /no such file or folder/);
+    const d = runCli(["deid", "/nonexistent/rayvault/input", "--out", tempDir("y")]);
+    assert.equal(d.status, 1);
+    assert.match(d.stdout, /no such file or folder/);
     const o = runCli(["deid", tempDir("x"), "--out", tempDir("y"), "--option", "retain-everything"]);
     assert.equal(o.status, 1);
     assert.match(o.stderr, /RV_USAGE_INVALID: unknown profile option/);

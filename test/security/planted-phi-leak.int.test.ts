@@ -22,7 +22,9 @@ describe("planted PHI never survives de-identification", () => {
   const input = tempDir("planted-in");
   const out = tempDir("planted-out");
   writeFileSync(join(input, "planted.dcm"), plantedPhiFile());
-  const set = writeDicomdirSet(join(input, "set"));
+  // The set's folder is named after its patient, as clinics often do: that name must not reach --out.
+  const setSurname = syntheticPatient(5).name.split("^")[0]!;
+  const set = writeDicomdirSet(join(input, `${setSurname}_CHEST`));
   const result = runCli(["deid", input, "--out", out, "--json"]);
 
   it("the fixture really carries the planted values (dcmdump sees them)", () => {
@@ -43,6 +45,7 @@ describe("planted PHI never survives de-identification", () => {
     const p = syntheticPatient(5);
     const needles = [...plantedNeedles(), p.id, p.accession, p.birthDate, p.studyUid, p.institution, ...p.name.split("^").filter((s) => s.length > 2)];
     for (const file of files(out)) {
+      assert.equal(file.includes(setSurname), false, `output path ${file} names the patient`);
       const bytes = readFileSync(file).toString("latin1");
       const survivors = needles.filter((n) => bytes.includes(n));
       assert.deepEqual(survivors, [], `in ${file}`);
@@ -57,7 +60,9 @@ describe("planted PHI never survives de-identification", () => {
   });
 
   it("keeps the DICOMDIR set consistent: pydicom follows every offset to the renamed instances", { skip: !haveTool("/usr/bin/python3") }, () => {
-    const r = runTool("/usr/bin/python3", [join(REPO, "test/helpers/dicomdir-check.py"), join(out, "set", "DICOMDIR")]);
+    const report = JSON.parse(result.stdout) as { files: Array<{ kind: string; output: string }> };
+    const dicomdir = report.files.find((f) => f.kind === "dicomdir")!;
+    const r = runTool("/usr/bin/python3", [join(REPO, "test/helpers/dicomdir-check.py"), join(out, dicomdir.output)]);
     assert.equal(r.status, 0, r.stderr);
     const check = JSON.parse(r.stdout) as { instances: number; mismatched: number; filePatients: string[]; recordPatients: string[] };
     assert.equal(check.instances, 2);

@@ -61,7 +61,7 @@ export function openFilePseudonymStore(home: string, random: RandomSource): Pseu
       lockFd = openSync(lockPath, "wx", 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 600) {
-        throw new RayvaultError(ErrorCode.StateCorrupt, `pseudonym map is locked by another run (${lockPath}); remove the lock if no run is active`);
+        throw new RayvaultError(ErrorCode.StateLocked, `pseudonym map is locked by another run (${lockPath}); remove the lock if no run is active`);
       }
       sleepMs(50);
     }

@@ -51,7 +51,7 @@ describe("deidentifyDicom", () => {
   it("marks the result as de-identified (PS3.15 E.1.1) and rebuilds the file meta", () => {
     const { parsed } = run(plantedPhiFile(), [ProfileOption.CleanDescriptors]);
     assert.equal(text(parsed.dataset, Tags.PatientIdentityRemoved), "YES");
-    assert.match(text(parsed.dataset, Tags.DeidentificationMethod) ?? "", /Basic Profile; Clean Descriptors/);
+    assert.equal(text(parsed.dataset, Tags.DeidentificationMethod), "Rayvault PS3.15 Basic Profile\\Clean Descriptors");
     const codes = parsed.dataset.find((e) => e.tag === Tags.DeidentificationMethodCodeSequence)?.items?.map((i) => text(i.elements, Tags.CodeValue));
     assert.deepEqual(codes, ["113100", "113105"]);
     assert.equal(text(parsed.dataset, Tags.LongitudinalTemporalInformationModified), "REMOVED");
@@ -108,6 +108,19 @@ describe("deidentifyDicom", () => {
     );
     assert.equal(text(run(bytes, [ProfileOption.RetainPatientCharacteristics]).parsed.dataset, 0x00101010), "090Y");
     assert.equal(text(run(bytes).parsed.dataset, 0x00101010), undefined);
+  });
+
+  it("keeps file meta and dataset SOP Instance UID equal under Retain UIDs", () => {
+    const { parsed } = run(plantedPhiFile(), [ProfileOption.RetainUids]);
+    assert.equal(text(parsed.dataset, Tags.SOPInstanceUID), PLANTED.uid);
+    assert.equal(text(parsed.meta, Tags.MediaStorageSOPInstanceUID), PLANTED.uid);
+  });
+
+  it("makes 2.25 UIDs from version-8 UUIDs", () => {
+    const uid = createUidMapper(new Uint8Array(32).fill(1))("1.2.3.4");
+    const hex = BigInt(uid.slice(5)).toString(16).padStart(32, "0");
+    assert.equal(hex[12], "8", "version nibble");
+    assert.ok(["8", "9", "a", "b"].includes(hex[16]!), "variant bits");
   });
 
   it("uses the patient's id (with issuer) as the pseudonym key, not the file", () => {

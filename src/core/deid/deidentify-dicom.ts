@@ -36,6 +36,8 @@ export interface DeidContext {
   readonly knownIdentifiers: readonly KnownIdentifier[];
   /** Seed for a SOP Instance UID when the input has none (e.g. the file's path and size). */
   readonly instanceSeed: string;
+  /** DICOMDIR only: the File ID each Referenced File ID becomes (folders named after patients are renamed). */
+  readonly mapFileId?: (fileId: string) => string;
 }
 
 export interface DeidResult {
@@ -85,7 +87,8 @@ export function patientKeyOfElements(elements: readonly DicomElement[], codec: T
   if (id !== "") return `id:${get(Tags.IssuerOfPatientID)}\u0000${id}`;
   const name = get(Tags.PatientName);
   if (name !== "") return `name:${name}\u0000${get(Tags.PatientBirthDate)}`;
-  return `study:${get(Tags.StudyInstanceUID)}`;
+  const study = get(Tags.StudyInstanceUID);
+  return study !== "" ? `study:${study}` : "";
 }
 
 /** A UI value as bytes, NUL-padded to even length. */
@@ -135,7 +138,9 @@ class Transformer {
       let { action } = resolveAction({ tag: e.tag, vr: e.vr, options: this.ctx.options, privateCreator, text });
       // Directory records (PS3.3 F.5) require their keys: a dummy instead of empty, empty instead of absent.
       if (inRecord && !isPrivateTag(e.tag) && isTextVr(e.vr)) action = action === "Z" ? "D" : action === "X" ? "Z" : action;
-      const next = this.apply(e, action, codec, text, `${path}${formatTag(e.tag)}`);
+      const next = inRecord && e.tag === Tags.ReferencedFileID && this.ctx.mapFileId
+        ? this.withValue(e, encodeText(this.ctx.mapFileId(text), "CS", codec))
+        : this.apply(e, action, codec, text, `${path}${formatTag(e.tag)}`);
       if (next) {
         out.push(next);
         if (isPrivateTag(e.tag)) keptPrivateBlocks.add(block);
@@ -224,7 +229,7 @@ class Transformer {
     const days = this.patient.dateShiftDays;
     const shifted = e.vr === "DA" ? shiftDa(text, days) : e.vr === "DT" ? shiftDt(text, days) : e.vr === "TM" ? text : undefined;
     if (shifted === undefined) return new Uint8Array(0);
-    this.dateShifted = true;
+    if (e.vr !== "TM") this.dateShifted = true;
     return textValue(shifted, e.vr, codec);
   }
 
@@ -250,11 +255,12 @@ function codeItem(code: string, meaning: string): DicomItem {
 function markDeidentified(dataset: DicomElement[], options: ReadonlySet<ProfileOption>, dateShifted: boolean): DicomElement[] {
   const codec: TextCodec = { label: "latin1", decode: () => "" };
   const chosen = Object.values(ProfileOption).filter((o) => options.has(o));
-  const method = ["Rayvault", "PS3.15 Basic Profile", ...chosen.map((o) => OPTION_INFO[o].meaning.replace(/ Option$/, ""))].join("; ");
+  // De-identification Method is LO, VM 1-n: one value per part, each within the 64-character limit.
+  const method = ["Rayvault PS3.15 Basic Profile", ...chosen.map((o) => OPTION_INFO[o].meaning.replace(/ Option$/, ""))].map((m) => m.slice(0, 64)).join("\\");
   const temporal = options.has(ProfileOption.RetainLongitudinalFullDates) ? "UNMODIFIED" : options.has(ProfileOption.RetainLongitudinalModifiedDates) && dateShifted ? "MODIFIED" : "REMOVED";
   const added: DicomElement[] = [
     { tag: Tags.PatientIdentityRemoved, vr: "CS", offset: -1, value: encodeText("YES", "CS", codec) },
-    { tag: Tags.DeidentificationMethod, vr: "LO", offset: -1, value: encodeText(method.slice(0, 64), "LO", codec) },
+    { tag: Tags.DeidentificationMethod, vr: "LO", offset: -1, value: encodeText(method, "LO", codec) },
     {
       tag: Tags.DeidentificationMethodCodeSequence, vr: "SQ", offset: -1,
       items: [codeItem(BASIC_PROFILE_CODE.code, BASIC_PROFILE_CODE.meaning), ...chosen.map((o) => codeItem(OPTION_INFO[o].code, OPTION_INFO[o].meaning))],
@@ -284,7 +290,9 @@ export function deidentifyDicom(file: DicomFile, ctx: DeidContext): DeidResult {
   const sopClass = isDicomdir ? "1.2.840.10008.1.3.10" : (textOf(dataset, Tags.SOPClassUID, codec) || metaText(Tags.MediaStorageSOPClassUID));
   const sourceInstance = textOf(file.dataset, Tags.SOPInstanceUID, codec) || metaText(Tags.MediaStorageSOPInstanceUID);
   if (!isDicomdir && sopClass === "") throw new RayvaultError(ErrorCode.DeidUnsupported, "no SOP Class UID: not a composite instance");
-  const instance = ctx.mapUid(sourceInstance === "" ? `rayvault-missing-sop-instance:${ctx.instanceSeed}` : sourceInstance);
+  const keepUids = ctx.options.has(ProfileOption.RetainUids);
+  const instance =
+    sourceInstance !== "" && keepUids ? sourceInstance : ctx.mapUid(sourceInstance === "" ? `rayvault-missing-sop-instance:${ctx.instanceSeed}` : sourceInstance);
   if (!isDicomdir && !dataset.some((e) => e.tag === Tags.SOPInstanceUID)) {
     // The input had no SOP Instance UID: give the output the one its file meta names.
     dataset = [...dataset, { tag: Tags.SOPInstanceUID, vr: "UI", offset: -1, value: uidBytes(instance) }].sort((a, b) => a.tag - b.tag);

@@ -17,8 +17,12 @@ export function createUidMapper(keyBytes: Uint8Array): UidMapper {
     let mapped = cache.get(clean);
     if (mapped === undefined) {
       const digest = createHmac("sha256", key).update("uid\0").update(clean).digest();
-      // 128 bits as an unsigned integer: "2.25." + at most 39 digits stays under the 64-character limit.
-      mapped = `2.25.${BigInt(`0x${digest.subarray(0, 16).toString("hex")}`).toString(10)}`;
+      // A UUID (RFC 9562 version 8, "custom": the 122 other bits are the keyed hash) as one integer,
+      // as PS3.5 §B.2 requires under 2.25; at most 39 digits, so the UID stays within 64 characters.
+      const uuid = Buffer.from(digest.subarray(0, 16));
+      uuid[6] = (uuid[6]! & 0x0f) | 0x80;
+      uuid[8] = (uuid[8]! & 0x3f) | 0x80;
+      mapped = `2.25.${BigInt(`0x${uuid.toString("hex")}`).toString(10)}`;
       cache.set(clean, mapped);
     }
     return mapped;

@@ -51,6 +51,7 @@ export function sensitiveValuesOf(findings: readonly PhiFinding[], options: Read
     // for: only identifiers with a value of their own, and anything a pattern recognised, are tokens.
     if (f.source !== "pattern" && (f.field.startsWith("Private") || (f.category === "other-unique" && !/UID/.test(f.field)))) continue;
     if (/Time$/.test(f.field) && !/DateTime$/.test(f.field)) continue;
+    if (f.element && f.source !== "pattern" && resolveAction({ tag: f.element.tag, vr: f.element.vr, options, text: f.value }).action === "K") continue;
     if (f.category === "dates" && retained.has("dates")) continue;
     if (/UID/.test(f.field) && retained.has("uid")) continue;
     if (f.category === "device-id" && retained.has("device-id")) continue;
@@ -58,7 +59,7 @@ export function sensitiveValuesOf(findings: readonly PhiFinding[], options: Read
     if (options.has(ProfileOption.RetainPatientCharacteristics) && /^Patient(Sex|Age|Size|Weight)|EthnicGroup|SmokingStatus|PregnancyStatus/.test(f.field)) continue;
     const tokens = /Name|^Private/.test(f.field) || f.category === "names" ? identifierTokens(f.value) : f.value.split("\\").map((v) => v.trim());
     for (const token of tokens) {
-      if (token.length < MIN_TOKEN) continue;
+      if (token.length < (f.category === "names" ? 3 : MIN_TOKEN)) continue;
       if (/^\d+$/.test(token) && token.length < 6) continue;
       if (/^(REMOVED|ANONYMIZED|YES|NO|NONE|UNKNOWN)$/i.test(token)) continue;
       out.set(token.toUpperCase(), { token: token.toUpperCase(), category: f.category, field: f.field });

@@ -26,18 +26,25 @@ const NATIVE: Record<string, Omit<TransferSyntax, "uid">> = {
   [ExplicitVrBigEndian]: { explicitVr: true, littleEndian: false, deflated: false, encapsulated: false },
   // Encapsulated Uncompressed Explicit VR Little Endian (2022).
   "1.2.840.10008.1.2.1.98": { explicitVr: true, littleEndian: true, deflated: false, encapsulated: true },
+  // JPIP Referenced (pixel data by URL) and its deflated form: native encodings without Pixel Data.
+  "1.2.840.10008.1.2.4.94": { explicitVr: true, littleEndian: true, deflated: false, encapsulated: false },
+  "1.2.840.10008.1.2.4.95": { explicitVr: true, littleEndian: true, deflated: true, encapsulated: false },
 };
 
-/** PS3.6 Table A-1 encapsulated transfer syntaxes: JPEG, JPEG-LS, JPEG 2000, HTJ2K, JPIP, MPEG, HEVC, RLE, JPEG XL. */
-const ENCAPSULATED_PREFIXES = [
-  "1.2.840.10008.1.2.4.", // JPEG family, JPEG-LS, J2K, HTJ2K, MPEG, HEVC, JPEG XL
-  "1.2.840.10008.1.2.5", // RLE Lossless
-];
+/**
+ * PS3.5 Annex A / PS3.6 Table A-1 encapsulated transfer syntaxes (JPEG, JPEG-LS, JPEG 2000, JPIP,
+ * MPEG-2/4, HEVC, HTJ2K, JPEG XL, RLE), listed one by one: an unknown UID is refused, not guessed.
+ */
+const ENCAPSULATED = new Set([
+  ...["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63", "64", "65", "66", "70"],
+  ...["80", "81", "90", "91", "92", "93", "100", "100.1", "101", "101.1", "102", "102.1", "103", "103.1"],
+  ...["104", "104.1", "105", "105.1", "106", "106.1", "107", "108", "110", "111", "112", "201", "202", "203", "204", "205"],
+].map((n) => `1.2.840.10008.1.2.4.${n}`).concat(["1.2.840.10008.1.2.5"]));
 
 export function transferSyntaxOf(uid: string): TransferSyntax {
   const native = NATIVE[uid];
   if (native) return { uid, ...native };
-  if (ENCAPSULATED_PREFIXES.some((p) => uid.startsWith(p)) && /^[0-9.]+$/.test(uid)) {
+  if (ENCAPSULATED.has(uid)) {
     return { uid, explicitVr: true, littleEndian: true, deflated: false, encapsulated: true };
   }
   throw new UnsupportedTransferSyntaxError(uid.replace(/[^0-9.]/g, "?").slice(0, 64));

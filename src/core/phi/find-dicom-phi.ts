@@ -153,7 +153,7 @@ function walk(elements: readonly DicomElement[], prefix: string, inherited: Text
       w.findings.push({
         where, field: keyword, category: categoryFor(entry?.keyword ?? keyword, e.vr),
         action: resolved.action === "shift" ? DeidAction.Clean : resolved.action, source: FindingSource.ProfileRule,
-        rule: resolved.rule, value: text,
+        rule: resolved.rule, value: text, element: { tag: e.tag, vr: e.vr },
       });
       if (e.vr === "PN" || /PatientID|OtherPatientIDs/.test(keyword)) w.known.push({ text, category: categoryFor(keyword, e.vr) });
     }

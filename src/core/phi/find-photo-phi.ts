@@ -19,6 +19,8 @@ export interface PhotoMetadata {
 }
 
 const FIELD_RULES: ReadonlyArray<readonly [RegExp, SafeHarborCategory]> = [
+  // Blocks that could not be parsed field by field: anything may be in them.
+  [/^(ExifBlock|XmpBlock|MetadataParseError)$/, SafeHarborCategory.OtherUnique],
   [/^GPS|latitude|longitude|Location|City|Country|State|Province|Sublocation|PostalCode|Address/i, SafeHarborCategory.Geography],
   [/Date|Time(?!Zone)/i, SafeHarborCategory.Dates],
   [/SerialNumber|ImageUniqueID|UniqueCameraModel|^Make$|^Model$|LensMake|LensModel|HostComputer|Software|MakerNote|DeviceSettingDescription|InternalSerial|DocumentID|InstanceID/i, SafeHarborCategory.DeviceId],

@@ -94,10 +94,12 @@ export interface PhiFinding {
   readonly rule: string;
   /** The identifying value. Kept in memory only; never logged or printed unless asked. */
   readonly value: string;
+  /** For a DICOM element: its tag and VR, so options can be re-applied to the finding. Not printed. */
+  readonly element?: { readonly tag: number; readonly vr: string };
 }
 
 /** A finding as printed: the value is replaced by its length unless the operator asked to see it. */
 export function presentFinding(f: PhiFinding, showValues: boolean): Record<string, unknown> {
-  const { value, ...rest } = f;
+  const { value, element: _element, ...rest } = f;
   return showValues ? { ...rest, value } : { ...rest, valueLength: value.length };
 }

@@ -53,28 +53,42 @@ function appKind(marker: number, body: Uint8Array): string {
 interface JpegSegment {
   readonly marker: number;
   readonly offset: number;
-  readonly length: number; // whole segment including marker
+  /** Whole segment including its marker; for SOS, also the entropy-coded data that follows it. */
+  readonly length: number;
 }
 
-function jpegSegments(b: Uint8Array): { segments: JpegSegment[]; scanStart: number } {
+interface JpegLayout {
+  readonly segments: JpegSegment[];
+  /** Offset just past the EOI marker. */
+  readonly end: number;
+}
+
+/** Walks every marker segment and scan up to EOI (progressive files have several scans). */
+function jpegLayout(b: Uint8Array): JpegLayout {
   if (!(b[0] === 0xff && b[1] === 0xd8)) throw new RayvaultError(ErrorCode.PhotoUnreadable, "JPEG has no SOI marker");
   const segments: JpegSegment[] = [];
   let pos = 2;
-  while (pos + 4 <= b.length) {
+  while (pos + 2 <= b.length) {
     if (b[pos] !== 0xff) throw new RayvaultError(ErrorCode.PhotoUnreadable, `JPEG marker expected at byte ${pos}`);
     const marker = b[pos + 1]!;
     if (marker === 0xff) {
       pos++;
       continue;
     }
-    if (marker === 0xda) return { segments, scanStart: pos };
-    if (marker === 0xd9) break;
+    if (marker === 0xd9) return { segments, end: pos + 2 };
+    if (pos + 4 > b.length) break;
     const len = (b[pos + 2]! << 8) | b[pos + 3]!;
     if (len < 2 || pos + 2 + len > b.length) throw new RayvaultError(ErrorCode.PhotoUnreadable, `JPEG segment length runs past the end at byte ${pos}`);
-    segments.push({ marker, offset: pos, length: len + 2 });
-    pos += 2 + len;
+    let next = pos + 2 + len;
+    if (marker === 0xda) {
+      // Entropy-coded data runs to the next marker that is not a stuffed 0x00 or a restart marker.
+      while (next + 1 < b.length && !(b[next] === 0xff && b[next + 1] !== 0x00 && !(b[next + 1]! >= 0xd0 && b[next + 1]! <= 0xd7))) next++;
+      if (next + 1 >= b.length) break;
+    }
+    segments.push({ marker, offset: pos, length: next - pos });
+    pos = next;
   }
-  throw new RayvaultError(ErrorCode.PhotoUnreadable, "JPEG has no image scan (truncated?)");
+  throw new RayvaultError(ErrorCode.PhotoUnreadable, "JPEG ends before its EOI marker (truncated?)");
 }
 
 /** Segments kept when stripping: everything needed to decode, nothing that describes. */
@@ -82,11 +96,11 @@ function keepJpegMarker(marker: number, body: Uint8Array): boolean {
   if (marker === 0xee) return latin1.decode(body.subarray(0, 5)) === "Adobe"; // colour transform flag only
   if (marker >= 0xe0 && marker <= 0xef) return false; // APP0–APP15
   if (marker === 0xfe) return false; // COM
-  return true; // DQT, DHT, SOFn, DRI, DAC, DNL, DHP…
+  return true; // DQT, DHT, SOFn, SOS + scan data, DRI, DAC, DNL, DHP…
 }
 
 export function jpegMetadata(b: Uint8Array): MetadataBlock[] {
-  const { segments } = jpegSegments(b);
+  const { segments, end } = jpegLayout(b);
   const out: MetadataBlock[] = [];
   for (const s of segments) {
     const body = b.subarray(s.offset + 4, s.offset + s.length);
@@ -97,17 +111,22 @@ export function jpegMetadata(b: Uint8Array): MetadataBlock[] {
       out.push({ name: `APP${s.marker - 0xe0}`, kind, offset: s.offset, length: s.length, text });
     }
   }
+  if (end < b.length && b.subarray(end).some((x) => x !== 0)) {
+    // Data after EOI: phone trailers, appended previews or whole second images with their own EXIF.
+    const trailer = b.subarray(end);
+    out.push({ name: "trailer", kind: "data after end of image", offset: end, length: trailer.length, text: latin1.decode(trailer).replace(/[^\x20-\x7e]+/g, " ") });
+  }
   return out;
 }
 
-/** JPEG without APPn (but Adobe) and COM segments; entropy-coded data is copied unchanged. */
+/** JPEG without APPn (but Adobe) and COM segments and without anything after EOI; scans copied unchanged. */
 export function stripJpeg(b: Uint8Array): Uint8Array {
-  const { segments, scanStart } = jpegSegments(b);
+  const { segments } = jpegLayout(b);
   const parts: Uint8Array[] = [b.subarray(0, 2)];
   for (const s of segments) {
     if (keepJpegMarker(s.marker, b.subarray(s.offset + 4, s.offset + s.length))) parts.push(b.subarray(s.offset, s.offset + s.length));
   }
-  parts.push(b.subarray(scanStart));
+  parts.push(new Uint8Array([0xff, 0xd9]));
   const total = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(total);
   let pos = 0;

@@ -13,6 +13,7 @@ import { openFilePseudonymStore } from "../../adapters/pseudonyms/file-pseudonym
 import { nodeRandom } from "../../adapters/random/node-random.ts";
 import { scanFiles } from "../../app/scan-files.ts";
 import { deidentifyFiles } from "../../app/deidentify-files.ts";
+import { NO_SUCH_PATH } from "../../app/collect-inputs.ts";
 import { renderDeidReport, renderScanReport, scanReportJson, deidReportJson } from "./render.ts";
 
 assertSupportedNode(process.versions.node);
@@ -63,7 +64,7 @@ export function buildProgram(): Command {
     .argument("<paths...>", "files or folders")
     .requiredOption("--out <dir>", "output folder (nothing is written outside it)")
     .addOption(new Option("--profile <name>", "confidentiality profile").choices(["basic"]).default("basic"))
-    .option("--option <name...>", "PS3.15 profile options, e.g. retain-longitudinal-modified-dates", [])
+    .option("--option <name>", "a PS3.15 profile option, e.g. retain-longitudinal-modified-dates (repeat for several)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--allow-burned-in-risk", "RISKY: write images whose burned-in text risk is high although pixels are not cleaned")
     .option("--json", "print the JSON report (schema: docs/reference/deid-json.md)")
     .action(async (paths: string[], opts: { out: string; option: string[]; json?: boolean; allowBurnedInRisk?: boolean }) => {
@@ -76,7 +77,9 @@ export function buildProgram(): Command {
           { pseudonyms },
         );
         write(opts.json ? JSON.stringify(deidReportJson(report), null, 2) : renderDeidReport(report));
-        process.exitCode = report.files.some((f) => f.status !== "written") ? ExitCode.Refused : ExitCode.Ok;
+        const missing = report.files.some((f) => f.code === "RV_UNSUPPORTED_INPUT" && f.reason === NO_SUCH_PATH);
+        process.exitCode = missing || report.files.length === 0 ? ExitCode.BadInput : report.files.some((f) => f.status !== "written") ? ExitCode.Refused : ExitCode.Ok;
+        if (report.files.length === 0) process.stderr.write("rayvault: no files found in the given paths\n");
       } finally {
         pseudonyms.close();
       }
