@@ -5,7 +5,7 @@
  * structure the profile removes); only then is it renamed into place. A file that fails is not written,
  * its reason is reported without PHI, and the batch goes on. DICOMDIRs come last, after their files.
  */
-import { randomBytes, createHmac } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { memorySource, type ByteSource } from "../ports/byte-source.ts";
@@ -75,9 +75,13 @@ class OutputTree {
   readonly madeDirs = new Set<string>();
   readonly nameKey: Uint8Array;
 
+  readonly nameKeyObject: KeyObject;
+  private tempCounter = 0;
+
   constructor(root: string, nameKey: Uint8Array) {
     this.root = resolve(root);
     this.nameKey = nameKey;
+    this.nameKeyObject = createSecretKey(nameKey);
     mkdirSync(this.root, { recursive: true });
   }
 
@@ -94,7 +98,7 @@ class OutputTree {
 
   /** A keyed hash of a name, so an output name reveals nothing but stays stable across runs. */
   hashName(name: string, length: number): string {
-    return createHmac("sha256", this.nameKey).update(name).digest("hex").slice(0, length);
+    return createHmac("sha256", this.nameKeyObject).update(name).digest("hex").slice(0, length);
   }
 
   /**
@@ -123,7 +127,8 @@ class OutputTree {
       mkdirSync(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
-    return join(dirname(full), `.rayvault-tmp-${randomBytes(8).toString("hex")}`);
+    // Unique within this process (pid + counter); opened with O_EXCL, so a clash is an error, not an overwrite.
+    return join(dir, `.rayvault-tmp-${process.pid}-${++this.tempCounter}`);
   }
 
   commit(tmp: string, full: string): string {

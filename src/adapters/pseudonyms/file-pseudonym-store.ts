@@ -4,7 +4,7 @@
  * map, rewritten atomically and guarded by a lock file so concurrent runs cannot lose entries.
  * Patient keys are stored encrypted only; the lookup index is an HMAC of them.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
@@ -51,7 +51,7 @@ export function openFilePseudonymStore(home: string, random: RandomSource): Pseu
   const master = Buffer.from(readFileSync(keyPath, "utf8").trim(), "base64");
   if (master.length !== 32) throw new RayvaultError(ErrorCode.KeyMissing, "de-identification key file is not a 32-byte key");
   const mapKey = derive(master, "rayvault pseudonym map v1");
-  const indexKey = derive(master, "rayvault pseudonym index v1");
+  const indexKey = createSecretKey(derive(master, "rayvault pseudonym index v1"));
   const uidKey = derive(master, "rayvault uid remap v1");
 
   const lockPath = join(mapDir, "pseudonyms.lock");

@@ -146,9 +146,11 @@ const RISK_FIELDS = ["BurnedInAnnotation", "Modality", "SOPClassUID", "ImageType
 const riskMemo = new Map<string, BurnedInRisk>();
 
 /** assessBurnedInRisk over the built-in recipes, remembered for identical header values. */
+let riskFields: string[] | undefined;
+
 export function assessBurnedInRiskCached(header: HeaderLookup): BurnedInRisk {
-  const fields = new Set([...RISK_FIELDS, ...builtInRecipes().flatMap((r) => r.conditions.map((c) => c.cond.field))]);
-  const key = JSON.stringify([...fields].map((f) => header(f) ?? null));
+  riskFields ??= [...new Set([...RISK_FIELDS, ...builtInRecipes().flatMap((r) => r.conditions.map((c) => c.cond.field))])];
+  const key = JSON.stringify(riskFields.map((f) => header(f) ?? null));
   let risk = riskMemo.get(key);
   if (!risk) {
     risk = assessBurnedInRisk(header);
