@@ -38,6 +38,19 @@ export default tseslint.config(
     },
   },
   {
+    // Use-cases join core and ports; adapters are chosen in config/compose.ts and passed in.
+    files: ["src/app/**/*.ts"],
+    ignores: ["src/app/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["**/adapters/**", "**/interfaces/**", "**/config/**"], message: "use-cases receive adapters through ports" },
+          { group: ["node:fs", "node:fs/*", "node:net", "node:http", "node:child_process", "sharp", "exifr", "yauzl", "pg"], message: "do I/O in an adapter" },
+        ],
+      }],
+    },
+  },
+  {
     files: ["src/ports/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/adapters/**", "**/app/**", "**/interfaces/**"], message: "ports are interfaces only" }] }] },
   },

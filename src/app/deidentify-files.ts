@@ -1,14 +1,15 @@
 /**
  * @module app/deidentify-files
- * Use-case `rayvault deid`: de-identifies every collected file into --out. Each output is written to a
- * temporary file, parsed again from disk and verified (no identifying value of its input left, no
- * structure the profile removes); only then is it renamed into place. A file that fails is not written,
+ * Use-case `rayvault deid`: de-identifies every collected file into --out. Each output is staged under a
+ * temporary name, read back and verified (no identifying value of its input left, no structure the
+ * profile removes); only then is it committed under its final name. A file that fails is not written,
  * its reason is reported without PHI, and the batch goes on. DICOMDIRs come last, after their files.
  */
-import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
-import { memorySource, type ByteSource } from "../ports/byte-source.ts";
+import { dirname, join, resolve } from "node:path";
+import type { ClosableByteSource } from "../ports/byte-source.ts";
+import { InputKind, type InputCatalog, type InputFile } from "../ports/input-catalog.ts";
+import type { OutputStore, StagedOutput } from "../ports/output-store.ts";
+import type { PhotoCodec } from "../ports/photo-codec.ts";
 import type { PseudonymStore } from "../ports/pseudonym-store.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import type { DicomFile } from "../core/dicom/dataset.ts";
@@ -21,11 +22,8 @@ import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
-import { findNamePhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
-import { openFileByteSource } from "../adapters/fs/file-byte-source.ts";
-import { writeChunksToFile } from "../adapters/fs/write-chunks.ts";
-import { cleanPhoto, readPhotoMetadata } from "../adapters/photo/photo-codec.ts";
-import { collectInputs, gunzipFile, InputKind, type InputFile } from "./collect-inputs.ts";
+import type { KnownIdentifier } from "../core/phi/find-text-phi.ts";
+import { OutputNames } from "./output-names.ts";
 
 export interface DeidRequest {
   readonly paths: readonly string[];
@@ -37,11 +35,17 @@ export interface DeidRequest {
 
 export interface DeidDeps {
   readonly pseudonyms: PseudonymStore;
+  readonly inputs: InputCatalog;
+  readonly photos: PhotoCodec;
+  /** Opens the output store rooted at --out. */
+  readonly openOutput: (root: string) => OutputStore;
 }
 
 /** What stays the same for every file of one run. */
 interface RunContext {
   readonly mapUid: UidMapper;
+  readonly out: OutputStore;
+  readonly names: OutputNames;
 }
 
 export type DeidStatus = "written" | "refused";
@@ -69,84 +73,10 @@ function refusal(file: InputFile, kind: DeidFileResult["kind"], e: unknown, find
   return { path: file.displayPath, kind, status: "refused", code: errorCodeOf(e), reason: safeMessageOf(e), findings };
 }
 
-class OutputTree {
-  readonly root: string;
-  readonly used = new Set<string>();
-  readonly madeDirs = new Set<string>();
-  readonly nameKey: Uint8Array;
-
-  readonly nameKeyObject: KeyObject;
-  private tempCounter = 0;
-
-  constructor(root: string, nameKey: Uint8Array) {
-    this.root = resolve(root);
-    this.nameKey = nameKey;
-    this.nameKeyObject = createSecretKey(nameKey);
-    mkdirSync(this.root, { recursive: true });
-  }
-
-  /**
-   * A DICOMDIR Referenced File ID with every component that holds identifiers replaced by a keyed
-   * hash that is still a valid File ID component (PS3.10 §8.2: up to 8 of A–Z, 0–9, _).
-   */
-  safeFileId(fileId: string, known: readonly KnownIdentifier[]): string {
-    return fileId
-      .split("/")
-      .map((c) => (findNamePhi(c, known).length === 0 ? c : `X${this.hashName(c, 7).toUpperCase()}`))
-      .join("/");
-  }
-
-  /** A keyed hash of a name, so an output name reveals nothing but stays stable across runs. */
-  hashName(name: string, length: number): string {
-    return createHmac("sha256", this.nameKeyObject).update(name).digest("hex").slice(0, length);
-  }
-
-  /**
-   * A relative output path with every component that holds identifiers replaced by a keyed hash; a file
-   * name with identifiers becomes `<hash><ext>` (ext: ".dcm" or the photo's format).
-   */
-  safeRelPath(relPath: string, fileExt: string, known: readonly KnownIdentifier[] = []): string {
-    const parts = relPath.split(/[\\/]+/).filter((p) => p !== "" && p !== ".");
-    const cleaned = parts.map((p, i) => {
-      if (p !== ".." && findNamePhi(p, known).length === 0) return p;
-      return i === parts.length - 1 ? `${this.hashName(relPath, 16)}${fileExt}` : `x-${this.hashName(p, 12)}`;
-    });
-    return cleaned.join("/");
-  }
-
-  target(rel: string): string {
-    const full = resolve(this.root, rel);
-    if (!full.startsWith(this.root + sep)) throw new RayvaultError(ErrorCode.UnsafePath, "output path leaves --out");
-    if (this.used.has(full)) throw new RayvaultError(ErrorCode.UnsafePath, "two inputs map to the same output path");
-    return full;
-  }
-
-  temp(full: string): string {
-    const dir = dirname(full);
-    if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
-    // Unique within this process (pid + counter); opened with O_EXCL, so a clash is an error, not an overwrite.
-    return join(dir, `.rayvault-tmp-${process.pid}-${++this.tempCounter}`);
-  }
-
-  commit(tmp: string, full: string): string {
-    renameSync(tmp, full);
-    this.used.add(full);
-    return relative(this.root, full);
-  }
-}
-
-function openSource(file: InputFile): ByteSource & { close?: () => void } {
-  if (file.kind === InputKind.Gzip) return memorySource(gunzipFile(readFileSync(file.fsPath)));
-  return openFileByteSource(file.fsPath);
-}
-
 interface DicomJob {
   readonly file: InputFile;
   readonly parsed: DicomFile;
-  readonly source: ByteSource & { close?: () => void };
+  readonly source: ClosableByteSource;
 }
 
 /** Where a file goes under --out, decided once its header's names and ids are known. */
@@ -156,7 +86,6 @@ function deidDicom(
   job: DicomJob,
   req: DeidRequest,
   deps: DeidDeps & RunContext,
-  out: OutputTree,
   place: OutputPlace,
   mapFileId?: (fileId: string) => string,
 ): DeidFileResult {
@@ -183,12 +112,10 @@ function deidDicom(
   const input = { meta: result.meta, dataset: result.dataset, transferSyntax: parsed.transferSyntax };
   const read = (r: { offset: number; length: number }): Uint8Array => parsed.source.read(r.offset, r.length);
   const serialized = dicomdir ? serializeDicomdir(input, read) : serializeDicom(input, read);
-  const full = out.target(place(report.knownIdentifiers));
-  const tmp = out.temp(full);
+  const staged = deps.out.stageChunks(place(report.knownIdentifiers), serialized.chunks, parsed.source);
   try {
-    // Outputs are derived and can be made again from their inputs: no fsync per file.
-    writeChunksToFile(tmp, serialized.chunks, parsed.source, false);
-    const check = openFileByteSource(tmp);
+    // Independent check: parse the staged bytes again, as a reader of the output would.
+    const check = deps.out.openStaged(staged);
     try {
       const written = parseDicom(check);
       const residuals = verifyDeidentified(written, sensitiveValuesOf(report.findings, req.options), req.options);
@@ -199,52 +126,50 @@ function deidDicom(
     } finally {
       check.close();
     }
-    const output = out.commit(tmp, full);
+    const output = deps.out.commit(staged);
     return {
       path: file.displayPath, kind: dicomdir ? "dicomdir" : "dicom", status: "written", output, findings: report.findings.length,
       actions: result.actionCounts, burnedIn: report.burnedIn.likelihood,
     };
   } finally {
-    rmSync(tmp, { force: true });
+    deps.out.discard(staged);
   }
 }
 
-async function deidPhoto(file: InputFile, out: OutputTree, allowBurnedInRisk: boolean): Promise<DeidFileResult> {
-  if (!allowBurnedInRisk) {
+async function deidPhoto(file: InputFile, req: DeidRequest, deps: DeidDeps & RunContext): Promise<DeidFileResult> {
+  if (!req.allowBurnedInRisk) {
     // A photo of a film or a screen shows its printed labels; pixels are not cleaned yet (OCR redaction, #7).
     throw new RayvaultError(ErrorCode.DeidUnsupported, "burned-in text is likely (a photo of a film or screen shows its labels); pixels are not cleaned yet: review the photo and rerun with --allow-burned-in-risk");
   }
-  const bytes = readFileSync(file.fsPath);
+  const bytes = deps.inputs.readBytes(file);
   const kind = file.imageKind!;
-  const meta = await readPhotoMetadata(bytes, kind);
+  const meta = await deps.photos.readMetadata(bytes, kind);
   const findings = findPhotoPhi(meta);
-  const clean = await cleanPhoto(bytes, kind, meta.orientation);
-  const after = await readPhotoMetadata(clean.bytes, kind === "heic" ? "png" : kind);
-  const residual = findPhotoPhi(after);
+  const clean = await deps.photos.clean(bytes, kind, meta.orientation);
+  const after = await deps.photos.readMetadata(clean.bytes, kind === "heic" ? "png" : kind);
   if (after.tags["unreadable"] !== undefined) {
     // The output's metadata could not be read back, so it cannot be shown to be clean.
     throw new RayvaultError(ErrorCode.DeidResidualPhi, "verification failed: the output's photo metadata could not be read back");
   }
+  const residual = findPhotoPhi(after);
   if (residual.length > 0 || after.orientation !== 1) {
     throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: photo metadata (${residual[0]?.field ?? "orientation"}) still present`);
   }
   const base = file.relPath.replace(/\.[^./\\]+$/, "");
-  const rel = out.safeRelPath(`${base}.${clean.ext}`, `.${clean.ext}`);
-  const full = out.target(rel);
-  const tmp = out.temp(full);
+  const staged: StagedOutput = deps.out.stageBytes(deps.names.safeRelPath(`${base}.${clean.ext}`, `.${clean.ext}`), clean.bytes);
   try {
-    writeFileSync(tmp, clean.bytes, { mode: 0o600, flag: "wx" });
-    const output = out.commit(tmp, full);
+    const output = deps.out.commit(staged);
     return { path: file.displayPath, kind: "photo", status: "written", output, findings: findings.length, method: clean.method, burnedIn: "high" };
   } finally {
-    rmSync(tmp, { force: true });
+    deps.out.discard(staged);
   }
 }
 
 export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Promise<DeidReport> {
-  const deps = { ...baseDeps, mapUid: createUidMapper(baseDeps.pseudonyms.uidKey()) };
-  const inputs = await collectInputs(req.paths);
-  const out = new OutputTree(req.outDir, deps.pseudonyms.uidKey());
+  const out = baseDeps.openOutput(req.outDir);
+  const names = new OutputNames(baseDeps.pseudonyms.uidKey());
+  const deps = { ...baseDeps, mapUid: createUidMapper(baseDeps.pseudonyms.uidKey()), out, names };
+  const inputs = await deps.inputs.collect(req.paths);
   const results: DeidFileResult[] = inputs.problems.map((p) => ({ path: p.displayPath, kind: "unknown", status: "refused", code: p.code, reason: p.message, findings: 0 }));
   const refusedFs = new Set<string>();
   const dicomdirs: DicomJob[] = [];
@@ -258,9 +183,9 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
         rest.push(file);
         continue;
       }
-      let source: (ByteSource & { close?: () => void }) | undefined;
+      let source: ClosableByteSource | undefined;
       try {
-        source = openSource(file);
+        source = deps.inputs.open(file);
         const parsed = parseDicom(source);
         if (!isDicomdir(parsed.dataset)) {
           rest.push(file);
@@ -277,35 +202,35 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
         dicomdirs.push(job);
         source = undefined; // kept open until its set is done
         const known = findDicomPhi(parsed).knownIdentifiers;
-        const setDir = out.safeRelPath(dirname(file.relPath), "", known);
-        const mapId = (id: string): string => out.safeFileId(id, known);
+        const setDir = names.safeRelPath(dirname(file.relPath), "", known);
+        const mapId = (id: string): string => names.safeFileId(id, known);
         setFileIds.set(job, (raw) => mapId(raw.split("\\").join("/")).split("/").join("\\"));
         for (const ref of refs) inSet.set(resolve(dirname(file.fsPath), ref), join(setDir, mapId(ref)));
       } catch {
         rest.push(file); // unreadable: reported when processed below
       } finally {
-        source?.close?.();
+        source?.close();
       }
     }
     for (const file of rest) {
       if (file.kind === InputKind.Dicom || file.kind === InputKind.Gzip) {
-        let source: (ByteSource & { close?: () => void }) | undefined;
+        let source: ClosableByteSource | undefined;
         try {
-          source = openSource(file);
+          source = deps.inputs.open(file);
           const parsed = parseDicom(source);
           const relPath = file.relPath.replace(/\.gz$/i, "");
           const setPlace = inSet.get(resolve(file.fsPath));
-          const place: OutputPlace = setPlace !== undefined ? () => setPlace : (known) => out.safeRelPath(relPath, ".dcm", known);
-          results.push(deidDicom({ file, parsed, source }, req, deps, out, place));
+          const place: OutputPlace = setPlace !== undefined ? () => setPlace : (known) => names.safeRelPath(relPath, ".dcm", known);
+          results.push(deidDicom({ file, parsed, source }, req, deps, place));
         } catch (e) {
           refusedFs.add(resolve(file.fsPath));
           results.push(refusal(file, "dicom", e));
         } finally {
-          source?.close?.();
+          source?.close();
         }
       } else if (file.kind === InputKind.Photo && file.imageKind) {
         try {
-          results.push(await deidPhoto(file, out, req.allowBurnedInRisk));
+          results.push(await deidPhoto(file, req, deps));
         } catch (e) {
           results.push(refusal(file, "photo", e));
         }
@@ -321,16 +246,16 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
         const base = dirname(job.file.fsPath);
         for (const ref of referencedFiles(job.parsed.dataset)) {
           const full = resolve(base, ref);
-          if (!existsSync(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, `DICOMDIR references a file that is not in the set`);
+          if (!deps.inputs.exists(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, `DICOMDIR references a file that is not in the set`);
           if (refusedFs.has(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, "a file this DICOMDIR references was refused, so the set cannot stay consistent");
         }
         // The DICOMDIR keeps its name, in its (cleaned) folder; its File IDs are cleaned the same way.
         const rel = job.file.relPath;
-        results.push(deidDicom(job, req, deps, out, (known) => join(out.safeRelPath(dirname(rel), "", known), "DICOMDIR"), setFileIds.get(job)));
+        results.push(deidDicom(job, req, deps, (known) => join(names.safeRelPath(dirname(rel), "", known), "DICOMDIR"), setFileIds.get(job)));
       } catch (e) {
         results.push(refusal(job.file, "dicomdir", e));
       } finally {
-        job.source.close?.();
+        job.source.close();
       }
     }
     return { outDir: out.root, files: results };

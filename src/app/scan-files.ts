@@ -4,8 +4,8 @@
  * metadata, free text and file names — and reports findings per file. Names and ids seen in DICOM
  * headers are looked for in the text files and file names of the same scan.
  */
-import { readFileSync } from "node:fs";
-import { memorySource, type ByteSource } from "../ports/byte-source.ts";
+import { InputKind, type InputCatalog, type InputFile } from "../ports/input-catalog.ts";
+import type { PhotoCodec } from "../ports/photo-codec.ts";
 import { errorCodeOf, safeMessageOf } from "../core/errors.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
 import { isDicomdir } from "../core/deid/dicomdir.ts";
@@ -14,9 +14,6 @@ import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
 import { findNamePhi, findTextPhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
 import { DeidAction, FindingSource, type PhiFinding } from "../core/phi/phi-finding.ts";
-import { openFileByteSource } from "../adapters/fs/file-byte-source.ts";
-import { readPhotoMetadata } from "../adapters/photo/photo-codec.ts";
-import { collectInputs, gunzipFile, InputKind, type InputFile } from "./collect-inputs.ts";
 
 export interface ScannedFile {
   readonly path: string;
@@ -33,9 +30,13 @@ export interface ScanReport {
 
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
-function scanDicomBytes(file: InputFile): ScannedFile & { known: KnownIdentifier[] } {
-  const fromGzip = file.kind === InputKind.Gzip;
-  const source: ByteSource & { close?: () => void } = fromGzip ? memorySource(gunzipFile(readFileSync(file.fsPath))) : openFileByteSource(file.fsPath);
+export interface ScanDeps {
+  readonly inputs: InputCatalog;
+  readonly photos: PhotoCodec;
+}
+
+function scanDicomBytes(file: InputFile, inputs: InputCatalog): ScannedFile & { known: KnownIdentifier[] } {
+  const source = inputs.open(file);
   try {
     const parsed = parseDicom(source);
     const report = findDicomPhi(parsed);
@@ -48,7 +49,7 @@ function scanDicomBytes(file: InputFile): ScannedFile & { known: KnownIdentifier
       known: report.knownIdentifiers,
     };
   } finally {
-    source.close?.();
+    source.close();
   }
 }
 
@@ -67,8 +68,8 @@ function failed(file: InputFile, kind: ScannedFile["kind"], e: unknown): Scanned
   return { path: file.displayPath, kind, findings: [], warnings: [], error: { code: errorCodeOf(e), message: safeMessageOf(e) } };
 }
 
-export async function scanFiles(paths: readonly string[]): Promise<ScanReport> {
-  const inputs = await collectInputs(paths);
+export async function scanFiles(paths: readonly string[], deps: ScanDeps): Promise<ScanReport> {
+  const inputs = await deps.inputs.collect(paths);
   try {
     const out: ScannedFile[] = inputs.problems.map((p) => ({ path: p.displayPath, kind: "unknown", findings: [], warnings: [], error: { code: p.code, message: p.message } }));
     const known: KnownIdentifier[] = [];
@@ -76,7 +77,7 @@ export async function scanFiles(paths: readonly string[]): Promise<ScanReport> {
     const rest = inputs.files.filter((f) => !dicoms.includes(f));
     for (const f of dicoms) {
       try {
-        const { known: k, ...scanned } = scanDicomBytes(f);
+        const { known: k, ...scanned } = scanDicomBytes(f, deps.inputs);
         known.push(...k);
         out.push(scanned);
       } catch (e) {
@@ -86,13 +87,13 @@ export async function scanFiles(paths: readonly string[]): Promise<ScanReport> {
     for (const f of rest) {
       try {
         if (f.kind === InputKind.Photo && f.imageKind) {
-          const meta = await readPhotoMetadata(readFileSync(f.fsPath), f.imageKind);
+          const meta = await deps.photos.readMetadata(deps.inputs.readBytes(f), f.imageKind);
           out.push({
             path: f.displayPath, kind: "photo", findings: findPhotoPhi(meta, known), warnings: [],
             burnedIn: { likelihood: "high", reasons: ["a photo of a film or screen usually shows its printed labels"], regions: [] },
           });
         } else if (f.kind === InputKind.Text) {
-          const bytes = readFileSync(f.fsPath);
+          const bytes = deps.inputs.readBytes(f);
           const text = new TextDecoder("utf-8").decode(bytes.subarray(0, MAX_TEXT_BYTES));
           const findings: PhiFinding[] = findTextPhi(text, known).map((s) => ({
             where: `text:${s.start}-${s.end}`, field: "text", category: s.category, action: DeidAction.Review,

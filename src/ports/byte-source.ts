@@ -13,10 +13,16 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
 }
 
+/** A ByteSource that holds a resource (an open file) until closed. */
+export interface ClosableByteSource extends ByteSource {
+  close(): void;
+}
+
 /** A ByteSource over bytes already in memory (tests, inflated deflate streams, zip entries). */
-export function memorySource(bytes: Uint8Array): ByteSource {
+export function memorySource(bytes: Uint8Array): ClosableByteSource {
   return {
     size: bytes.length,
     read: (offset, length) => bytes.subarray(offset, offset + length),
+    close: () => undefined,
   };
 }

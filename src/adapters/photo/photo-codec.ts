@@ -8,6 +8,7 @@
  */
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { PhotoMetadata, PhotoTags } from "../../core/phi/find-photo-phi.ts";
+import type { CleanPhoto, PhotoCodec } from "../../ports/photo-codec.ts";
 import { ImageKind, jpegMetadata, pngMetadata, stripJpeg, stripPng, type MetadataBlock } from "../../core/photo/image-segments.ts";
 
 const EXIFR_OPTIONS = {
@@ -55,13 +56,6 @@ export async function readPhotoMetadata(bytes: Uint8Array, kind: ImageKind): Pro
   return { tags, blocks, hasThumbnail, orientation };
 }
 
-export interface CleanPhoto {
-  readonly bytes: Uint8Array;
-  /** File extension of the output (HEIC becomes PNG). */
-  readonly ext: string;
-  /** "lossless-strip" when compressed pixels were copied, otherwise how it was re-encoded. */
-  readonly method: string;
-}
 
 export async function cleanPhoto(bytes: Uint8Array, kind: ImageKind, orientation: number): Promise<CleanPhoto> {
   try {
@@ -92,3 +86,6 @@ export async function cleanPhoto(bytes: Uint8Array, kind: ImageKind, orientation
     throw new RayvaultError(ErrorCode.PhotoUnreadable, `photo could not be decoded (${(cause as Error).name})`, { cause });
   }
 }
+
+/** The PhotoCodec backed by sharp, exifr and heic-decode. */
+export const sharpPhotoCodec: PhotoCodec = { readMetadata: readPhotoMetadata, clean: cleanPhoto };

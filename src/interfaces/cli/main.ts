@@ -9,11 +9,10 @@ import { assertSupportedNode } from "../../config/runtime.ts";
 import { loadConfig } from "../../config/load-config.ts";
 import { errorCodeOf, safeMessageOf } from "../../core/errors.ts";
 import { parseProfileOptions } from "../../core/deid/profile.ts";
-import { openFilePseudonymStore } from "../../adapters/pseudonyms/file-pseudonym-store.ts";
-import { nodeRandom } from "../../adapters/random/node-random.ts";
+import { deidDeps, scanDeps } from "../../config/compose.ts";
 import { scanFiles } from "../../app/scan-files.ts";
 import { deidentifyFiles } from "../../app/deidentify-files.ts";
-import { NO_SUCH_PATH } from "../../app/collect-inputs.ts";
+import { NO_SUCH_PATH } from "../../ports/input-catalog.ts";
 import { renderDeidReport, renderScanReport, scanReportJson, deidReportJson } from "./render.ts";
 
 assertSupportedNode(process.versions.node);
@@ -52,7 +51,7 @@ export function buildProgram(): Command {
     .option("--json", "print the JSON report (schema: docs/reference/scan-json.md)")
     .option("--show-values", "print identifying values in full (operator only; off by default)")
     .action(async (paths: string[], opts: { json?: boolean; showValues?: boolean }) => {
-      const report = await scanFiles(paths);
+      const report = await scanFiles(paths, scanDeps());
       const showValues = opts.showValues === true;
       write(opts.json ? JSON.stringify(scanReportJson(report, showValues), null, 2) : renderScanReport(report, showValues));
       process.exitCode = report.files.some((f) => f.error) ? ExitCode.BadInput : ExitCode.Ok;
@@ -70,18 +69,15 @@ export function buildProgram(): Command {
     .action(async (paths: string[], opts: { out: string; option: string[]; json?: boolean; allowBurnedInRisk?: boolean }) => {
       const options = parseProfileOptions(opts.option);
       const config = loadConfig(process.env);
-      const pseudonyms = openFilePseudonymStore(config.home, nodeRandom);
+      const deps = deidDeps(config);
       try {
-        const report = await deidentifyFiles(
-          { paths, outDir: opts.out, options, allowBurnedInRisk: opts.allowBurnedInRisk === true },
-          { pseudonyms },
-        );
+        const report = await deidentifyFiles({ paths, outDir: opts.out, options, allowBurnedInRisk: opts.allowBurnedInRisk === true }, deps);
         write(opts.json ? JSON.stringify(deidReportJson(report), null, 2) : renderDeidReport(report));
         const missing = report.files.some((f) => f.code === "RV_UNSUPPORTED_INPUT" && f.reason === NO_SUCH_PATH);
         process.exitCode = missing || report.files.length === 0 ? ExitCode.BadInput : report.files.some((f) => f.status !== "written") ? ExitCode.Refused : ExitCode.Ok;
         if (report.files.length === 0) process.stderr.write("rayvault: no files found in the given paths\n");
       } finally {
-        pseudonyms.close();
+        deps.close();
       }
     });
 

@@ -1,48 +1,20 @@
 /**
- * @module app/collect-inputs
- * Turns the paths a user gives into the files to work on: folders are walked, zip archives extracted
- * under limits, gzip-wrapped files inflated, and every file is classified (DICOM, DICOMDIR, photo, text)
+ * @module adapters/inputs/fs-input-catalog
+ * The InputCatalog over the local filesystem: folders are walked (links not followed), zip archives
+ * extracted under limits, gzip-wrapped files inflated, and every file is classified (DICOM, photo, text)
  * from its bytes, not its name. Each file keeps a path relative to its input root, for mirrored output.
  */
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { ErrorCode, RayvaultError } from "../core/errors.ts";
-import { sniffImageKind, type ImageKind } from "../core/photo/image-segments.ts";
-import { extractZip, type ExtractedZip } from "../adapters/archive/zip-extract.ts";
-
-export const InputKind = { Dicom: "dicom", Photo: "photo", Text: "text", Gzip: "gzip", Unknown: "unknown" } as const;
-export type InputKind = (typeof InputKind)[keyof typeof InputKind];
-
-export interface InputFile {
-  /** What the user sees: the path given, or "archive.zip!/entry". */
-  readonly displayPath: string;
-  /** Where the bytes are on disk now (maybe inside a temporary extraction folder). */
-  readonly fsPath: string;
-  /** Path relative to its input root, used to mirror the layout under --out. */
-  readonly relPath: string;
-  /** Folder the DICOMDIR Referenced File IDs are resolved against. */
-  readonly setRoot: string;
-  readonly kind: InputKind;
-  readonly imageKind?: ImageKind;
-}
-
-export interface InputProblem {
-  readonly displayPath: string;
-  readonly code: string;
-  readonly message: string;
-}
-
-export interface CollectedInputs {
-  readonly files: InputFile[];
-  readonly problems: InputProblem[];
-  dispose(): void;
-}
+import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import { sniffImageKind, type ImageKind } from "../../core/photo/image-segments.ts";
+import { memorySource, type ClosableByteSource } from "../../ports/byte-source.ts";
+import { InputKind, NO_SUCH_PATH, type CollectedInputs, type InputCatalog, type InputFile, type InputProblem } from "../../ports/input-catalog.ts";
+import { extractZip, type ExtractedZip } from "../archive/zip-extract.ts";
+import { openFileByteSource } from "../fs/file-byte-source.ts";
 
 const MAX_GZIP_BYTES = 1024 ** 3;
-
-/** The message for a path that does not exist (the CLI turns it into exit code 1). */
-export const NO_SUCH_PATH = "no such file or folder";
 
 function head(path: string, n: number): Uint8Array {
   const fd = openSync(path, "r");
@@ -90,11 +62,11 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
-export async function collectInputs(paths: readonly string[]): Promise<CollectedInputs> {
+async function collectInputs(paths: readonly string[]): Promise<CollectedInputs> {
   const files: InputFile[] = [];
   const problems: InputProblem[] = [];
   const extracted: ExtractedZip[] = [];
-  const addFile = async (fsPath: string, displayPath: string, relPath: string, setRoot: string): Promise<void> => {
+  const addFile = async (fsPath: string, displayPath: string, relPath: string): Promise<void> => {
     let c: ReturnType<typeof classify>;
     try {
       c = classify(fsPath);
@@ -107,13 +79,13 @@ export async function collectInputs(paths: readonly string[]): Promise<Collected
         const z = await extractZip(fsPath);
         extracted.push(z);
         const zipRoot = relPath.replace(/\.zip$/i, "");
-        for (const f of z.files) await addFile(join(z.dir, f), `${displayPath}!/${f}`, join(zipRoot, f), z.dir);
+        for (const f of z.files) await addFile(join(z.dir, f), `${displayPath}!/${f}`, join(zipRoot, f));
       } catch (e) {
         problems.push({ displayPath, code: e instanceof RayvaultError ? e.code : ErrorCode.ArchiveRejected, message: e instanceof RayvaultError ? e.message : "zip archive rejected" });
       }
       return;
     }
-    files.push({ displayPath, fsPath, relPath, setRoot, kind: c.kind, ...(c.imageKind ? { imageKind: c.imageKind } : {}) });
+    files.push({ displayPath, fsPath, relPath, kind: c.kind, ...(c.imageKind ? { imageKind: c.imageKind } : {}) });
   };
   for (const p of paths) {
     if (!existsSync(p)) {
@@ -121,9 +93,9 @@ export async function collectInputs(paths: readonly string[]): Promise<Collected
       continue;
     }
     if (statSync(p).isDirectory()) {
-      for (const f of walk(p)) await addFile(f, f, relative(p, f), p);
+      for (const f of walk(p)) await addFile(f, f, relative(p, f));
     } else {
-      await addFile(p, p, basename(p), join(p, ".."));
+      await addFile(p, p, basename(p));
     }
   }
   return {
@@ -144,3 +116,14 @@ export function gunzipFile(bytes: Uint8Array): Uint8Array {
     throw new RayvaultError(tooLarge ? ErrorCode.InputTooLarge : ErrorCode.UnsupportedInput, tooLarge ? "gzip data inflates past 1 GiB" : "gzip data is damaged or truncated", { cause });
   }
 }
+
+/** The filesystem InputCatalog. */
+export const fsInputCatalog: InputCatalog = {
+  collect: collectInputs,
+  open(file: InputFile): ClosableByteSource {
+    if (file.kind === InputKind.Gzip) return memorySource(gunzipFile(readFileSync(file.fsPath)));
+    return openFileByteSource(file.fsPath);
+  },
+  readBytes: (file) => readFileSync(file.fsPath),
+  exists: (fsPath) => existsSync(fsPath),
+};

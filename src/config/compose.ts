@@ -1,0 +1,23 @@
+/**
+ * @module config/compose
+ * The composition root: builds the adapters for the configured environment once and hands them to the
+ * use-cases. The only place that knows which adapter implements which port.
+ */
+import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
+import { openFsOutputStore } from "../adapters/output/fs-output-store.ts";
+import { sharpPhotoCodec } from "../adapters/photo/photo-codec.ts";
+import { openFilePseudonymStore } from "../adapters/pseudonyms/file-pseudonym-store.ts";
+import { nodeRandom } from "../adapters/random/node-random.ts";
+import type { DeidDeps } from "../app/deidentify-files.ts";
+import type { ScanDeps } from "../app/scan-files.ts";
+import type { RayvaultConfig } from "./load-config.ts";
+
+export function scanDeps(): ScanDeps {
+  return { inputs: fsInputCatalog, photos: sharpPhotoCodec };
+}
+
+/** De-identification needs the pseudonym map, which is locked until `close()`. */
+export function deidDeps(config: RayvaultConfig): DeidDeps & { close(): void } {
+  const pseudonyms = openFilePseudonymStore(config.home, nodeRandom);
+  return { ...scanDeps(), pseudonyms, openOutput: openFsOutputStore, close: () => pseudonyms.close() };
+}
