@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+/** The command users run: bin/rayvault.js (pinned Node, compile cache), not the module behind it. */
+export const BIN = join(REPO, "bin/rayvault.js");
 export const CLI = join(REPO, "src/interfaces/cli/main.ts");
 export const SHARED_DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 export const HAVE_SHARED_DATA = existsSync(join(SHARED_DATA, "dev"));
@@ -27,7 +29,7 @@ export function tempDir(prefix: string): string {
 
 export function runCli(args: readonly string[], env: Record<string, string> = {}): CliResult {
   const home = env["RAYVAULT_HOME"] ?? tempDir("home");
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
     env: { ...process.env, RAYVAULT_HOME: home, ...env },
     maxBuffer: 256 * 1024 * 1024,
