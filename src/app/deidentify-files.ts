@@ -5,7 +5,7 @@
  * profile removes); only then is it committed under its final name. A file that fails is not written,
  * its reason is reported without PHI, and the batch goes on. DICOMDIRs come last, after their files.
  */
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { ClosableByteSource } from "../ports/byte-source.ts";
 import { InputKind, type InputCatalog, type InputFile } from "../ports/input-catalog.ts";
 import type { OutputStore, StagedOutput } from "../ports/output-store.ts";
@@ -179,7 +179,8 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
     const setFileIds = new Map<DicomJob, (fileId: string) => string>();
     const rest: InputFile[] = [];
     for (const file of inputs.files) {
-      if (file.kind !== InputKind.Dicom) {
+      // PS3.10 §8.6 names the file-set directory DICOMDIR; other files are not parsed twice.
+      if (file.kind !== InputKind.Dicom || !/^DICOMDIR/i.test(basename(file.relPath))) {
         rest.push(file);
         continue;
       }
@@ -218,6 +219,9 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
         try {
           source = deps.inputs.open(file);
           const parsed = parseDicom(source);
+          if (isDicomdir(parsed.dataset)) {
+            throw new RayvaultError(ErrorCode.DeidUnsupported, "a DICOMDIR must be named DICOMDIR (PS3.10 §8.6) for its set to be kept consistent");
+          }
           const relPath = file.relPath.replace(/\.gz$/i, "");
           const setPlace = inSet.get(resolve(file.fsPath));
           const place: OutputPlace = setPlace !== undefined ? () => setPlace : (known) => names.safeRelPath(relPath, ".dcm", known);

@@ -60,7 +60,8 @@ export function openFilePseudonymStore(home: string, random: RandomSource): Pseu
     try {
       lockFd = openSync(lockPath, "wx", 0o600);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 600) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if (attempt > 600) {
         throw new RayvaultError(ErrorCode.StateLocked, `pseudonym map is locked by another run (${lockPath}); remove the lock if no run is active`);
       }
       sleepMs(50);

@@ -29,6 +29,9 @@ const NATIVE: Record<string, Omit<TransferSyntax, "uid">> = {
   // JPIP Referenced (pixel data by URL) and its deflated form: native encodings without Pixel Data.
   "1.2.840.10008.1.2.4.94": { explicitVr: true, littleEndian: true, deflated: false, encapsulated: false },
   "1.2.840.10008.1.2.4.95": { explicitVr: true, littleEndian: true, deflated: true, encapsulated: false },
+  // JPIP HTJ2K Referenced and its deflated form, likewise.
+  "1.2.840.10008.1.2.4.204": { explicitVr: true, littleEndian: true, deflated: false, encapsulated: false },
+  "1.2.840.10008.1.2.4.205": { explicitVr: true, littleEndian: true, deflated: true, encapsulated: false },
 };
 
 /**
@@ -38,7 +41,7 @@ const NATIVE: Record<string, Omit<TransferSyntax, "uid">> = {
 const ENCAPSULATED = new Set([
   ...["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63", "64", "65", "66", "70"],
   ...["80", "81", "90", "91", "92", "93", "100", "100.1", "101", "101.1", "102", "102.1", "103", "103.1"],
-  ...["104", "104.1", "105", "105.1", "106", "106.1", "107", "108", "110", "111", "112", "201", "202", "203", "204", "205"],
+  ...["104", "104.1", "105", "105.1", "106", "106.1", "107", "108", "110", "111", "112", "201", "202", "203"],
 ].map((n) => `1.2.840.10008.1.2.4.${n}`).concat(["1.2.840.10008.1.2.5"]));
 
 export function transferSyntaxOf(uid: string): TransferSyntax {
