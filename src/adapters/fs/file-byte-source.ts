@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { ByteSource } from "../../ports/byte-source.ts";
 
-const BLOCK = 64 * 1024;
+const BLOCK = 16 * 1024;
 /** Large reads (pixel data being copied) go through one reused buffer of up to this size. */
 const SCRATCH = 1024 * 1024;
 
@@ -19,6 +19,7 @@ export function openFileByteSource(path: string): FileByteSource {
   const size = fstatSync(fd).size;
   let blockStart = -1;
   let block: Buffer = Buffer.alloc(0);
+  let blockBuffer: Buffer = Buffer.alloc(0);
   let scratch: Buffer | undefined;
   const readExact = (offset: number, length: number, reuse = false): Buffer => {
     if (reuse && length <= SCRATCH) scratch ??= Buffer.allocUnsafe(SCRATCH);
@@ -34,12 +35,25 @@ export function openFileByteSource(path: string): FileByteSource {
   return {
     size,
     read(offset, length) {
-      if (length > BLOCK / 2) return readExact(offset, length, true);
-      if (blockStart < 0 || offset < blockStart || offset + length > blockStart + block.length) {
-        blockStart = offset;
-        block = readExact(offset, Math.min(BLOCK, size - offset));
+      if (length > BLOCK / 2) {
+        const big = readExact(offset, length, true);
+        return new Uint8Array(big.buffer, big.byteOffset, big.length);
       }
-      return block.subarray(offset - blockStart, offset - blockStart + length);
+      if (blockStart < 0 || offset < blockStart || offset + length > blockStart + block.length) {
+        // The block buffer is reused: earlier views are invalid after this read (see the port's contract).
+        blockStart = offset;
+        const n = Math.min(BLOCK, size - offset);
+        if (blockBuffer.length < n) blockBuffer = Buffer.allocUnsafe(BLOCK);
+        let done = 0;
+        while (done < n) {
+          const got = readSync(fd, blockBuffer, done, n - done, offset + done);
+          if (got === 0) throw new RangeError("file shrank while being read");
+          done += got;
+        }
+        block = blockBuffer.subarray(0, n);
+      }
+      // A plain Uint8Array view (not a Buffer, whose slice() would not copy).
+      return new Uint8Array(block.buffer, block.byteOffset + offset - blockStart, length);
     },
     close() {
       closeSync(fd);

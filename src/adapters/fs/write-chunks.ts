@@ -11,13 +11,15 @@ import type { Chunk } from "../../core/dicom/write-dicom.ts";
 
 const PIECE = 1024 * 1024;
 const GATHER = 256 * 1024;
+/** One gathering buffer for the process: writes are synchronous, so calls never overlap. */
+let staging: Buffer | undefined;
 
 export function writeChunksToFile(path: string, chunks: readonly Chunk[], source: ByteSource, durable = true): void {
   const fd = openSync(path, "wx", 0o600);
-  const staging = Buffer.allocUnsafe(GATHER);
+  const buf = (staging ??= Buffer.allocUnsafe(GATHER));
   let staged = 0;
   const flush = (): void => {
-    if (staged > 0) writeAll(fd, staging.subarray(0, staged));
+    if (staged > 0) writeAll(fd, buf.subarray(0, staged));
     staged = 0;
   };
   try {
@@ -28,7 +30,7 @@ export function writeChunksToFile(path: string, chunks: readonly Chunk[], source
           writeAll(fd, c);
         } else {
           if (staged + c.length > GATHER) flush();
-          staging.set(c, staged);
+          buf.set(c, staged);
           staged += c.length;
         }
         continue;
@@ -36,7 +38,7 @@ export function writeChunksToFile(path: string, chunks: readonly Chunk[], source
       for (let off = 0; off < c.length; off += PIECE) {
         const piece = source.read(c.offset + off, Math.min(PIECE, c.length - off));
         if (staged + piece.length <= GATHER) {
-          staging.set(piece, staged);
+          buf.set(piece, staged);
           staged += piece.length;
         } else {
           flush();

@@ -235,9 +235,9 @@ function parseElements(
         if (h.length > c.limits.maxTextValue) {
           throw new RayvaultError(ErrorCode.InputTooLarge, `text value of ${formatTag(h.tag)} is ${h.length} bytes (absurd size)`);
         }
-        element.value = c.bytes(h.valueOffset, h.length, "value").slice();
+        element.value = new Uint8Array(c.bytes(h.valueOffset, h.length, "value")); // a copy: source bytes may be reused
       } else if (h.length <= c.limits.maxInlineValue) {
-        element.value = c.bytes(h.valueOffset, h.length, "value").slice();
+        element.value = new Uint8Array(c.bytes(h.valueOffset, h.length, "value")); // a copy: source bytes may be reused
       } else {
         element.range = { offset: h.valueOffset, length: h.length };
       }

@@ -182,7 +182,7 @@ export function serializeDicom(input: WriteInput, readRange: (r: SourceRange) =>
   if (!ts.deflated) {
     return { chunks: [preamble, meta, ...body.chunks], size: body.size, itemOffsets };
   }
-  const plain = concat(body.chunks.map((c) => (c instanceof Uint8Array ? c : readRange(c).slice())));
+  const plain = concat(body.chunks.map((c) => (c instanceof Uint8Array ? c : new Uint8Array(readRange(c)))));
   const deflated = deflateRawSync(plain);
   return { chunks: [preamble, meta, deflated], size: start + deflated.length, itemOffsets };
 }
