@@ -22,7 +22,7 @@ import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
-import type { KnownIdentifier } from "../core/phi/find-text-phi.ts";
+import { findNamePhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
 import { OutputNames } from "./output-names.ts";
 
 export interface DeidRequest {
@@ -253,9 +253,14 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
           if (!deps.inputs.exists(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, `DICOMDIR references a file that is not in the set`);
           if (refusedFs.has(full)) throw new RayvaultError(ErrorCode.DeidUnsupported, "a file this DICOMDIR references was refused, so the set cannot stay consistent");
         }
-        // The DICOMDIR keeps its name, in its (cleaned) folder; its File IDs are cleaned the same way.
+        // The DICOMDIR keeps its name (or becomes plain DICOMDIR if the name holds identifiers), in its
+        // cleaned folder; its File IDs are cleaned the same way as the files were placed.
         const rel = job.file.relPath;
-        results.push(deidDicom(job, req, deps, (known) => join(names.safeRelPath(dirname(rel), "", known), "DICOMDIR"), setFileIds.get(job)));
+        const place: OutputPlace = (known) => {
+          const name = basename(rel);
+          return join(names.safeRelPath(dirname(rel), "", known), findNamePhi(name, known).length === 0 ? name : "DICOMDIR");
+        };
+        results.push(deidDicom(job, req, deps, place, setFileIds.get(job)));
       } catch (e) {
         results.push(refusal(job.file, "dicomdir", e));
       } finally {
