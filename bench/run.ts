@@ -4,6 +4,7 @@
  * and the listing shown with no argument or --help. Add a benchmark by adding an entry to BENCHMARKS.
  */
 import { DEID_USAGE, deidBench } from "./deid/deid-bench.ts";
+import { VAULT_ENVELOPE_USAGE, vaultEnvelopeBench } from "./vault/envelope-bench.ts";
 
 interface Benchmark {
   /** One line for the listing. */
@@ -18,6 +19,11 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     summary: "de-identification: rayvault vs gdcmanon (--dumb, -e) and dcmodify on 20 X-rays and 200 CT slices; speed, peak RSS, leaks",
     usage: DEID_USAGE,
     run: deidBench,
+  },
+  "vault-envelope": {
+    summary: "vault format: AES-256-GCM segmented encrypt/decrypt throughput vs openssl speed -evp aes-256-gcm (one core)",
+    usage: VAULT_ENVELOPE_USAGE,
+    run: vaultEnvelopeBench,
   },
 };
 
