@@ -30,6 +30,8 @@ export const ErrorCode = {
   KeyMissing: "RV_KEY_MISSING",
   /** Stored state (pseudonym map) failed its integrity check. */
   StateCorrupt: "RV_STATE_CORRUPT",
+  /** The object asked for does not exist. */
+  NotFound: "RV_NOT_FOUND",
   /** A vault object failed authentication: corrupted, truncated, reordered or spliced. */
   VaultCorrupt: "RV_VAULT_CORRUPT",
   /** Another run holds the lock on shared state (pseudonym map); wait for it or remove a stale lock. */

@@ -1,0 +1,148 @@
+/**
+ * @module adapters/blob-store/fs-blob-store
+ * The BlobStore on a local filesystem: `<root>/<aa>/<id>.rv` in the vault envelope format. A put streams
+ * through the encryptor into `<id>.rv.tmp-<pid>-<n>`, fsyncs, then renames, so a crash leaves no partial
+ * object (leftover temporaries are ignored and removed when the store opens). Reads stream through the
+ * decryptor and stop at the first segment that fails authentication.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import {
+  FIXED_HEADER_LENGTH, HEADER_LENGTH, parseHeader, rewrapKeyBlock, shreddedKeyBlock, VaultDecryptor, VaultEncryptor,
+} from "../../core/crypto/vault-envelope.ts";
+import type { BlobStore } from "../../ports/blob-store.ts";
+import type { KeyStore } from "../../ports/key-store.ts";
+import type { RandomSource } from "../../ports/random.ts";
+
+const READ = 1024 * 1024;
+
+function checkId(id: string): void {
+  if (!/^[A-Za-z0-9._-]{8,128}$/.test(id) || id.includes("..")) throw new RayvaultError(ErrorCode.UsageInvalid, "blob id must be 8–128 characters of A–Z, a–z, 0–9, '.', '_', '-'");
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSource): BlobStore {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  let counter = 0;
+  const pathOf = (id: string): string => join(root, id.slice(0, 2), `${id}.rv`);
+  // Remove temporaries left by a crash: they were never renamed, so no object refers to them.
+  for (const dir of readdirSync(root)) {
+    for (const name of readdirSync(join(root, dir))) if (name.includes(".rv.tmp-")) rmSync(join(root, dir, name), { force: true });
+  }
+
+  async function* decrypt(id: string, hash?: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
+    checkId(id);
+    const path = pathOf(id);
+    if (!existsSync(path)) throw new RayvaultError(ErrorCode.NotFound, `no blob ${id}`);
+    const fd = openSync(path, "r");
+    try {
+      const head = Buffer.alloc(HEADER_LENGTH);
+      if (readSync(fd, head, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH) throw new RayvaultError(ErrorCode.VaultCorrupt, "vault object shorter than its header");
+      const header = parseHeader(head);
+      const dec = new VaultDecryptor(header, keys.get(header.keyId).key);
+      const buf = Buffer.alloc(READ);
+      let pos = HEADER_LENGTH;
+      for (;;) {
+        const n = readSync(fd, buf, 0, READ, pos);
+        if (n === 0) break;
+        pos += n;
+        for (const plain of dec.push(buf.subarray(0, n))) {
+          hash?.update(plain);
+          yield plain;
+        }
+      }
+      const last = dec.finish();
+      hash?.update(last);
+      yield last;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  const rewriteKeyBlock = (id: string, block: Uint8Array): void => {
+    const fd = openSync(pathOf(id), "r+");
+    try {
+      writeSync(fd, block, 0, block.length, FIXED_HEADER_LENGTH);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  const readHeader = (id: string): ReturnType<typeof parseHeader> => {
+    checkId(id);
+    const fd = openSync(pathOf(id), "r");
+    try {
+      const head = Buffer.alloc(HEADER_LENGTH);
+      readSync(fd, head, 0, HEADER_LENGTH, 0);
+      return parseHeader(head);
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  const store: BlobStore = {
+    async put(id, plaintext) {
+      checkId(id);
+      const master = keys.current();
+      const enc = new VaultEncryptor({ masterKey: master.key, keyId: master.id, dataKey: random.bytes(32), noncePrefix: random.bytes(7) });
+      const final = pathOf(id);
+      mkdirSync(join(root, id.slice(0, 2)), { recursive: true, mode: 0o700 });
+      const tmp = `${final}.tmp-${process.pid}-${++counter}`;
+      const fd = openSync(tmp, "wx", 0o600);
+      const hash = createHash("sha256");
+      let size = 0;
+      try {
+        writeAll(fd, enc.header);
+        for await (const chunk of plaintext) {
+          hash.update(chunk);
+          size += chunk.length;
+          for (const piece of enc.push(chunk)) writeAll(fd, piece);
+        }
+        for (const piece of enc.finish()) writeAll(fd, piece);
+        fsyncSync(fd);
+        closeSync(fd);
+        renameSync(tmp, final);
+      } catch (e) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+        rmSync(tmp, { force: true });
+        throw e;
+      }
+      return { id, keyId: master.id, size, sha256: hash.digest("hex") };
+    },
+    get: (id) => decrypt(id),
+    async verify(id) {
+      const hash = createHash("sha256");
+      let size = 0;
+      for await (const part of decrypt(id, hash)) size += part.length;
+      return { id, keyId: readHeader(id).keyId, size, sha256: hash.digest("hex") };
+    },
+    async rewrap(id) {
+      const header = readHeader(id);
+      const next = keys.current();
+      if (header.keyId !== next.id) rewriteKeyBlock(id, rewrapKeyBlock(header, keys.get(header.keyId).key, next.key, next.id));
+      return store.verify(id);
+    },
+    shred(id) {
+      const header = readHeader(id);
+      rewriteKeyBlock(id, shreddedKeyBlock(header.keyId));
+      return Promise.resolve();
+    },
+    async *list() {
+      for (const dir of readdirSync(root).sort()) {
+        for (const name of readdirSync(join(root, dir)).sort()) if (name.endsWith(".rv")) yield name.slice(0, -3);
+      }
+    },
+  };
+  return store;
+}

@@ -1,0 +1,28 @@
+/**
+ * @module ports/blob-store
+ * The vault's object store: every object is encrypted with its own data key (core/crypto/vault-envelope)
+ * before it is written, read back only through authentication, and written atomically. Filesystem now,
+ * S3-compatible storage later; both pass test/contracts/blob-store.contract.test.ts.
+ */
+export interface StoredBlob {
+  readonly id: string;
+  /** Id of the master key that wraps the object's data key. */
+  readonly keyId: string;
+  /** Plaintext size and SHA-256 (hex), computed while the object streamed in. */
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface BlobStore {
+  /** Streams plaintext in, stores it encrypted; the object appears whole or not at all. */
+  put(id: string, plaintext: AsyncIterable<Uint8Array>): Promise<StoredBlob>;
+  /** Streams the verified plaintext; throws RV_VAULT_CORRUPT on any tampering, before the bad bytes. */
+  get(id: string): AsyncIterable<Uint8Array>;
+  /** Reads the whole object through authentication and returns its size and hash. */
+  verify(id: string): Promise<StoredBlob>;
+  /** Re-wraps the object's data key under the current master key; the data is not re-encrypted. */
+  rewrap(id: string): Promise<StoredBlob>;
+  /** Destroys the object's wrapped data key: nothing can decrypt it again (retention, right to delete). */
+  shred(id: string): Promise<void>;
+  list(): AsyncIterable<string>;
+}
