@@ -1,0 +1,38 @@
+/**
+ * @module adapters/db/db-audit-log
+ * The AuditLog in the database: each append takes a transaction-scoped advisory lock, reads the last
+ * record, chains the new one to it and inserts it, so concurrent writers (threads or processes) form one
+ * unbroken chain. The append commits with the transaction it runs in.
+ */
+import { desc, sql } from "drizzle-orm";
+import { chainRecord, type AuditEvent, type AuditOutcome, type AuditRecord } from "../../core/audit/audit-chain.ts";
+import type { AuditLog } from "../../ports/audit-log.ts";
+import type { Db } from "./open-database.ts";
+import { auditRecords } from "./schema.ts";
+
+/** Advisory lock key reserved for the audit chain ("RVAU"). */
+const AUDIT_LOCK = 0x52564155;
+
+type Row = typeof auditRecords.$inferSelect;
+
+function toRecord(r: Row): AuditRecord {
+  return { ...r, outcome: r.outcome as AuditOutcome };
+}
+
+export function dbAuditLog(db: Db): AuditLog {
+  return {
+    append(event: AuditEvent) {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+        const [last] = await tx.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(1);
+        const record = chainRecord(last ? toRecord(last) : undefined, event);
+        await tx.insert(auditRecords).values({ ...record, objects: [...record.objects] });
+        return record;
+      });
+    },
+    async all() {
+      const rows = await db.select().from(auditRecords).orderBy(auditRecords.seq);
+      return rows.map(toRecord);
+    },
+  };
+}
