@@ -21,3 +21,4 @@ export function deidDeps(config: RayvaultConfig): DeidDeps & { close(): void } {
   const pseudonyms = openFilePseudonymStore(config.home, nodeRandom);
   return { ...scanDeps(), pseudonyms, openOutput: openFsOutputStore, close: () => pseudonyms.close() };
 }
+

@@ -10,12 +10,20 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "silent"] 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface RayvaultConfig {
-  /** Folder for keys, the pseudonym map and (later) the embedded database and blobs. */
+  /** Folder for keys, the pseudonym map, the embedded database and the blobs. */
   readonly home: string;
   readonly logLevel: LogLevel;
+  /** `embedded:<dir>` (default: `<home>/db`) or `postgres://…`. */
+  readonly databaseUrl: string;
+  /** PostgreSQL only: the schema Rayvault lives in (default: the server's search path). */
+  readonly databaseSchema?: string;
+  /** Where encrypted objects are stored (default `<home>/blobs`). */
+  readonly blobRoot: string;
+  /** RISKY, tests only: "after-blob:N" or "after-commit:N" kills the process at that point of file N. */
+  readonly testFault?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -28,5 +36,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new RayvaultError(ErrorCode.UsageInvalid, `configuration: RAYVAULT_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
   }
-  return Object.freeze({ home: resolve(home), logLevel: logLevel as LogLevel });
+  const absHome = resolve(home);
+  const databaseUrl = env["RAYVAULT_DATABASE_URL"] ?? `embedded:${resolve(absHome, "db")}`;
+  if (!/^(embedded:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DATABASE_URL must be embedded:<dir> or postgres://…");
+  }
+  const fault = env["RAYVAULT_TEST_FAULT"];
+  if (fault !== undefined && !/^(after-blob|after-commit):\d+$/.test(fault)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_TEST_FAULT is after-blob:N or after-commit:N");
+  const schema = env["RAYVAULT_DATABASE_SCHEMA"];
+  return Object.freeze({
+    home: absHome,
+    logLevel: logLevel as LogLevel,
+    databaseUrl,
+    blobRoot: resolve(absHome, "blobs"),
+    ...(schema ? { databaseSchema: schema } : {}),
+    ...(fault ? { testFault: fault } : {}),
+  });
 }

@@ -19,16 +19,25 @@ function toRecord(r: Row): AuditRecord {
   return { ...r, outcome: r.outcome as AuditOutcome };
 }
 
+/** A transaction (or the database itself) to write in. */
+type Tx = Pick<Db, "execute" | "select" | "insert">;
+
+/**
+ * Appends one record inside the caller's transaction: it commits or rolls back with the action it
+ * records. The advisory lock is held until that transaction ends, so appends never interleave.
+ */
+export async function appendAuditIn(tx: Tx, event: AuditEvent): Promise<AuditRecord> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+  const [last] = await tx.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(1);
+  const record = chainRecord(last ? toRecord(last) : undefined, event);
+  await tx.insert(auditRecords).values({ ...record, objects: [...record.objects] });
+  return record;
+}
+
 export function dbAuditLog(db: Db): AuditLog {
   return {
     append(event: AuditEvent) {
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
-        const [last] = await tx.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(1);
-        const record = chainRecord(last ? toRecord(last) : undefined, event);
-        await tx.insert(auditRecords).values({ ...record, objects: [...record.objects] });
-        return record;
-      });
+      return db.transaction((tx) => appendAuditIn(tx, event));
     },
     async all() {
       const rows = await db.select().from(auditRecords).orderBy(auditRecords.seq);

@@ -4,6 +4,7 @@
  * `postgres://…` (a PostgreSQL server) — and applies the versioned migrations before anything else runs.
  * The same drizzle schema and the same SQL serve both. An unreachable server is a clear error at start.
  */
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -35,9 +36,16 @@ export interface OpenOptions {
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   if (url.startsWith("embedded:")) {
     const dir = url.slice("embedded:".length);
-    const client = dir === "" || dir === "memory" ? new PGlite() : new PGlite(dir);
+    const inMemory = dir === "" || dir === "memory";
+    if (!inMemory) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const client = inMemory ? new PGlite() : new PGlite(dir);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
-    await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+    try {
+      await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+    } catch (cause) {
+      await client.close().catch(() => undefined);
+      throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the embedded database could not be opened or migrated", { cause });
+    }
     return { db, kind: "embedded", close: () => client.close() };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
@@ -60,7 +68,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       throw new RayvaultError(ErrorCode.DatabaseUnavailable, "cannot reach the PostgreSQL server named by RAYVAULT_DATABASE_URL", { cause });
     }
     const db = drizzlePg(pool, { schema }) as unknown as Db;
-    await migratePg(db as never, { migrationsFolder: MIGRATIONS, ...(schemaName ? { migrationsSchema: schemaName } : {}) });
+    try {
+      await migratePg(db as never, { migrationsFolder: MIGRATIONS, ...(schemaName ? { migrationsSchema: schemaName } : {}) });
+    } catch (cause) {
+      await pool.end().catch(() => undefined);
+      throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the PostgreSQL database could not be migrated", { cause });
+    }
     return { db, kind: "postgres", close: () => pool.end() };
   }
   throw new RayvaultError(ErrorCode.UsageInvalid, "database URL must be embedded:<dir> or postgres://…");

@@ -37,3 +37,49 @@ export const blobs = pgTable("blobs", {
   sha256: text("sha256").notNull(),
   shredded: boolean("shredded").notNull().default(false),
 });
+
+// ---- The imaging index. PHI columns hold field-crypto tokens (*_enc); exact search uses keyed blind
+// indexes (*_idx). Codes that identify no one (modality, SOP class) stay in clear.
+
+export const patients = pgTable("patients", {
+  id: text("id").primaryKey(),
+  /** Blind index of the patient key (issuer + id, or name + birth date). */
+  keyIdx: text("key_idx").notNull().unique(),
+  nameEnc: text("name_enc"),
+  nameIdx: text("name_idx"),
+  mrnEnc: text("mrn_enc"),
+  mrnIdx: text("mrn_idx"),
+  birthDateEnc: text("birth_date_enc"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const studies = pgTable("studies", {
+  id: text("id").primaryKey(),
+  patientId: text("patient_id").notNull().references(() => patients.id),
+  uidIdx: text("uid_idx").notNull().unique(),
+  uidEnc: text("uid_enc").notNull(),
+  studyDateEnc: text("study_date_enc"),
+  descriptionEnc: text("description_enc"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const series = pgTable("series", {
+  id: text("id").primaryKey(),
+  studyId: text("study_id").notNull().references(() => studies.id),
+  uidIdx: text("uid_idx").notNull().unique(),
+  uidEnc: text("uid_enc").notNull(),
+  modality: text("modality"),
+});
+
+export const instances = pgTable("instances", {
+  id: text("id").primaryKey(),
+  seriesId: text("series_id").notNull().references(() => series.id),
+  /** Blind index of SOP Instance UID + content hash: the same file imported twice is one instance. */
+  identityIdx: text("identity_idx").notNull().unique(),
+  sopUidEnc: text("sop_uid_enc").notNull(),
+  sopClassUid: text("sop_class_uid"),
+  blobId: text("blob_id").notNull().references(() => blobs.id),
+  purpose: text("purpose").notNull(),
+  importedBy: text("imported_by").notNull(),
+  importedAt: text("imported_at").notNull(),
+});

@@ -9,7 +9,17 @@ import { assertSupportedNode } from "../../config/runtime.ts";
 import { loadConfig } from "../../config/load-config.ts";
 import { errorCodeOf, safeMessageOf } from "../../core/errors.ts";
 import { parseProfileOptions } from "../../core/deid/profile.ts";
+import { userInfo } from "node:os";
 import { deidDeps, scanDeps } from "../../config/compose.ts";
+import { Role } from "../../core/access/decide-access.ts";
+import type { RayvaultConfig } from "../../config/load-config.ts";
+import type { VaultDeps } from "../../config/compose-vault.ts";
+
+/** The vault (database engines included) is loaded only by the commands that use it. */
+async function openVault(config: RayvaultConfig): Promise<VaultDeps> {
+  const { vaultDeps } = await import("../../config/compose-vault.ts");
+  return vaultDeps(config);
+}
 import { scanFiles } from "../../app/scan-files.ts";
 import { deidentifyFiles } from "../../app/deidentify-files.ts";
 import { NO_SUCH_PATH } from "../../ports/input-catalog.ts";
@@ -78,6 +88,72 @@ export function buildProgram(): Command {
         if (report.files.length === 0) process.stderr.write("rayvault: no files found in the given paths\n");
       } finally {
         deps.close();
+      }
+    });
+
+  program
+    .command("import")
+    .description("store DICOM files in the encrypted vault, indexed, with an audit record each")
+    .argument("<paths...>", "files or folders")
+    .requiredOption("--purpose <purpose>", "purpose of use: treatment, operations (personal or non-medical purposes are refused)")
+    .option("--json", "print the JSON report")
+    .action(async (paths: string[], opts: { purpose: string; json?: boolean }) => {
+      const deps = await openVault(loadConfig(process.env));
+      const { importFiles } = await import("../../app/import-files.ts");
+      try {
+        // The local operator acts as an integration principal: it may import, not read.
+        const actor = { id: `operator:${userInfo().username}`, roles: [Role.Integration], mfa: false };
+        const report = await importFiles({ paths, purpose: opts.purpose, actor }, deps);
+        if (opts.json) write(JSON.stringify({ version: 1, ...report }, null, 2));
+        else if (report.refusal) write(`REFUSED: ${report.refusal.reason} (${report.refusal.rule})`);
+        else {
+          for (const f of report.files) write(f.status === "refused" ? `REFUSED  ${f.path}: ${f.code ?? "?"}: ${f.reason ?? "?"}` : `${f.status.padEnd(9)}${f.path} -> instance ${f.instance ?? "?"}`);
+          const imported = report.files.filter((f) => f.status === "imported").length;
+          const dup = report.files.filter((f) => f.status === "duplicate").length;
+          write(`${imported} imported, ${dup} already in the vault, ${report.files.length - imported - dup} refused`);
+        }
+        process.exitCode = report.refusal || report.files.some((f) => f.status === "refused") ? ExitCode.Refused : ExitCode.Ok;
+      } finally {
+        await deps.close();
+      }
+    });
+
+  const vault = program.command("vault").description("the encrypted object store");
+  vault
+    .command("verify")
+    .description("read every stored object through authentication and match it with the index")
+    .option("--json", "print the JSON report")
+    .action(async (opts: { json?: boolean }) => {
+      const deps = await openVault(loadConfig(process.env));
+      const { verifyVault } = await import("../../app/verify-vault.ts");
+      try {
+        const v = await verifyVault(deps);
+        if (opts.json) write(JSON.stringify({ version: 1, ...v }, null, 2));
+        else {
+          for (const p of v.problems) write(`${p.problem.toUpperCase()}  blob ${p.blob}${p.reason ? `: ${p.reason}` : ""}`);
+          write(`${v.checked} object(s) checked, ${v.problems.length} problem(s)`);
+        }
+        process.exitCode = v.problems.length > 0 ? ExitCode.Refused : ExitCode.Ok;
+      } finally {
+        await deps.close();
+      }
+    });
+
+  const audit = program.command("audit").description("the tamper-evident audit log");
+  audit
+    .command("verify")
+    .description("check the hash chain; names the first edited, deleted, inserted or reordered record")
+    .option("--json", "print the JSON verdict")
+    .action(async (opts: { json?: boolean }) => {
+      const deps = await openVault(loadConfig(process.env));
+      const { verifyAudit } = await import("../../app/verify-vault.ts");
+      try {
+        const v = await verifyAudit(deps);
+        if (opts.json) write(JSON.stringify({ version: 1, ...v }, null, 2));
+        else write(v.ok ? `audit log intact: ${v.count} record(s), head ${v.head.slice(0, 16)}…` : `AUDIT LOG TAMPERED at record ${v.firstBad}: ${v.reason}`);
+        process.exitCode = v.ok ? ExitCode.Ok : ExitCode.Refused;
+      } finally {
+        await deps.close();
       }
     });
 

@@ -1,0 +1,162 @@
+/**
+ * @module app/import-files
+ * Use-case `rayvault import`: puts DICOM files into the vault. For each file: the access decision
+ * (role, purpose), the PHI finder, the object encrypted into the blob store under an id keyed on its
+ * content, then index rows with encrypted PHI columns and blind indexes, and the audit record, in one
+ * transaction. Idempotent by SOP Instance UID + content hash; a crash at any point leaves at most a blob
+ * that the next run writes again and indexes, never a half-indexed or duplicated instance.
+ */
+import { createHash } from "node:crypto";
+import { decideAccess, Action, type AccessSubject } from "../core/access/decide-access.ts";
+import type { AuditEvent } from "../core/audit/audit-chain.ts";
+import { blindIndex, encryptField, type FieldKeys } from "../core/crypto/field-crypto.ts";
+import { findElement } from "../core/dicom/dataset.ts";
+import { Tags } from "../core/dicom/dictionary.ts";
+import { parseDicom } from "../core/dicom/parse-dicom.ts";
+import { codecOfDataset, elementText } from "../core/dicom/text.ts";
+import { isDicomdir } from "../core/deid/dicomdir.ts";
+import { patientKeyOf } from "../core/deid/deidentify-dicom.ts";
+import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
+import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
+import type { AuditLog } from "../ports/audit-log.ts";
+import type { BlobStore } from "../ports/blob-store.ts";
+import type { ByteSource } from "../ports/byte-source.ts";
+import type { ImagingIndex } from "../ports/imaging-index.ts";
+import { InputKind, type InputCatalog } from "../ports/input-catalog.ts";
+import type { RandomSource } from "../ports/random.ts";
+
+export interface ImportRequest {
+  readonly paths: readonly string[];
+  readonly purpose: string;
+  readonly actor: AccessSubject;
+}
+
+export interface ImportDeps {
+  readonly inputs: InputCatalog;
+  readonly blobs: BlobStore;
+  readonly index: ImagingIndex;
+  readonly audit: AuditLog;
+  readonly fields: FieldKeys;
+  readonly random: RandomSource;
+  readonly now: () => string;
+  /** Test seam: called at named points so a test can kill the process there (RAYVAULT_TEST_FAULT). */
+  readonly fault?: (point: "after-blob" | "after-commit", fileNumber: number) => void;
+}
+
+export type ImportStatus = "imported" | "duplicate" | "refused";
+
+export interface ImportFileResult {
+  readonly path: string;
+  readonly status: ImportStatus;
+  /** Reference of the stored instance (not PHI). */
+  readonly instance?: string;
+  readonly findings?: number;
+  readonly code?: string;
+  readonly reason?: string;
+}
+
+export interface ImportReport {
+  readonly files: ImportFileResult[];
+  /** Set when the whole import was refused before any file was read. */
+  readonly refusal?: { readonly rule: string; readonly reason: string };
+}
+
+const PIECE = 1024 * 1024;
+
+async function* bytesOf(source: ByteSource): AsyncGenerator<Uint8Array> {
+  for (let off = 0; off < source.size; off += PIECE) yield source.read(off, Math.min(PIECE, source.size - off));
+}
+
+function sha256Of(source: ByteSource): string {
+  const h = createHash("sha256");
+  for (let off = 0; off < source.size; off += PIECE) h.update(source.read(off, Math.min(PIECE, source.size - off)));
+  return h.digest("hex");
+}
+
+export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise<ImportReport> {
+  const access = decideAccess({ subject: req.actor, action: Action.StudyImport, purpose: req.purpose, now: deps.now() });
+  if (!access.allowed) {
+    await deps.audit.append({ time: deps.now(), actor: req.actor.id, action: "study.import", objects: [], purpose: req.purpose.slice(0, 64), outcome: "refused" });
+    return { files: [], refusal: { rule: access.rule, reason: access.reason } };
+  }
+  const inputs = await deps.inputs.collect(req.paths);
+  const files: ImportFileResult[] = inputs.problems.map((p) => ({ path: p.displayPath, status: "refused", code: p.code, reason: p.message }));
+  const field = (column: string, value: string | undefined): string | undefined =>
+    value === undefined || value === "" ? undefined : encryptField(deps.fields, column, value, deps.random.bytes(12));
+  let n = 0;
+  try {
+    for (const file of inputs.files) {
+      if (file.kind !== InputKind.Dicom && file.kind !== InputKind.Gzip) {
+        files.push({ path: file.displayPath, status: "refused", code: ErrorCode.UnsupportedInput, reason: "only DICOM files are imported so far (photos arrive with the capture portal)" });
+        continue;
+      }
+      n++;
+      const source = deps.inputs.open(file);
+      try {
+        const parsed = parseDicom(source);
+        if (isDicomdir(parsed.dataset)) throw new RayvaultError(ErrorCode.UnsupportedInput, "a DICOMDIR is an index, not an image: import the files it lists");
+        const codec = codecOfDataset(parsed.dataset);
+        const text = (tag: number): string => {
+          const e = findElement(parsed.dataset, tag);
+          return e ? elementText(e, codec) : "";
+        };
+        const sopUid = text(Tags.SOPInstanceUID);
+        const studyUid = text(Tags.StudyInstanceUID);
+        const seriesUid = text(Tags.SeriesInstanceUID);
+        if (sopUid === "" || studyUid === "" || seriesUid === "") throw new RayvaultError(ErrorCode.UnsupportedInput, "not a composite instance (SOP, study or series UID missing)");
+        const findings = findDicomPhi(parsed).findings.length;
+        const contentHash = sha256Of(source);
+        const identityIdx = blindIndex(deps.fields, "instances.identity", `${sopUid}\u0000${contentHash}`);
+        const existing = await deps.index.findInstance(identityIdx);
+        if (existing) {
+          files.push({ path: file.displayPath, status: "duplicate", instance: existing.id, findings });
+          continue;
+        }
+        // The blob id is keyed on the content: a re-run after a crash writes the same object again.
+        const blobId = `dcm-${blindIndex(deps.fields, "blobs.id", contentHash)}`;
+        const stored = await deps.blobs.put(blobId, bytesOf(source));
+        if (stored.sha256 !== contentHash) throw new RayvaultError(ErrorCode.VaultCorrupt, "the file changed while it was being imported");
+        deps.fault?.("after-blob", n);
+        const name = text(Tags.PatientName);
+        const mrn = text(Tags.PatientID);
+        const event: AuditEvent = { time: deps.now(), actor: req.actor.id, action: "study.import", objects: [`blob:${blobId}`], purpose: req.purpose, outcome: "success" };
+        const done = await deps.index.recordImport(
+          {
+            patient: {
+              keyIdx: blindIndex(deps.fields, "patients.key", patientKeyOf(parsed) || `unidentified:${contentHash}`),
+              ...optional("nameEnc", field("patients.name", name)),
+              ...optional("nameIdx", name ? blindIndex(deps.fields, "patients.name", name) : undefined),
+              ...optional("mrnEnc", field("patients.mrn", mrn)),
+              ...optional("mrnIdx", mrn ? blindIndex(deps.fields, "patients.mrn", mrn) : undefined),
+              ...optional("birthDateEnc", field("patients.birth_date", text(Tags.PatientBirthDate))),
+            },
+            study: {
+              uidIdx: blindIndex(deps.fields, "studies.uid", studyUid),
+              uidEnc: field("studies.uid", studyUid)!,
+              ...optional("studyDateEnc", field("studies.study_date", text(Tags.StudyDate))),
+              ...optional("descriptionEnc", field("studies.description", text(0x00081030))),
+            },
+            series: { uidIdx: blindIndex(deps.fields, "series.uid", seriesUid), uidEnc: field("series.uid", seriesUid)!, ...optional("modality", text(Tags.Modality) || undefined) },
+            instance: { identityIdx, sopUidEnc: field("instances.sop_uid", sopUid)!, ...optional("sopClassUid", text(Tags.SOPClassUID) || undefined), purpose: req.purpose, importedBy: req.actor.id },
+            blob: stored,
+          },
+          event,
+        );
+        deps.fault?.("after-commit", n);
+        files.push({ path: file.displayPath, status: done.created ? "imported" : "duplicate", instance: done.instanceId, findings });
+      } catch (e) {
+        files.push({ path: file.displayPath, status: "refused", code: errorCodeOf(e), reason: safeMessageOf(e) });
+      } finally {
+        source.close();
+      }
+    }
+  } finally {
+    inputs.dispose();
+  }
+  return { files };
+}
+
+/** `{ [key]: value }` when the value is defined, `{}` otherwise (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}

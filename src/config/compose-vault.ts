@@ -1,0 +1,45 @@
+/**
+ * @module config/compose-vault
+ * The composition root of the vault: database (migrated at open), keyrings, blob store, index and audit
+ * log. Loaded only by the commands that need it, so `scan` and `deid` never load the database engines.
+ */
+import { join } from "node:path";
+import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
+import { openFsBlobStore } from "../adapters/blob-store/fs-blob-store.ts";
+import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
+import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
+import { openDatabase } from "../adapters/db/open-database.ts";
+import { openFileKeyStore } from "../adapters/keys/file-key-store.ts";
+import { nodeRandom } from "../adapters/random/node-random.ts";
+import type { ImportDeps } from "../app/import-files.ts";
+import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
+import type { RayvaultConfig } from "./load-config.ts";
+
+/** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
+export type VaultDeps = ImportDeps & { close(): Promise<void> };
+
+export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
+  const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
+  const vaultKeys = openFileKeyStore(join(config.home, "keys", "vault-keyring.json"), nodeRandom);
+  // Column encryption has a keyring of its own, so rotating the blob master key touches no database row.
+  const columnKeys = openFileKeyStore(join(config.home, "keys", "column-keyring.json"), nodeRandom);
+  const now = (): string => new Date().toISOString();
+  const fault = config.testFault;
+  return {
+    inputs: fsInputCatalog,
+    blobs: openFsBlobStore(config.blobRoot, vaultKeys, nodeRandom),
+    index: dbImagingIndex(database.db, now),
+    audit: dbAuditLog(database.db),
+    fields: deriveFieldKeys(columnKeys.current().key),
+    random: nodeRandom,
+    now,
+    ...(fault
+      ? {
+          fault: (point: string, n: number) => {
+            if (fault === `${point}:${n}`) process.kill(process.pid, "SIGKILL");
+          },
+        }
+      : {}),
+    close: () => database.close(),
+  };
+}

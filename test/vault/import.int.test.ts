@@ -1,0 +1,207 @@
+/**
+ * `rayvault import`, `vault verify` and `audit verify` end to end, on the embedded default and on a real
+ * PostgreSQL server: idempotent imports, no plaintext PHI at rest (grep of the data folder), refused
+ * purposes audited, SIGKILL mid-import at several points then a re-run that completes with no orphan and
+ * no duplicate, audit rows edited in SQL found at the right record, and concurrent imports of one file.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { openDatabase } from "../../src/adapters/db/open-database.ts";
+import { plantedPhiFile, syntheticPatient, xrayFile, PLANTED } from "../fixtures/synthetic-dicom.ts";
+import { BIN, runCli, tempDir } from "../helpers/run-cli.ts";
+
+const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+async function postgresReachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+const havePg = await postgresReachable();
+if (!havePg && process.env["CI"]) throw new Error("CI: PostgreSQL on 127.0.0.1:5432 is required");
+const schemas: string[] = [];
+after(async () => {
+  if (!havePg || schemas.length === 0) return;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  await c.end();
+});
+
+interface Env {
+  readonly env: Record<string, string>;
+  readonly home: string;
+  readonly sql: (query: string) => Promise<void>;
+}
+
+const databases: Record<string, { skip: string | false; make: () => Env }> = {
+  embedded: {
+    skip: false,
+    make: () => {
+      const home = tempDir("vault");
+      return {
+        home,
+        env: { RAYVAULT_HOME: home },
+        sql: async (q) => {
+          const d = await openDatabase(`embedded:${join(home, "db")}`);
+          await d.db.execute(sql.raw(q));
+          await d.close();
+        },
+      };
+    },
+  },
+  postgres: {
+    skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432",
+    make: () => {
+      const home = tempDir("vault-pg");
+      const schema = `rv_vault_${process.pid}_${randomBytes(4).toString("hex")}`;
+      schemas.push(schema);
+      return {
+        home,
+        env: { RAYVAULT_HOME: home, RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: schema },
+        sql: async (q) => {
+          const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+          await c.connect();
+          await c.query(q);
+          await c.end();
+        },
+      };
+    },
+  },
+};
+
+function inputs(n: number): string {
+  const dir = tempDir("import-in");
+  writeFileSync(join(dir, "planted.dcm"), plantedPhiFile());
+  for (let i = 0; i < n - 1; i++) writeFileSync(join(dir, `xr${i}.dcm`), xrayFile(20 + i, 128, 96));
+  return dir;
+}
+
+interface ImportJson {
+  files: Array<{ path: string; status: string; instance?: string }>;
+  refusal?: { rule: string };
+}
+
+const importJson = (env: Env, dir: string, extra: Record<string, string> = {}, purpose = "treatment") =>
+  runCli(["import", dir, "--purpose", purpose, "--json"], { ...env.env, ...extra });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true }).map(String).map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
+}
+
+for (const [name, database] of Object.entries(databases)) {
+  describe(`vault import on ${name}`, { skip: database.skip }, () => {
+    it("imports once, then recognises every file as already stored", () => {
+      const env = database.make();
+      const dir = inputs(4);
+      const first = importJson(env, dir);
+      assert.equal(first.status, 0, first.stdout + first.stderr);
+      assert.deepEqual((JSON.parse(first.stdout) as ImportJson).files.map((f) => f.status), ["imported", "imported", "imported", "imported"]);
+      const again = JSON.parse(importJson(env, dir).stdout) as ImportJson;
+      assert.deepEqual(again.files.map((f) => f.status), ["duplicate", "duplicate", "duplicate", "duplicate"]);
+      const audit = runCli(["audit", "verify", "--json"], env.env);
+      assert.equal(audit.status, 0, audit.stdout + audit.stderr);
+      assert.equal((JSON.parse(audit.stdout) as { count: number }).count, 4);
+      const vault = runCli(["vault", "verify", "--json"], env.env);
+      assert.equal(vault.status, 0, vault.stdout);
+      assert.deepEqual(JSON.parse(vault.stdout), { version: 1, checked: 4, problems: [] });
+    });
+
+    it("keeps no PHI in clear anywhere under RAYVAULT_HOME (database files, blobs, keys)", () => {
+      const env = database.make();
+      assert.equal(importJson(env, inputs(3)).status, 0);
+      const p = syntheticPatient(20);
+      const needles = [PLANTED.patientName.split("^")[0]!, PLANTED.patientId, PLANTED.birthDate, PLANTED.uid, p.name.split("^")[0]!, p.id, p.birthDate, p.studyUid, p.accession];
+      for (const file of filesUnder(env.home)) {
+        const bytes = readFileSync(file);
+        for (const n of needles) assert.equal(bytes.includes(Buffer.from(n)), false, `${n} in ${file}`);
+      }
+    });
+
+    it("refuses a personal purpose and audits the refusal", () => {
+      const env = database.make();
+      const r = importJson(env, inputs(2), {}, "personal");
+      assert.equal(r.status, 3);
+      assert.equal((JSON.parse(r.stdout) as ImportJson).refusal?.rule, "purpose-refused");
+      const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { count: number };
+      assert.equal(audit.count, 1);
+    });
+
+    for (const fault of ["after-blob:1", "after-blob:3", "after-commit:2"]) {
+      it(`survives SIGKILL ${fault}: the re-run completes with no orphan and no duplicate`, () => {
+        const env = database.make();
+        const dir = inputs(4);
+        const killed = importJson(env, dir, { RAYVAULT_TEST_FAULT: fault });
+        assert.equal(killed.status, -1, `expected a kill, got ${killed.status}: ${killed.stdout}${killed.stderr}`);
+        const rerun = importJson(env, dir);
+        assert.equal(rerun.status, 0, rerun.stdout + rerun.stderr);
+        const statuses = (JSON.parse(rerun.stdout) as ImportJson).files.map((f) => f.status).sort();
+        assert.equal(statuses.filter((s) => s === "refused").length, 0);
+        const vault = JSON.parse(runCli(["vault", "verify", "--json"], env.env).stdout) as { checked: number; problems: unknown[] };
+        assert.deepEqual([vault.checked, vault.problems], [4, []]);
+        const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { ok: boolean; count: number };
+        assert.deepEqual([audit.ok, audit.count], [true, 4]);
+      });
+    }
+
+    it("finds audit rows edited or deleted in SQL, naming the record (exit 3)", async () => {
+      const env = database.make();
+      assert.equal(importJson(env, inputs(4)).status, 0);
+      await env.sql("update audit_records set purpose = 'operations' where seq = 3");
+      const edited = runCli(["audit", "verify"], env.env);
+      assert.equal(edited.status, 3);
+      assert.match(edited.stdout, /AUDIT LOG TAMPERED at record 3: record 3 was altered/);
+      await env.sql("update audit_records set purpose = 'treatment' where seq = 3");
+      await env.sql("delete from audit_records where seq = 2");
+      const deleted = runCli(["audit", "verify", "--json"], env.env);
+      assert.equal(deleted.status, 3);
+      assert.equal((JSON.parse(deleted.stdout) as { firstBad: number }).firstBad, 3);
+    });
+
+    it("finds a corrupted object and an orphan with vault verify", async () => {
+      const env = database.make();
+      assert.equal(importJson(env, inputs(2)).status, 0);
+      const blobs = filesUnder(join(env.home, "blobs")).filter((f) => f.endsWith(".rv"));
+      const b = readFileSync(blobs[0]!);
+      b[b.length - 100]! ^= 0xff;
+      writeFileSync(blobs[0]!, b);
+      await env.sql("delete from instances where blob_id = (select id from blobs order by id limit 1 offset 1)");
+      const r = runCli(["vault", "verify", "--json"], env.env);
+      assert.equal(r.status, 3);
+      const kinds = (JSON.parse(r.stdout) as { problems: Array<{ problem: string }> }).problems.map((p) => p.problem).sort();
+      assert.deepEqual(kinds, ["corrupt", "orphan"]);
+    });
+  });
+}
+
+describe("concurrent imports of the same files", { skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432" }, () => {
+  it("leave one copy of each", async () => {
+    const env = databases["postgres"]!.make();
+    const dir = inputs(3);
+    // Migrate once first, so the two processes race on the imports, not on creating the schema.
+    runCli(["audit", "verify"], env.env);
+    const run = (): Promise<number> =>
+      new Promise((ok) => {
+        const child = spawn(process.execPath, [BIN, "import", dir, "--purpose", "treatment", "--json"], { env: { ...process.env, ...env.env }, stdio: "ignore" });
+        child.on("exit", (code) => ok(code ?? -1));
+      });
+    const codes = await Promise.all([run(), run()]);
+    assert.deepEqual(codes, [0, 0]);
+    const vault = JSON.parse(runCli(["vault", "verify", "--json"], env.env).stdout) as { checked: number; problems: unknown[] };
+    assert.deepEqual([vault.checked, vault.problems], [3, []]);
+    const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { ok: boolean; count: number };
+    assert.deepEqual([audit.ok, audit.count], [true, 3]);
+  });
+});
+
