@@ -4,7 +4,7 @@
  * authentication and matched against the index (no orphan, nothing missing); the audit chain is checked
  * record by record and the first bad one named.
  */
-import { verifyChain, type ChainVerdict } from "../core/audit/audit-chain.ts";
+import { signCheckpointWith, verifyChain, verifyCheckpointWith, type ChainVerdict, type Checkpoint, type CheckpointSigner } from "../core/audit/audit-chain.ts";
 import { errorCodeOf, safeMessageOf } from "../core/errors.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
@@ -39,6 +39,33 @@ export async function verifyVault(deps: { readonly blobs: BlobStore; readonly in
   return { checked: stored.size, problems };
 }
 
-export async function verifyAudit(deps: { readonly audit: AuditLog }): Promise<ChainVerdict> {
-  return verifyChain(await deps.audit.all());
+export interface AuditVerdict {
+  readonly ok: boolean;
+  readonly chain: ChainVerdict;
+  readonly checkpoints: number;
+  /** Checkpoints the log no longer matches: a deleted tail, a rewritten history, or a bad signature. */
+  readonly failedCheckpoints: ReadonlyArray<{ readonly treeSize: number; readonly reason: string }>;
+}
+
+/** The chain record by record, then every signed checkpoint against the records it covered. */
+export async function verifyAudit(deps: { readonly audit: AuditLog; readonly auditKey: CheckpointSigner }): Promise<AuditVerdict> {
+  const records = await deps.audit.all();
+  const chain = verifyChain(records);
+  const checkpoints = await deps.audit.checkpoints();
+  const failed = checkpoints
+    .filter((c) => !verifyCheckpointWith(c, records, deps.auditKey))
+    .map((c) => ({
+      treeSize: c.treeSize,
+      reason: records.length < c.treeSize ? `records ${records.length + 1}–${c.treeSize} were signed but are gone` : "the records it covers were changed, or its signature is not valid",
+    }));
+  return { ok: chain.ok && failed.length === 0, chain, checkpoints: checkpoints.length, failedCheckpoints: failed };
+}
+
+/** Signs the current head of the log (done after every import, and on demand). */
+export async function checkpointAudit(deps: { readonly audit: AuditLog; readonly auditKey: CheckpointSigner; readonly now: () => string }): Promise<Checkpoint | undefined> {
+  const records = await deps.audit.all();
+  if (records.length === 0 || !verifyChain(records).ok) return undefined;
+  const checkpoint = signCheckpointWith(records, deps.now(), deps.auditKey);
+  await deps.audit.saveCheckpoint(checkpoint);
+  return checkpoint;
 }

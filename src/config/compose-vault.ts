@@ -9,14 +9,16 @@ import { openFsBlobStore } from "../adapters/blob-store/fs-blob-store.ts";
 import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
 import { openDatabase } from "../adapters/db/open-database.ts";
+import { openFileAuditKey } from "../adapters/keys/file-audit-key.ts";
 import { openFileKeyStore } from "../adapters/keys/file-key-store.ts";
+import type { CheckpointSigner } from "../core/audit/audit-chain.ts";
 import { nodeRandom } from "../adapters/random/node-random.ts";
 import type { ImportDeps } from "../app/import-files.ts";
 import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & { close(): Promise<void> };
+export type VaultDeps = ImportDeps & { readonly auditKey: CheckpointSigner; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
@@ -30,6 +32,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     blobs: openFsBlobStore(config.blobRoot, vaultKeys, nodeRandom),
     index: dbImagingIndex(database.db, now),
     audit: dbAuditLog(database.db),
+    auditKey: openFileAuditKey(join(config.home, "keys")),
     fields: deriveFieldKeys(columnKeys.current().key),
     random: nodeRandom,
     now,

@@ -112,7 +112,7 @@ for (const [name, database] of Object.entries(databases)) {
       assert.deepEqual(again.files.map((f) => f.status), ["duplicate", "duplicate", "duplicate", "duplicate"]);
       const audit = runCli(["audit", "verify", "--json"], env.env);
       assert.equal(audit.status, 0, audit.stdout + audit.stderr);
-      assert.equal((JSON.parse(audit.stdout) as { count: number }).count, 4);
+      assert.equal((JSON.parse(audit.stdout) as { chain: { count: number } }).chain.count, 4);
       const vault = runCli(["vault", "verify", "--json"], env.env);
       assert.equal(vault.status, 0, vault.stdout);
       assert.deepEqual(JSON.parse(vault.stdout), { version: 1, checked: 4, problems: [] });
@@ -134,8 +134,8 @@ for (const [name, database] of Object.entries(databases)) {
       const r = importJson(env, inputs(2), {}, "personal");
       assert.equal(r.status, 3);
       assert.equal((JSON.parse(r.stdout) as ImportJson).refusal?.rule, "purpose-refused");
-      const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { count: number };
-      assert.equal(audit.count, 1);
+      const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { chain: { count: number } };
+      assert.equal(audit.chain.count, 1);
     });
 
     for (const fault of ["after-blob:1", "after-blob:3", "after-commit:2"]) {
@@ -150,8 +150,8 @@ for (const [name, database] of Object.entries(databases)) {
         assert.equal(statuses.filter((s) => s === "refused").length, 0);
         const vault = JSON.parse(runCli(["vault", "verify", "--json"], env.env).stdout) as { checked: number; problems: unknown[] };
         assert.deepEqual([vault.checked, vault.problems], [4, []]);
-        const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { ok: boolean; count: number };
-        assert.deepEqual([audit.ok, audit.count], [true, 4]);
+        const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { ok: boolean; chain: { count: number } };
+        assert.deepEqual([audit.ok, audit.chain.count], [true, 4]);
       });
     }
 
@@ -166,7 +166,18 @@ for (const [name, database] of Object.entries(databases)) {
       await env.sql("delete from audit_records where seq = 2");
       const deleted = runCli(["audit", "verify", "--json"], env.env);
       assert.equal(deleted.status, 3);
-      assert.equal((JSON.parse(deleted.stdout) as { firstBad: number }).firstBad, 3);
+      assert.equal((JSON.parse(deleted.stdout) as { chain: { firstBad: number } }).chain.firstBad, 3);
+    });
+
+    it("finds records deleted from the end through the signed checkpoint", async () => {
+      const env = database.make();
+      assert.equal(importJson(env, inputs(3)).status, 0);
+      await env.sql("delete from audit_records where seq = 3");
+      const r = runCli(["audit", "verify", "--json"], env.env);
+      assert.equal(r.status, 3);
+      const v = JSON.parse(r.stdout) as { chain: { ok: boolean }; failedCheckpoints: Array<{ treeSize: number; reason: string }> };
+      assert.equal(v.chain.ok, true, "the shortened chain is still a chain");
+      assert.deepEqual(v.failedCheckpoints, [{ treeSize: 3, reason: "records 3–3 were signed but are gone" }]);
     });
 
     it("finds a corrupted object and an orphan with vault verify", async () => {
@@ -200,8 +211,8 @@ describe("concurrent imports of the same files", { skip: havePg ? false : "no Po
     assert.deepEqual(codes, [0, 0]);
     const vault = JSON.parse(runCli(["vault", "verify", "--json"], env.env).stdout) as { checked: number; problems: unknown[] };
     assert.deepEqual([vault.checked, vault.problems], [3, []]);
-    const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { ok: boolean; count: number };
-    assert.deepEqual([audit.ok, audit.count], [true, 3]);
+    const audit = JSON.parse(runCli(["audit", "verify", "--json"], env.env).stdout) as { ok: boolean; chain: { count: number } };
+    assert.deepEqual([audit.ok, audit.chain.count], [true, 3]);
   });
 });
 

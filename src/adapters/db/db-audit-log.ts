@@ -5,10 +5,10 @@
  * unbroken chain. The append commits with the transaction it runs in.
  */
 import { desc, sql } from "drizzle-orm";
-import { chainRecord, type AuditEvent, type AuditOutcome, type AuditRecord } from "../../core/audit/audit-chain.ts";
+import { chainRecord, type AuditEvent, type AuditOutcome, type AuditRecord, type Checkpoint } from "../../core/audit/audit-chain.ts";
 import type { AuditLog } from "../../ports/audit-log.ts";
 import type { Db } from "./open-database.ts";
-import { auditRecords } from "./schema.ts";
+import { auditCheckpoints, auditRecords } from "./schema.ts";
 
 /** Advisory lock key reserved for the audit chain ("RVAU"). */
 const AUDIT_LOCK = 0x52564155;
@@ -42,6 +42,12 @@ export function dbAuditLog(db: Db): AuditLog {
     async all() {
       const rows = await db.select().from(auditRecords).orderBy(auditRecords.seq);
       return rows.map(toRecord);
+    },
+    async saveCheckpoint(c: Checkpoint) {
+      await db.insert(auditCheckpoints).values(c).onConflictDoNothing({ target: auditCheckpoints.treeSize });
+    },
+    async checkpoints() {
+      return db.select().from(auditCheckpoints).orderBy(auditCheckpoints.treeSize);
     },
   };
 }

@@ -160,15 +160,43 @@ export function checkpointMessage(c: Omit<Checkpoint, "signature">): string {
   return `rayvault audit checkpoint v1\ntree-size ${c.treeSize}\nroot ${c.root}\nhead ${c.head}\ntime ${c.time}\nkey ${c.keyId}\n`;
 }
 
+/** Signs and checks checkpoint messages (an Ed25519 key pair, or a KMS behind the same shape). */
+export interface CheckpointSigner {
+  readonly keyId: string;
+  sign(message: Uint8Array): Uint8Array;
+  verify(message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** A signer over an Ed25519 key pair held in memory. */
+export function ed25519Signer(keyId: string, privateKey: KeyObject | undefined, publicKey: KeyObject): CheckpointSigner {
+  return {
+    keyId,
+    sign: (m) => {
+      if (!privateKey) throw new Error("no private audit key: this signer only verifies");
+      return sign(null, m, privateKey);
+    },
+    verify: (m, s) => verify(null, m, publicKey, s),
+  };
+}
+
 export function signCheckpoint(records: readonly AuditRecord[], time: string, keyId: string, privateKey: KeyObject): Checkpoint {
-  const unsigned = { treeSize: records.length, root: merkleRoot(records.map((r) => r.hash)), head: records.at(-1)?.hash ?? GENESIS_HASH, time, keyId };
-  return { ...unsigned, signature: sign(null, Buffer.from(checkpointMessage(unsigned)), privateKey).toString("base64") };
+  return signCheckpointWith(records, time, { keyId, sign: (m) => sign(null, m, privateKey), verify: () => false });
+}
+
+export function signCheckpointWith(records: readonly AuditRecord[], time: string, signer: CheckpointSigner): Checkpoint {
+  const unsigned = { treeSize: records.length, root: merkleRoot(records.map((r) => r.hash)), head: records.at(-1)?.hash ?? GENESIS_HASH, time, keyId: signer.keyId };
+  return { ...unsigned, signature: Buffer.from(signer.sign(Buffer.from(checkpointMessage(unsigned)))).toString("base64") };
 }
 
 /** True when the signature is valid and the checkpoint matches the first `treeSize` records given. */
 export function verifyCheckpoint(c: Checkpoint, records: readonly AuditRecord[], publicKey: KeyObject): boolean {
+  return verifyCheckpointWith(c, records, ed25519Signer(c.keyId, undefined, publicKey));
+}
+
+export function verifyCheckpointWith(c: Checkpoint, records: readonly AuditRecord[], signer: CheckpointSigner): boolean {
   const { signature, ...unsigned } = c;
-  if (!verify(null, Buffer.from(checkpointMessage(unsigned)), publicKey, Buffer.from(signature, "base64"))) return false;
+  if (c.keyId !== signer.keyId) return false;
+  if (!signer.verify(Buffer.from(checkpointMessage(unsigned)), Buffer.from(signature, "base64"))) return false;
   if (records.length < c.treeSize) return false;
   const covered = records.slice(0, c.treeSize);
   return merkleRoot(covered.map((r) => r.hash)) === c.root && (covered.at(-1)?.hash ?? GENESIS_HASH) === c.head;

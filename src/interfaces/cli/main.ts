@@ -104,6 +104,9 @@ export function buildProgram(): Command {
         // The local operator acts as an integration principal: it may import, not read.
         const actor = { id: `operator:${userInfo().username}`, roles: [Role.Integration], mfa: false };
         const report = await importFiles({ paths, purpose: opts.purpose, actor }, deps);
+        // Sign the new head of the audit log, so records cannot later vanish from its end unseen.
+        const { checkpointAudit } = await import("../../app/verify-vault.ts");
+        await checkpointAudit(deps);
         if (opts.json) write(JSON.stringify({ version: 1, ...report }, null, 2));
         else if (report.refusal) write(`REFUSED: ${report.refusal.reason} (${report.refusal.rule})`);
         else {
@@ -150,8 +153,28 @@ export function buildProgram(): Command {
       try {
         const v = await verifyAudit(deps);
         if (opts.json) write(JSON.stringify({ version: 1, ...v }, null, 2));
-        else write(v.ok ? `audit log intact: ${v.count} record(s), head ${v.head.slice(0, 16)}…` : `AUDIT LOG TAMPERED at record ${v.firstBad}: ${v.reason}`);
+        else {
+          const c = v.chain;
+          write(c.ok ? `audit chain intact: ${c.count} record(s), head ${c.head.slice(0, 16)}…` : `AUDIT LOG TAMPERED at record ${c.firstBad}: ${c.reason}`);
+          for (const f of v.failedCheckpoints) write(`CHECKPOINT ${f.treeSize} FAILS: ${f.reason}`);
+          write(`${v.checkpoints} signed checkpoint(s) checked`);
+        }
         process.exitCode = v.ok ? ExitCode.Ok : ExitCode.Refused;
+      } finally {
+        await deps.close();
+      }
+    });
+
+  audit
+    .command("checkpoint")
+    .description("sign the current head of the audit log (Merkle root + Ed25519)")
+    .action(async () => {
+      const deps = await openVault(loadConfig(process.env));
+      const { checkpointAudit } = await import("../../app/verify-vault.ts");
+      try {
+        const c = await checkpointAudit(deps);
+        write(c ? `checkpoint signed: ${c.treeSize} record(s), root ${c.root.slice(0, 16)}…, key ${c.keyId}` : "nothing to sign (empty or broken chain: run audit verify)");
+        process.exitCode = c ? ExitCode.Ok : ExitCode.Refused;
       } finally {
         await deps.close();
       }
