@@ -166,6 +166,27 @@ export function buildProgram(): Command {
     });
 
   audit
+    .command("export")
+    .description("export the audit log: CSV, FHIR R4 AuditEvent bundle, or DICOM/IHE ATNA messages")
+    .addOption(new Option("--format <format>", "output format").choices(["csv", "fhir", "atna"]).makeOptionMandatory())
+    .option("--out <file>", "write to a file (mode 0600) instead of standard output")
+    .action(async (opts: { format: "csv" | "fhir" | "atna"; out?: string }) => {
+      const deps = await openVault(loadConfig(process.env));
+      try {
+        const { auditAtna, auditCsv, auditFhirBundle } = await import("../../core/audit/audit-export.ts");
+        const records = await deps.audit.all();
+        const text = opts.format === "csv" ? auditCsv(records) : opts.format === "fhir" ? `${JSON.stringify(auditFhirBundle(records), null, 1)}\n` : `${auditAtna(records)}\n`;
+        if (opts.out) {
+          const { writeFileSync } = await import("node:fs");
+          writeFileSync(opts.out, text, { mode: 0o600 });
+        } else process.stdout.write(text);
+        process.exitCode = ExitCode.Ok;
+      } finally {
+        await deps.close();
+      }
+    });
+
+  audit
     .command("checkpoint")
     .description("sign the current head of the audit log (Merkle root + Ed25519)")
     .action(async () => {
