@@ -5,6 +5,7 @@
  */
 import { DEID_USAGE, deidBench } from "./deid/deid-bench.ts";
 import { VAULT_ENVELOPE_USAGE, vaultEnvelopeBench } from "./vault/envelope-bench.ts";
+import { VAULT_USAGE, vaultBench } from "./vault/vault-bench.ts";
 
 interface Benchmark {
   /** One line for the listing. */
@@ -19,6 +20,11 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     summary: "de-identification: rayvault vs gdcmanon (--dumb, -e) and dcmodify on 20 X-rays and 200 CT slices; speed, peak RSS, leaks",
     usage: DEID_USAGE,
     run: deidBench,
+  },
+  vault: {
+    summary: "vault: store/read 1 GiB vs cp+sync and openssl; import files/s vs cp+sync; audit appends/s (32 writers) vs fsync rate",
+    usage: VAULT_USAGE,
+    run: vaultBench,
   },
   "vault-envelope": {
     summary: "vault format: AES-256-GCM segmented encrypt/decrypt throughput vs openssl speed -evp aes-256-gcm (one core)",

@@ -1,8 +1,10 @@
 /**
  * @module adapters/db/db-audit-log
- * The AuditLog in the database: each append takes a transaction-scoped advisory lock, reads the last
+ * The AuditLog in the database: an append takes a transaction-scoped advisory lock, reads the last
  * record, chains the new one to it and inserts it, so concurrent writers (threads or processes) form one
- * unbroken chain. The append commits with the transaction it runs in.
+ * unbroken chain. Inside an action's transaction (appendAuditIn) the record commits with the action.
+ * Stand-alone appends are group-committed: the ones that arrive while a commit is in flight go into the
+ * next transaction together, and each caller's promise resolves only once its record is durable.
  */
 import { desc, sql } from "drizzle-orm";
 import { chainRecord, type AuditEvent, type AuditOutcome, type AuditRecord, type Checkpoint } from "../../core/audit/audit-chain.ts";
@@ -34,10 +36,46 @@ export async function appendAuditIn(tx: Tx, event: AuditEvent): Promise<AuditRec
   return record;
 }
 
+interface Pending {
+  readonly event: AuditEvent;
+  readonly resolve: (r: AuditRecord) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 export function dbAuditLog(db: Db): AuditLog {
+  let queue: Pending[] = [];
+  let flushing = false;
+  const flush = async (): Promise<void> => {
+    flushing = true;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        const records = await db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+          const [last] = await tx.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(1);
+          let prev: AuditRecord | undefined = last ? toRecord(last) : undefined;
+          const out: AuditRecord[] = [];
+          for (const p of batch) {
+            prev = chainRecord(prev, p.event);
+            out.push(prev);
+          }
+          await tx.insert(auditRecords).values(out.map((r) => ({ ...r, objects: [...r.objects] })));
+          return out;
+        });
+        batch.forEach((p, i) => p.resolve(records[i]!));
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+      }
+    }
+    flushing = false;
+  };
   return {
     append(event: AuditEvent) {
-      return db.transaction((tx) => appendAuditIn(tx, event));
+      return new Promise<AuditRecord>((resolve, reject) => {
+        queue.push({ event, resolve, reject });
+        if (!flushing) void flush();
+      });
     },
     async all() {
       const rows = await db.select().from(auditRecords).orderBy(auditRecords.seq);
