@@ -155,11 +155,11 @@ export async function vaultBench(_args: readonly string[]): Promise<number> {
 
   // 3. Audit appends, 32 concurrent writers, each record its own durable transaction.
   const fsyncs = fsyncRate(WORK);
-  say(`\naudit appends, 32 concurrent writers, one transaction per record (durable)`);
+  say(`\naudit appends, 32 concurrent writers, durable (group commit: appends that arrive during a commit share the next)`);
   say(`  disk fsync rate (4 KiB append + fsync)  ${fsyncs.toFixed(0).padStart(7)} /s`);
   if (await postgresReachable()) {
     const schemaName = `rv_bench_${process.pid}`;
-    const rate = await auditAppendRate(PG_URL, { schemaName, maxConnections: 32 }, 2000);
+    const rate = await auditAppendRate(PG_URL, { schemaName, maxConnections: 32 }, 5000);
     say(`  PostgreSQL                              ${rate.toFixed(0).padStart(7)} records/s   ${(rate / fsyncs).toFixed(2)}× fsync rate`);
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
@@ -168,7 +168,7 @@ export async function vaultBench(_args: readonly string[]): Promise<number> {
   } else {
     say("  PostgreSQL                              not reachable on 127.0.0.1:5432: skipped");
   }
-  const lite = await auditAppendRate(`embedded:${join(WORK, "pglite")}`, {}, 1000);
+  const lite = await auditAppendRate(`embedded:${join(WORK, "pglite")}`, {}, 5000);
   say(`  PGlite (embedded)                       ${lite.toFixed(0).padStart(7)} records/s   ${(lite / fsyncs).toFixed(2)}× fsync rate`);
   rmSync(WORK, { recursive: true, force: true });
   return 0;
