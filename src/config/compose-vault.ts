@@ -8,6 +8,9 @@ import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
 import { openFsBlobStore } from "../adapters/blob-store/fs-blob-store.ts";
 import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
+import { dbUserDirectory } from "../adapters/db/db-user-directory.ts";
+import { argon2TotpCredentials } from "../adapters/identity/credentials.ts";
+import type { UserDeps } from "../app/manage-users.ts";
 import { openDatabase } from "../adapters/db/open-database.ts";
 import { openFileAuditKey } from "../adapters/keys/file-audit-key.ts";
 import { openFileKeyStore } from "../adapters/keys/file-key-store.ts";
@@ -18,7 +21,7 @@ import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & { readonly auditKey: CheckpointSigner; close(): Promise<void> };
+export type VaultDeps = ImportDeps & UserDeps & { readonly auditKey: CheckpointSigner; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
@@ -32,6 +35,8 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     blobs: openFsBlobStore(config.blobRoot, vaultKeys, nodeRandom),
     index: dbImagingIndex(database.db, now),
     audit: dbAuditLog(database.db),
+    users: dbUserDirectory(database.db, now),
+    credentials: argon2TotpCredentials,
     auditKey: openFileAuditKey(join(config.home, "keys")),
     fields: deriveFieldKeys(columnKeys.current().key),
     random: nodeRandom,

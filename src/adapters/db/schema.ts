@@ -83,3 +83,18 @@ export const instances = pgTable("instances", {
   importedBy: text("imported_by").notNull(),
   importedAt: text("imported_at").notNull(),
 });
+
+/** Workforce users (164.312(a)(2)(i) unique user identification). Secrets are hashes or encrypted. */
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  username: text("username").notNull().unique(),
+  roles: jsonb("roles").$type<string[]>().notNull(),
+  /** argon2id PHC string. */
+  passwordHash: text("password_hash").notNull(),
+  /** TOTP secret as a field-crypto token. */
+  totpSecretEnc: text("totp_secret_enc"),
+  mfaRequired: boolean("mfa_required").notNull(),
+  failedAttempts: bigint("failed_attempts", { mode: "number" }).notNull().default(0),
+  lockedUntil: text("locked_until"),
+  createdAt: text("created_at").notNull(),
+});

@@ -29,6 +29,13 @@ assertSupportedNode(process.versions.node);
 
 export const ExitCode = { Ok: 0, BadInput: 1, Refused: 3 } as const;
 
+/** Standard input as text without its final newline (for passwords: never on the command line). */
+async function readStdin(): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of process.stdin) parts.push(c as Buffer);
+  return Buffer.concat(parts).toString("utf8").replace(/\r?\n$/, "");
+}
+
 function write(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
@@ -160,6 +167,43 @@ export function buildProgram(): Command {
           write(`${v.checkpoints} signed checkpoint(s) checked`);
         }
         process.exitCode = v.ok ? ExitCode.Ok : ExitCode.Refused;
+      } finally {
+        await deps.close();
+      }
+    });
+
+  const user = program.command("user").description("workforce users: unique accounts, argon2id passwords, TOTP");
+  user
+    .command("add")
+    .description("create a user; the password is read from standard input; prints the TOTP enrolment link once when MFA applies")
+    .argument("<username>")
+    .requiredOption("--role <role>", "a role (repeat for several): clinician, radiologist, technologist, billing, front-desk, privacy-officer, administrator, integration", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--require-mfa", "require a second factor even for roles that do not need one")
+    .action(async (username: string, opts: { role: string[]; requireMfa?: boolean }) => {
+      const password = await readStdin();
+      const deps = await openVault(loadConfig(process.env));
+      try {
+        const { addUser } = await import("../../app/manage-users.ts");
+        const r = await addUser({ username, roles: opts.role, password, requireMfa: opts.requireMfa === true, actor: `operator:${userInfo().username}` }, deps);
+        write(`user ${username} created (${r.id})`);
+        if (r.totpUri) write(`enrol this in an authenticator app now; it is not shown again:\n${r.totpUri}`);
+      } finally {
+        await deps.close();
+      }
+    });
+  user
+    .command("login")
+    .description("check a user's credentials (password on standard input), as the portal will; audited")
+    .argument("<username>")
+    .option("--totp <code>", "the current 6-digit code")
+    .action(async (username: string, opts: { totp?: string }) => {
+      const password = await readStdin();
+      const deps = await openVault(loadConfig(process.env));
+      try {
+        const { loginUser } = await import("../../app/manage-users.ts");
+        const r = await loginUser({ username, password, ...(opts.totp ? { totp: opts.totp } : {}) }, deps);
+        write(r.outcome === "ok" ? `ok: ${username} (${(r.roles ?? []).join(", ")})` : `refused: ${r.outcome}${r.alert ? " (account locked; the security officer is alerted)" : ""}`);
+        process.exitCode = r.outcome === "ok" ? ExitCode.Ok : ExitCode.Refused;
       } finally {
         await deps.close();
       }

@@ -1,0 +1,31 @@
+/**
+ * @module ports/user-directory
+ * Workforce users and what authentication needs to know about them, plus the password and one-time-code
+ * checks behind one interface (argon2id and TOTP today).
+ */
+import type { LoginState } from "../core/identity/login-policy.ts";
+
+export interface UserRecord {
+  readonly id: string;
+  readonly username: string;
+  readonly roles: readonly string[];
+  readonly passwordHash: string;
+  readonly totpSecretEnc: string | null;
+  readonly mfaRequired: boolean;
+  readonly state: LoginState;
+}
+
+export interface UserDirectory {
+  /** Refuses a taken user name with RV_USAGE_INVALID. */
+  add(user: Omit<UserRecord, "state">): Promise<void>;
+  find(username: string): Promise<UserRecord | undefined>;
+  saveState(id: string, state: LoginState): Promise<void>;
+}
+
+export interface Credentials {
+  hashPassword(password: string): Promise<string>;
+  verifyPassword(hash: string, password: string): Promise<boolean>;
+  newTotpSecret(): string;
+  totpUri(secret: string, username: string): string;
+  verifyTotp(secret: string, code: string): Promise<boolean>;
+}
