@@ -33,12 +33,17 @@ export interface AddUserResult {
   readonly totpUri?: string;
 }
 
+/** Refuses an invalid user name or a password the policy rejects (RV_USAGE_INVALID, with the reasons). */
+export function validateNewUser(username: string, password: string): void {
+  if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) throw new RayvaultError(ErrorCode.UsageInvalid, "user name: 3–64 of a–z, 0–9, '.', '_', '-'");
+  const verdict = checkPassword(password, { username });
+  if (!verdict.ok) throw new RayvaultError(ErrorCode.UsageInvalid, `password refused: ${verdict.reasons.join("; ")}`);
+}
+
 export async function addUser(req: { username: string; roles: readonly string[]; password: string; requireMfa?: boolean; actor: string }, deps: UserDeps): Promise<AddUserResult> {
-  if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(req.username)) throw new RayvaultError(ErrorCode.UsageInvalid, "user name: 3–64 of a–z, 0–9, '.', '_', '-'");
   const unknown = req.roles.filter((r) => !ROLES.has(r));
   if (req.roles.length === 0 || unknown.length > 0) throw new RayvaultError(ErrorCode.UsageInvalid, `roles must be among ${[...ROLES].join(", ")}`);
-  const verdict = checkPassword(req.password, { username: req.username });
-  if (!verdict.ok) throw new RayvaultError(ErrorCode.UsageInvalid, `password refused: ${verdict.reasons.join("; ")}`);
+  validateNewUser(req.username, req.password);
   const mfaRequired = req.requireMfa === true || req.roles.some((r) => MFA_ROLES.has(r));
   const secret = mfaRequired ? deps.credentials.newTotpSecret() : undefined;
   const id = randomUUID();

@@ -21,9 +21,11 @@ export interface RayvaultConfig {
   readonly blobRoot: string;
   /** RISKY, tests only: "after-blob:N" or "after-commit:N" kills the process at that point of file N. */
   readonly testFault?: string;
+  /** HTTP port on loopback (default 8080; 0 picks a free one). */
+  readonly port: number;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -44,11 +46,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const fault = env["RAYVAULT_TEST_FAULT"];
   if (fault !== undefined && !/^(after-blob|after-commit):\d+$/.test(fault)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_TEST_FAULT is after-blob:N or after-commit:N");
   const schema = env["RAYVAULT_DATABASE_SCHEMA"];
+  const port = Number(env["RAYVAULT_PORT"] ?? "8080");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_PORT must be 0–65535");
   return Object.freeze({
     home: absHome,
     logLevel: logLevel as LogLevel,
     databaseUrl,
     blobRoot: resolve(absHome, "blobs"),
+    port,
     ...(schema ? { databaseSchema: schema } : {}),
     ...(fault ? { testFault: fault } : {}),
   });

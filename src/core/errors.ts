@@ -30,6 +30,8 @@ export const ErrorCode = {
   KeyMissing: "RV_KEY_MISSING",
   /** Stored state (pseudonym map) failed its integrity check. */
   StateCorrupt: "RV_STATE_CORRUPT",
+  /** Not authenticated, or not allowed. */
+  AccessDenied: "RV_ACCESS_DENIED",
   /** The database named by the configuration cannot be reached. */
   DatabaseUnavailable: "RV_DATABASE_UNAVAILABLE",
   /** The object asked for does not exist. */

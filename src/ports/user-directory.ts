@@ -15,11 +15,27 @@ export interface UserRecord {
   readonly state: LoginState;
 }
 
+export interface SessionRecord {
+  readonly userId: string;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+}
+
 export interface UserDirectory {
   /** Refuses a taken user name with RV_USAGE_INVALID. */
   add(user: Omit<UserRecord, "state">): Promise<void>;
   find(username: string): Promise<UserRecord | undefined>;
+  findById(id: string): Promise<UserRecord | undefined>;
   saveState(id: string, state: LoginState): Promise<void>;
+  count(): Promise<number>;
+  /** Sessions and one-time tokens are looked up by the SHA-256 of their token, never stored in clear. */
+  createSession(tokenHash: string, userId: string, at: string): Promise<void>;
+  findSession(tokenHash: string): Promise<SessionRecord | undefined>;
+  touchSession(tokenHash: string, at: string): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
+  createSetupToken(tokenHash: string, expiresAt: string): Promise<void>;
+  /** Marks the token used if it is unused and unexpired; false otherwise (atomic). */
+  consumeSetupToken(tokenHash: string, at: string): Promise<boolean>;
 }
 
 export interface Credentials {

@@ -2,11 +2,18 @@
  * @module adapters/db/db-user-directory
  * The UserDirectory in the database (users table).
  */
-import { eq } from "drizzle-orm";
+import { and, count, eq, gt, isNull } from "drizzle-orm";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { UserDirectory, UserRecord } from "../../ports/user-directory.ts";
 import type { Db } from "./open-database.ts";
-import { users } from "./schema.ts";
+import { sessions, setupTokens, users } from "./schema.ts";
+
+function toUser(r: typeof users.$inferSelect): UserRecord {
+  return {
+    id: r.id, username: r.username, roles: r.roles, passwordHash: r.passwordHash, totpSecretEnc: r.totpSecretEnc, mfaRequired: r.mfaRequired,
+    state: { failedAttempts: r.failedAttempts, lockedUntil: r.lockedUntil },
+  };
+}
 
 export function dbUserDirectory(db: Db, now: () => string): UserDirectory {
   return {
@@ -20,11 +27,38 @@ export function dbUserDirectory(db: Db, now: () => string): UserDirectory {
     },
     async find(username): Promise<UserRecord | undefined> {
       const [r] = await db.select().from(users).where(eq(users.username, username)).limit(1);
-      if (!r) return undefined;
-      return {
-        id: r.id, username: r.username, roles: r.roles, passwordHash: r.passwordHash, totpSecretEnc: r.totpSecretEnc, mfaRequired: r.mfaRequired,
-        state: { failedAttempts: r.failedAttempts, lockedUntil: r.lockedUntil },
-      };
+      return r ? toUser(r) : undefined;
+    },
+    async findById(id): Promise<UserRecord | undefined> {
+      const [r] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      return r ? toUser(r) : undefined;
+    },
+    async count() {
+      return (await db.select({ n: count() }).from(users))[0]?.n ?? 0;
+    },
+    async createSession(tokenHash, userId, at) {
+      await db.insert(sessions).values({ tokenHash, userId, createdAt: at, lastSeenAt: at });
+    },
+    async findSession(tokenHash) {
+      const [s] = await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1);
+      return s ? { userId: s.userId, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt } : undefined;
+    },
+    async touchSession(tokenHash, at) {
+      await db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.tokenHash, tokenHash));
+    },
+    async deleteSession(tokenHash) {
+      await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+    },
+    async createSetupToken(tokenHash, expiresAt) {
+      await db.insert(setupTokens).values({ tokenHash, purpose: "first-administrator", expiresAt });
+    },
+    async consumeSetupToken(tokenHash, at) {
+      const used = await db
+        .update(setupTokens)
+        .set({ usedAt: at })
+        .where(and(eq(setupTokens.tokenHash, tokenHash), isNull(setupTokens.usedAt), gt(setupTokens.expiresAt, at)))
+        .returning({ h: setupTokens.tokenHash });
+      return used.length === 1;
     },
     async saveState(id, state) {
       await db.update(users).set({ failedAttempts: state.failedAttempts, lockedUntil: state.lockedUntil ?? null }).where(eq(users.id, id));

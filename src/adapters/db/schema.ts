@@ -98,3 +98,19 @@ export const users = pgTable("users", {
   lockedUntil: text("locked_until"),
   createdAt: text("created_at").notNull(),
 });
+
+/** Browser sessions: only a hash of the session token is stored. */
+export const sessions = pgTable("sessions", {
+  tokenHash: text("token_hash").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id),
+  createdAt: text("created_at").notNull(),
+  lastSeenAt: text("last_seen_at").notNull(),
+});
+
+/** One-time links (first administrator setup): only a hash of the token is stored. */
+export const setupTokens = pgTable("setup_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  purpose: text("purpose").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+});

@@ -51,14 +51,25 @@ export function buildProgram(): Command {
 
   program
     .command("start")
-    .description("run the gateway (API + portal); the server arrives with the vault issue (#3)")
-    .action(() => {
+    .description("run the gateway on loopback: API, first-administrator setup, sign-in (RAYVAULT_PORT, default 8080)")
+    .action(async () => {
       const config = loadConfig(process.env);
-      write(`Rayvault 0.1.0 on Node ${process.versions.node}. Data folder: ${config.home}`);
-      write("The server (API, portal, vault) arrives with the vault issue (#3). Available now:");
-      write("  npm run rayvault -- scan <path…> [--json]             find PHI in DICOM, photos, text");
-      write("  npm run rayvault -- deid <path…> --out <dir> [--json]  de-identify (PS3.15 Basic Profile)");
-      process.exitCode = ExitCode.Ok;
+      const deps = await openVault(config);
+      const { buildServer } = await import("../http/server.ts");
+      const { offerSetup } = await import("../../app/sessions.ts");
+      const server = buildServer(deps);
+      await server.listen({ host: "127.0.0.1", port: config.port });
+      const address = server.server.address();
+      const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : config.port}`;
+      write(`Rayvault 0.1.0 on Node ${process.versions.node}, data in ${config.home} (${config.databaseUrl.startsWith("embedded:") ? "embedded database" : "PostgreSQL"})`);
+      write(`listening on ${base}  (health: ${base}/healthz, API: ${base}/api/openapi.json)`);
+      const setup = await offerSetup(deps);
+      if (setup) write(`no administrator yet: open this one-time link within 24 hours to create one:\n  ${base}/setup?token=${setup}`);
+      const stop = (): void => {
+        void server.close().then(() => deps.close()).then(() => process.exit(0));
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
     });
 
   program

@@ -1,0 +1,67 @@
+/**
+ * @module app/sessions
+ * Sessions and the first-administrator setup: a session is a random 256-bit token whose SHA-256 alone is
+ * stored, checked on every request against the idle and absolute limits (automatic logoff,
+ * 164.312(a)(2)(iii)); the setup link is a one-time, 24-hour token offered only while no user exists.
+ */
+import { createHash } from "node:crypto";
+import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import { sessionStatus } from "../core/identity/login-policy.ts";
+import { addUser, loginUser, validateNewUser, type AddUserResult, type LoginResult, type UserDeps } from "./manage-users.ts";
+
+const sha256 = (token: string): string => createHash("sha256").update(token).digest("hex");
+const newToken = (deps: UserDeps): string => Buffer.from(deps.random.bytes(32)).toString("base64url");
+
+export interface SessionUser {
+  readonly userId: string;
+  readonly username: string;
+  readonly roles: readonly string[];
+}
+
+/** Logs in; on success opens a session and returns its token (to be set as an HttpOnly cookie). */
+export async function openSession(req: { username: string; password: string; totp?: string }, deps: UserDeps): Promise<LoginResult & { token?: string }> {
+  const r = await loginUser(req, deps);
+  if (r.outcome !== "ok" || !r.userId) return r;
+  const token = newToken(deps);
+  await deps.users.createSession(sha256(token), r.userId, deps.now());
+  return { ...r, token };
+}
+
+/** The session's user, or undefined when the token is unknown, idle too long or too old (then it ends). */
+export async function checkSession(token: string | undefined, deps: UserDeps): Promise<SessionUser | undefined> {
+  if (!token) return undefined;
+  const hash = sha256(token);
+  const s = await deps.users.findSession(hash);
+  if (!s) return undefined;
+  const now = deps.now();
+  if (sessionStatus(s, now) !== "ok") {
+    await deps.users.deleteSession(hash);
+    await deps.audit.append({ time: now, actor: `user:${s.userId}`, action: "logout.timeout", objects: [`user:${s.userId}`], purpose: "operations", outcome: "success" });
+    return undefined;
+  }
+  await deps.users.touchSession(hash, now);
+  const user = await deps.users.findById(s.userId);
+  return user ? { userId: user.id, username: user.username, roles: user.roles } : undefined;
+}
+
+export async function closeSession(token: string | undefined, deps: UserDeps): Promise<void> {
+  if (token) await deps.users.deleteSession(sha256(token));
+}
+
+/** While no user exists, a fresh one-time setup token (its link is printed at start); otherwise undefined. */
+export async function offerSetup(deps: UserDeps): Promise<string | undefined> {
+  if ((await deps.users.count()) > 0) return undefined;
+  const token = newToken(deps);
+  await deps.users.createSetupToken(sha256(token), new Date(Date.parse(deps.now()) + 24 * 3_600_000).toISOString());
+  return token;
+}
+
+/** Creates the first administrator (with TOTP) from a valid, unused setup token. */
+export async function completeSetup(req: { token: string; username: string; password: string }, deps: UserDeps): Promise<AddUserResult> {
+  // Check what the user typed before spending the one-time token on it.
+  validateNewUser(req.username, req.password);
+  if ((await deps.users.count()) > 0 || !(await deps.users.consumeSetupToken(sha256(req.token), deps.now()))) {
+    throw new RayvaultError(ErrorCode.AccessDenied, "this setup link is not valid (used, expired, or setup is already done)");
+  }
+  return addUser({ username: req.username, roles: ["administrator"], password: req.password, requireMfa: true, actor: "setup-link" }, deps);
+}

@@ -1,0 +1,101 @@
+/**
+ * @module interfaces/http/server
+ * The HTTP interface (fastify): health, the OpenAPI description, the one-time first-administrator setup
+ * page, login and logout with an HttpOnly session cookie, and the signed-in user. Thin: every decision is
+ * in the use-cases; errors become JSON with the error code, never PHI. Binds to loopback by default.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
+import { checkSession, closeSession, completeSetup, openSession } from "../../app/sessions.ts";
+import type { UserDeps } from "../../app/manage-users.ts";
+
+const COOKIE = "rv_session";
+
+const OPENAPI = {
+  openapi: "3.1.0",
+  info: { title: "Rayvault", version: "0.1.0" },
+  paths: {
+    "/healthz": { get: { summary: "liveness", responses: { "200": { description: "ok" } } } },
+    "/api/setup": { post: { summary: "create the first administrator from the one-time setup link", responses: { "201": { description: "created; TOTP enrolment link" }, "403": { description: "link not valid" } } } },
+    "/api/login": { post: { summary: "password (+ TOTP) login; sets an HttpOnly session cookie", responses: { "200": { description: "signed in" }, "401": { description: "refused" } } } },
+    "/api/logout": { post: { summary: "end the session", responses: { "204": { description: "signed out" } } } },
+    "/api/me": { get: { summary: "the signed-in user", responses: { "200": { description: "user" }, "401": { description: "not signed in" } } } },
+  },
+};
+
+const SETUP_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Rayvault setup</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head><body>
+<h1>Rayvault: first administrator</h1>
+<p>This link works once. The administrator signs in with a password and an authenticator app.</p>
+<form id="f"><label>User name <input name="username" required pattern="[a-z0-9][a-z0-9._-]{2,63}"></label><br>
+<label>Password (12+ characters, hard to guess) <input name="password" type="password" required minlength="12"></label><br>
+<button>Create administrator</button></form><pre id="out"></pre>
+<script>
+document.getElementById("f").onsubmit = async (e) => {
+  e.preventDefault();
+  const d = new FormData(e.target);
+  const token = new URLSearchParams(location.search).get("token");
+  const r = await fetch("/api/setup", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, username: d.get("username"), password: d.get("password") }) });
+  const j = await r.json();
+  document.getElementById("out").textContent = r.ok ? "Created. Add this to your authenticator app now (shown once):\\n" + j.totpUri : "Refused: " + j.message;
+};
+</script></body></html>`;
+
+function cookieToken(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie ?? "";
+  const m = new RegExp(`(?:^|;\\s*)${COOKIE}=([A-Za-z0-9_-]{20,})`).exec(header);
+  return m?.[1];
+}
+
+function sendError(reply: FastifyReply, e: unknown): FastifyReply {
+  const code = errorCodeOf(e);
+  const status = code === ErrorCode.AccessDenied ? 403 : code === ErrorCode.UsageInvalid ? 400 : e instanceof RayvaultError ? 422 : 500;
+  return reply.code(status).send({ error: code, message: safeMessageOf(e) });
+}
+
+function body(req: FastifyRequest): Record<string, unknown> {
+  return typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+export function buildServer(deps: UserDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  app.addHook("onSend", async (_req, reply) => {
+    reply.header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer").header("cache-control", "no-store");
+  });
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/api/openapi.json", async () => OPENAPI);
+  app.get("/setup", async (_req, reply) => reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'self'; script-src 'unsafe-inline'").send(SETUP_PAGE));
+  app.post("/api/setup", async (req, reply) => {
+    try {
+      const b = body(req);
+      const r = await completeSetup({ token: str(b["token"]), username: str(b["username"]), password: str(b["password"]) }, deps);
+      return await reply.code(201).send({ userId: r.id, totpUri: r.totpUri });
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  app.post("/api/login", async (req, reply) => {
+    try {
+      const b = body(req);
+      const totp = str(b["totp"]);
+      const r = await openSession({ username: str(b["username"]), password: str(b["password"]), ...(totp ? { totp } : {}) }, deps);
+      if (r.outcome !== "ok" || !r.token) return await reply.code(401).send({ error: ErrorCode.AccessDenied, outcome: r.outcome === "unknown-user" ? "bad-credentials" : r.outcome });
+      return await reply.header("set-cookie", `${COOKIE}=${r.token}; HttpOnly; SameSite=Strict; Path=/`).send({ roles: r.roles ?? [] });
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  app.post("/api/logout", async (req, reply) => {
+    await closeSession(cookieToken(req), deps);
+    return reply.code(204).header("set-cookie", `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).send();
+  });
+  app.get("/api/me", async (req, reply) => {
+    const user = await checkSession(cookieToken(req), deps);
+    if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
+    return { userId: user.userId, username: user.username, roles: user.roles };
+  });
+  return app;
+}
