@@ -13,7 +13,9 @@ import { argon2TotpCredentials } from "../adapters/identity/credentials.ts";
 import type { UserDeps } from "../app/manage-users.ts";
 import { openDatabase } from "../adapters/db/open-database.ts";
 import { openFileAuditKey } from "../adapters/keys/file-audit-key.ts";
+import { envKeyStore } from "../adapters/keys/env-key-store.ts";
 import { openFileKeyStore } from "../adapters/keys/file-key-store.ts";
+import type { KeyStore } from "../ports/key-store.ts";
 import type { CheckpointSigner } from "../core/audit/audit-chain.ts";
 import { nodeRandom } from "../adapters/random/node-random.ts";
 import type { ImportDeps } from "../app/import-files.ts";
@@ -21,11 +23,11 @@ import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & UserDeps & { readonly auditKey: CheckpointSigner; close(): Promise<void> };
+export type VaultDeps = ImportDeps & UserDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
-  const vaultKeys = openFileKeyStore(join(config.home, "keys", "vault-keyring.json"), nodeRandom);
+  const vaultKeys: KeyStore = config.masterKey ? envKeyStore(config.masterKey) : openFileKeyStore(join(config.home, "keys", "vault-keyring.json"), nodeRandom);
   // Column encryption has a keyring of its own, so rotating the blob master key touches no database row.
   const columnKeys = openFileKeyStore(join(config.home, "keys", "column-keyring.json"), nodeRandom);
   const now = (): string => new Date().toISOString();
@@ -33,6 +35,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   return {
     inputs: fsInputCatalog,
     blobs: openFsBlobStore(config.blobRoot, vaultKeys, nodeRandom),
+    vaultKeys,
     index: dbImagingIndex(database.db, now),
     audit: dbAuditLog(database.db),
     users: dbUserDirectory(database.db, now),

@@ -23,9 +23,11 @@ export interface RayvaultConfig {
   readonly testFault?: string;
   /** HTTP port on loopback (default 8080; 0 picks a free one). */
   readonly port: number;
+  /** The vault master key from the environment (base64, 32 bytes) instead of the keyring file. */
+  readonly masterKey?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -54,6 +56,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     databaseUrl,
     blobRoot: resolve(absHome, "blobs"),
     port,
+    ...(env["RAYVAULT_MASTER_KEY"] ? { masterKey: env["RAYVAULT_MASTER_KEY"] } : {}),
     ...(schema ? { databaseSchema: schema } : {}),
     ...(fault ? { testFault: fault } : {}),
   });

@@ -36,5 +36,8 @@ export interface ImagingIndex {
   recordImport(rec: ImportRecord, audit: AuditEvent): Promise<{ readonly instanceId: string; readonly created: boolean; readonly audit?: AuditRecord }>;
   /** Ids of every blob the index refers to. */
   blobIds(): Promise<string[]>;
+  /** Records that an object was crypto-shredded on purpose (vault verify then expects it unreadable). */
+  markShredded(blobId: string): Promise<void>;
+  shreddedIds(): Promise<string[]>;
   counts(): Promise<IndexCounts>;
 }

@@ -216,3 +216,39 @@ describe("concurrent imports of the same files", { skip: havePg ? false : "no Po
   });
 });
 
+
+describe("master key rotation, shredding, key from the environment, unreachable database", () => {
+  it("rotates: objects re-wrapped, old key retired, everything still verifies; shred makes one unreadable", () => {
+    const env = databases["embedded"]!.make();
+    assert.equal(importJson(env, inputs(3)).status, 0);
+    const rotated = runCli(["vault", "rotate"], env.env);
+    assert.equal(rotated.status, 0, rotated.stdout + rotated.stderr);
+    assert.match(rotated.stdout, /3 object\(s\) re-wrapped; retired: mk-/);
+    const ring = JSON.parse(readFileSync(join(env.home, "keys", "vault-keyring.json"), "utf8")) as { keys: Record<string, string> };
+    assert.equal(Object.keys(ring.keys).length, 1, "only the new key is left");
+    assert.deepEqual(JSON.parse(runCli(["vault", "verify", "--json"], env.env).stdout), { version: 1, checked: 3, problems: [] });
+    const id = filesUnder(join(env.home, "blobs")).map((f) => f.split("/").pop()!.replace(/\.rv$/, ""))[0]!;
+    assert.equal(runCli(["vault", "shred", id], env.env).status, 0);
+    assert.deepEqual(JSON.parse(runCli(["vault", "verify", "--json"], env.env).stdout), { version: 1, checked: 3, problems: [] });
+    const audit = JSON.parse(runCli(["audit", "export", "--format", "fhir"], env.env).stdout) as { entry: Array<{ resource: { subtype: Array<{ code: string }> } }> };
+    assert.deepEqual(audit.entry.map((e) => e.resource.subtype[0]!.code).slice(-2), ["key.rotate", "key.shred"]);
+  });
+
+  it("takes the master key from RAYVAULT_MASTER_KEY and refuses the wrong one", () => {
+    const env = databases["embedded"]!.make();
+    const key = randomBytes(32).toString("base64");
+    assert.equal(importJson(env, inputs(2), { RAYVAULT_MASTER_KEY: key }).status, 0);
+    assert.equal(runCli(["vault", "verify"], { ...env.env, RAYVAULT_MASTER_KEY: key }).status, 0);
+    const wrong = runCli(["vault", "verify", "--json"], { ...env.env, RAYVAULT_MASTER_KEY: randomBytes(32).toString("base64") });
+    assert.equal(wrong.status, 3);
+    assert.ok((JSON.parse(wrong.stdout) as { problems: Array<{ code: string }> }).problems.every((p) => p.code === "RV_KEY_MISSING"));
+  });
+
+  it("says clearly when the PostgreSQL server cannot be reached, and creates nothing", () => {
+    const home = tempDir("nodb");
+    const r = runCli(["audit", "verify"], { RAYVAULT_HOME: home, RAYVAULT_DATABASE_URL: "postgres://postgres@127.0.0.1:1/test" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /RV_DATABASE_UNAVAILABLE: cannot reach the PostgreSQL server/);
+    assert.deepEqual(readdirSync(home), [], "no half-initialised state");
+  });
+});

@@ -44,6 +44,14 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       });
     },
 
+    async markShredded(blobId) {
+      await db.update(blobs).set({ shredded: true }).where(eq(blobs.id, blobId));
+    },
+
+    async shreddedIds() {
+      return (await db.select({ id: blobs.id }).from(blobs).where(eq(blobs.shredded, true))).map((r) => r.id);
+    },
+
     async blobIds() {
       return (await db.select({ id: instances.blobId }).from(instances)).map((r) => r.id);
     },

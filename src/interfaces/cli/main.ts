@@ -160,6 +160,34 @@ export function buildProgram(): Command {
       }
     });
 
+  vault
+    .command("rotate")
+    .description("make a new master key, re-wrap every object's data key with it, retire the old key")
+    .action(async () => {
+      const deps = await openVault(loadConfig(process.env));
+      try {
+        const { rotateMasterKey } = await import("../../app/manage-keys.ts");
+        const r = await rotateMasterKey(`operator:${userInfo().username}`, deps);
+        write(`new master key ${r.newKeyId}; ${r.rewrapped} object(s) re-wrapped; retired: ${r.retired.join(", ") || "none"}`);
+      } finally {
+        await deps.close();
+      }
+    });
+  vault
+    .command("shred")
+    .description("destroy one object's data key: it can never be decrypted again")
+    .argument("<blob-id>")
+    .action(async (blobId: string) => {
+      const deps = await openVault(loadConfig(process.env));
+      try {
+        const { shredObject } = await import("../../app/manage-keys.ts");
+        await shredObject(`operator:${userInfo().username}`, blobId, deps);
+        write(`shredded ${blobId}`);
+      } finally {
+        await deps.close();
+      }
+    });
+
   const audit = program.command("audit").description("the tamper-evident audit log");
   audit
     .command("verify")
