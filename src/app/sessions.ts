@@ -16,6 +16,9 @@ export interface SessionUser {
   readonly userId: string;
   readonly username: string;
   readonly roles: readonly string[];
+  /** Signed in with a second factor (users who need one cannot sign in without it). */
+  readonly mfa: boolean;
+  readonly breakGlass?: { readonly reason: string; readonly expiresAt: string };
 }
 
 /** Logs in; on success opens a session and returns its token (to be set as an HttpOnly cookie). */
@@ -41,7 +44,24 @@ export async function checkSession(token: string | undefined, deps: UserDeps): P
   }
   await deps.users.touchSession(hash, now);
   const user = await deps.users.findById(s.userId);
-  return user ? { userId: user.id, username: user.username, roles: user.roles } : undefined;
+  if (!user) return undefined;
+  return { userId: user.id, username: user.username, roles: user.roles, mfa: user.mfaRequired, ...(s.breakGlass ? { breakGlass: s.breakGlass } : {}) };
+}
+
+/**
+ * Emergency access (164.312(a)(2)(ii)): the user states why, for at most 60 minutes; it is audited with
+ * an alert for the privacy officer, and the access decision then allows emergency treatment viewing.
+ */
+export async function declareBreakGlass(token: string | undefined, req: { reason: string; minutes: number }, deps: UserDeps): Promise<{ readonly expiresAt: string }> {
+  const user = await checkSession(token, deps);
+  if (!user || !token) throw new RayvaultError(ErrorCode.AccessDenied, "not signed in");
+  const reason = req.reason.trim();
+  if (reason.length < 10 || reason.length > 500) throw new RayvaultError(ErrorCode.UsageInvalid, "break-glass needs a reason of 10–500 characters");
+  if (!Number.isInteger(req.minutes) || req.minutes < 1 || req.minutes > 60) throw new RayvaultError(ErrorCode.UsageInvalid, "break-glass lasts 1–60 minutes");
+  const expiresAt = new Date(Date.parse(deps.now()) + req.minutes * 60_000).toISOString();
+  await deps.users.setBreakGlass(sha256(token), reason, expiresAt);
+  await deps.audit.append({ time: deps.now(), actor: `user:${user.userId}`, action: "break-glass.declare", objects: [`user:${user.userId}`], purpose: "emergency-treatment", outcome: "success" });
+  return { expiresAt };
 }
 
 export async function closeSession(token: string | undefined, deps: UserDeps): Promise<void> {

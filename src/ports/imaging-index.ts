@@ -34,6 +34,8 @@ export interface ImagingIndex {
   findInstance(identityIdx: string): Promise<{ readonly id: string; readonly blobId: string } | undefined>;
   /** Index rows + blob row + audit record, in one transaction. `created` is false for a concurrent duplicate. */
   recordImport(rec: ImportRecord, audit: AuditEvent): Promise<{ readonly instanceId: string; readonly created: boolean; readonly audit?: AuditRecord }>;
+  /** The blob holding an instance, by the instance's reference. */
+  instanceBlob(instanceId: string): Promise<string | undefined>;
   /** Ids of every blob the index refers to. */
   blobIds(): Promise<string[]>;
   /** Records that an object was crypto-shredded on purpose (vault verify then expects it unreadable). */

@@ -19,6 +19,7 @@ export interface SessionRecord {
   readonly userId: string;
   readonly createdAt: string;
   readonly lastSeenAt: string;
+  readonly breakGlass?: { readonly reason: string; readonly expiresAt: string };
 }
 
 export interface UserDirectory {
@@ -33,6 +34,7 @@ export interface UserDirectory {
   findSession(tokenHash: string): Promise<SessionRecord | undefined>;
   touchSession(tokenHash: string, at: string): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
+  setBreakGlass(tokenHash: string, reason: string, until: string): Promise<void>;
   createSetupToken(tokenHash: string, expiresAt: string): Promise<void>;
   /** Marks the token used if it is unused and unexpired; false otherwise (atomic). */
   consumeSetupToken(tokenHash: string, at: string): Promise<boolean>;

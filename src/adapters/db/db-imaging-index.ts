@@ -44,6 +44,11 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       });
     },
 
+    async instanceBlob(instanceId) {
+      const [r] = await db.select({ blobId: instances.blobId }).from(instances).where(eq(instances.id, instanceId)).limit(1);
+      return r?.blobId;
+    },
+
     async markShredded(blobId) {
       await db.update(blobs).set({ shredded: true }).where(eq(blobs.id, blobId));
     },

@@ -41,10 +41,15 @@ export function dbUserDirectory(db: Db, now: () => string): UserDirectory {
     },
     async findSession(tokenHash) {
       const [s] = await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1);
-      return s ? { userId: s.userId, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt } : undefined;
+      if (!s) return undefined;
+      const bg = s.breakGlassReason && s.breakGlassUntil ? { breakGlass: { reason: s.breakGlassReason, expiresAt: s.breakGlassUntil } } : {};
+      return { userId: s.userId, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, ...bg };
     },
     async touchSession(tokenHash, at) {
       await db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.tokenHash, tokenHash));
+    },
+    async setBreakGlass(tokenHash, reason, until) {
+      await db.update(sessions).set({ breakGlassReason: reason, breakGlassUntil: until }).where(eq(sessions.tokenHash, tokenHash));
     },
     async deleteSession(tokenHash) {
       await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));

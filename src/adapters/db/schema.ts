@@ -105,6 +105,9 @@ export const sessions = pgTable("sessions", {
   userId: text("user_id").notNull().references(() => users.id),
   createdAt: text("created_at").notNull(),
   lastSeenAt: text("last_seen_at").notNull(),
+  /** Break-glass declared in this session: its reason (operational text, not PHI) and end. */
+  breakGlassReason: text("break_glass_reason"),
+  breakGlassUntil: text("break_glass_until"),
 });
 
 /** One-time links (first administrator setup): only a hash of the token is stored. */

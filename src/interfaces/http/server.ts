@@ -6,8 +6,10 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
-import { checkSession, closeSession, completeSetup, openSession } from "../../app/sessions.ts";
+import { Readable } from "node:stream";
+import { checkSession, closeSession, completeSetup, declareBreakGlass, openSession } from "../../app/sessions.ts";
 import type { UserDeps } from "../../app/manage-users.ts";
+import { readInstance, type ReadDeps } from "../../app/read-instance.ts";
 
 const COOKIE = "rv_session";
 
@@ -20,6 +22,13 @@ const OPENAPI = {
     "/api/login": { post: { summary: "password (+ TOTP) login; sets an HttpOnly session cookie", responses: { "200": { description: "signed in" }, "401": { description: "refused" } } } },
     "/api/logout": { post: { summary: "end the session", responses: { "204": { description: "signed out" } } } },
     "/api/me": { get: { summary: "the signed-in user", responses: { "200": { description: "user" }, "401": { description: "not signed in" } } } },
+    "/api/break-glass": { post: { summary: "declare emergency access: reason (10–500 characters), minutes (1–60); audited, privacy officer alerted", responses: { "200": { description: "until" } } } },
+    "/api/instances/{id}": {
+      get: {
+        summary: "download one stored DICOM instance; header X-Purpose-Of-Use is required; access decided and audited first",
+        responses: { "200": { description: "application/dicom" }, "403": { description: "refused, with the rule" }, "404": { description: "no such instance" } },
+      },
+    },
   },
 };
 
@@ -50,7 +59,7 @@ function cookieToken(req: FastifyRequest): string | undefined {
 
 function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   const code = errorCodeOf(e);
-  const status = code === ErrorCode.AccessDenied ? 403 : code === ErrorCode.UsageInvalid ? 400 : e instanceof RayvaultError ? 422 : 500;
+  const status = code === ErrorCode.AccessDenied ? 403 : code === ErrorCode.UsageInvalid ? 400 : code === ErrorCode.NotFound ? 404 : e instanceof RayvaultError ? 422 : 500;
   return reply.code(status).send({ error: code, message: safeMessageOf(e) });
 }
 
@@ -60,7 +69,7 @@ function body(req: FastifyRequest): Record<string, unknown> {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
-export function buildServer(deps: UserDeps): FastifyInstance {
+export function buildServer(deps: UserDeps & ReadDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   app.addHook("onSend", async (_req, reply) => {
     reply.header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer").header("cache-control", "no-store");
@@ -96,6 +105,25 @@ export function buildServer(deps: UserDeps): FastifyInstance {
     const user = await checkSession(cookieToken(req), deps);
     if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
     return { userId: user.userId, username: user.username, roles: user.roles };
+  });
+  app.post("/api/break-glass", async (req, reply) => {
+    try {
+      const b = body(req);
+      return await reply.send(await declareBreakGlass(cookieToken(req), { reason: str(b["reason"]), minutes: typeof b["minutes"] === "number" ? b["minutes"] : 0 }, deps));
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  app.get<{ Params: { id: string } }>("/api/instances/:id", async (req, reply) => {
+    const user = await checkSession(cookieToken(req), deps);
+    if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
+    try {
+      const purpose = req.headers["x-purpose-of-use"];
+      const stream = await readInstance({ user, instanceId: req.params.id, purpose: typeof purpose === "string" ? purpose : "" }, deps);
+      return await reply.type("application/dicom").send(Readable.from(stream));
+    } catch (e) {
+      return sendError(reply, e);
+    }
   });
   return app;
 }

@@ -1,0 +1,121 @@
+/**
+ * Reading PHI through the server (PostgreSQL, so the CLI and the server share the database): every
+ * download passes the access decision — role, purpose of use, care relationship, break-glass — and is
+ * audited before a byte leaves, refusals included with the rule that refused them.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { xrayFile } from "../fixtures/synthetic-dicom.ts";
+import { spawnSync } from "node:child_process";
+import { BIN, runCli, tempDir } from "../helpers/run-cli.ts";
+
+function cliIn(env: Record<string, string>, args: string[], input: string): number {
+  return spawnSync(process.execPath, [BIN, ...args], { input, env: { ...process.env, ...env }, encoding: "utf8" }).status ?? -1;
+}
+
+const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
+const havePg = await (async () => {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!havePg && process.env["CI"]) throw new Error("CI: PostgreSQL on 127.0.0.1:5432 is required");
+const PASS = "violet tractor lantern quietly 91";
+
+describe("reading stored images through the server", { skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432" }, () => {
+  const schema = `rv_read_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const env = { RAYVAULT_HOME: tempDir("read"), RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: schema };
+  const dir = tempDir("read-in");
+  const original = xrayFile(41, 64, 64);
+  let instance = "";
+  let server: ChildProcess;
+  let base = "";
+
+  before(async () => {
+    writeFileSync(join(dir, "xr.dcm"), original);
+    const imported = runCli(["import", dir, "--purpose", "treatment", "--json"], env);
+    assert.equal(imported.status, 0, imported.stdout + imported.stderr);
+    instance = (JSON.parse(imported.stdout) as { files: Array<{ instance: string }> }).files[0]!.instance;
+    for (const [user, role] of [["rad", "radiologist"], ["clin", "clinician"], ["bill", "billing"]] as const) {
+      assert.equal(cliIn(env, ["user", "add", user, "--role", role], `${PASS}\n`), 0);
+    }
+    server = spawn(process.execPath, [BIN, "start"], { env: { ...process.env, ...env, RAYVAULT_PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    await new Promise<void>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no start: ${out}`)), 60_000);
+      server.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          base = m[1]!;
+          clearTimeout(timer);
+          ok();
+        }
+      });
+    });
+  });
+
+  after(async () => {
+    server.kill("SIGTERM");
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+
+  const login = async (username: string): Promise<string> => {
+    const r = await fetch(`${base}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password: PASS }) });
+    assert.equal(r.status, 200, `${username}: ${await r.text()}`);
+    return (r.headers.get("set-cookie") ?? "").split(";")[0]!;
+  };
+  const download = (cookie: string, purpose?: string): Promise<Response> =>
+    fetch(`${base}/api/instances/${instance}`, { headers: { cookie, ...(purpose ? { "x-purpose-of-use": purpose } : {}) } });
+
+  it("lets a radiologist download for treatment, byte for byte, and refuses other purposes", async () => {
+    const cookie = await login("rad");
+    const ok = await download(cookie, "treatment");
+    assert.equal(ok.status, 200);
+    assert.ok(Buffer.from(await ok.arrayBuffer()).equals(Buffer.from(original)));
+    const personal = await download(cookie, "personal");
+    assert.equal(personal.status, 403);
+    assert.match(((await personal.json()) as { message: string }).message, /purpose-refused/);
+    assert.match(((await (await download(cookie)).json()) as { message: string }).message, /purpose-required/);
+  });
+
+  it("refuses billing, and a clinician without a care relationship until break-glass", async () => {
+    assert.equal((await download(await login("bill"), "payment")).status, 403);
+    const cookie = await login("clin");
+    const refused = await download(cookie, "treatment");
+    assert.match(((await refused.json()) as { message: string }).message, /care-relationship/);
+    const thin = await fetch(`${base}/api/break-glass`, { method: "POST", headers: { "content-type": "application/json", cookie }, body: JSON.stringify({ reason: "need", minutes: 30 }) });
+    assert.equal(thin.status, 400);
+    const declared = await fetch(`${base}/api/break-glass`, { method: "POST", headers: { "content-type": "application/json", cookie }, body: JSON.stringify({ reason: "trauma bay, unconscious patient, prior films needed", minutes: 30 }) });
+    assert.equal(declared.status, 200);
+    const emergency = await download(cookie, "emergency-treatment");
+    assert.equal(emergency.status, 200);
+    assert.ok(Buffer.from(await emergency.arrayBuffer()).equals(Buffer.from(original)));
+  });
+
+  it("has audited every attempt, with the rule", () => {
+    const r = runCli(["audit", "export", "--format", "csv"], env);
+    const lines = r.stdout.trim().split("\r\n").slice(1);
+    const rows = lines.map((l) => l.split(","));
+    const downloads = rows.filter((x) => x[3]!.startsWith("study.download")).map((x) => `${x[3]} ${x[6]}`);
+    assert.deepEqual(downloads, [
+      "study.download success", "study.download refused", "study.download refused",
+      "study.download refused", "study.download refused", "study.download.break-glass success",
+    ]);
+    assert.ok(rows.some((x) => x[3] === "break-glass.declare"));
+    assert.equal(runCli(["audit", "verify"], env).status, 0);
+  });
+});
