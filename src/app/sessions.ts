@@ -64,6 +64,30 @@ export async function declareBreakGlass(token: string | undefined, req: { reason
   return { expiresAt };
 }
 
+/** A new API token for a user (shown once); only its hash is kept. Audited. */
+export async function createApiToken(username: string, actor: string, deps: UserDeps): Promise<{ readonly id: string; readonly token: string }> {
+  const user = await deps.users.find(username);
+  if (!user) throw new RayvaultError(ErrorCode.NotFound, "no such user");
+  const token = `rv_${newToken(deps)}`;
+  const id = `tok-${Buffer.from(deps.random.bytes(8)).toString("hex")}`;
+  await deps.users.createApiToken(id, user.id, sha256(token), deps.now());
+  await deps.audit.append({ time: deps.now(), actor, action: "user.token.create", objects: [`user:${user.id}`, `token:${id}`], purpose: "operations", outcome: "success" });
+  return { id, token };
+}
+
+export async function revokeApiToken(id: string, actor: string, deps: UserDeps): Promise<void> {
+  if (!(await deps.users.revokeApiToken(id, deps.now()))) throw new RayvaultError(ErrorCode.NotFound, "no such live token");
+  await deps.audit.append({ time: deps.now(), actor, action: "user.token.revoke", objects: [`token:${id.slice(0, 40)}`], purpose: "operations", outcome: "success" });
+}
+
+/** The user behind a bearer API token, or undefined. */
+export async function checkApiToken(token: string | undefined, deps: UserDeps): Promise<SessionUser | undefined> {
+  if (!token?.startsWith("rv_")) return undefined;
+  const userId = await deps.users.findApiToken(sha256(token));
+  const user = userId ? await deps.users.findById(userId) : undefined;
+  return user ? { userId: user.id, username: user.username, roles: user.roles, mfa: false } : undefined;
+}
+
 export async function closeSession(token: string | undefined, deps: UserDeps): Promise<void> {
   if (token) await deps.users.deleteSession(sha256(token));
 }

@@ -35,6 +35,11 @@ export interface UserDirectory {
   touchSession(tokenHash: string, at: string): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
   setBreakGlass(tokenHash: string, reason: string, until: string): Promise<void>;
+  createApiToken(id: string, userId: string, tokenHash: string, at: string): Promise<void>;
+  /** The user of a live (not revoked) API token. */
+  findApiToken(tokenHash: string): Promise<string | undefined>;
+  /** False when there is no such live token. */
+  revokeApiToken(id: string, at: string): Promise<boolean>;
   createSetupToken(tokenHash: string, expiresAt: string): Promise<void>;
   /** Marks the token used if it is unused and unexpired; false otherwise (atomic). */
   consumeSetupToken(tokenHash: string, at: string): Promise<boolean>;

@@ -106,6 +106,22 @@ describe("reading stored images through the server", { skip: havePg ? false : "n
     assert.ok(Buffer.from(await emergency.arrayBuffer()).equals(Buffer.from(original)));
   });
 
+  it("serves an integration by API token, and stops when the token is revoked", async () => {
+    assert.equal(cliIn(env, ["user", "add", "pacs-bridge", "--role", "integration"], `${PASS}\n`), 0);
+    const made = spawnSync(process.execPath, [BIN, "user", "token", "pacs-bridge"], { env: { ...process.env, ...env }, encoding: "utf8" });
+    const token = /\n(rv_[A-Za-z0-9_-]+)/.exec(made.stdout)?.[1];
+    const id = /token (tok-[0-9a-f]+)/.exec(made.stdout)?.[1];
+    assert.ok(token && id, made.stdout + made.stderr);
+    const me = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.deepEqual(((await me.json()) as { roles: string[] }).roles, ["integration"]);
+    // An integration may import and search, not download.
+    const dl = await fetch(`${base}/api/instances/${instance}`, { headers: { authorization: `Bearer ${token}`, "x-purpose-of-use": "treatment" } });
+    assert.equal(dl.status, 403);
+    assert.equal(runCli(["user", "token-revoke", id], env).status, 0);
+    assert.equal((await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+    assert.equal((await fetch(`${base}/api/me`, { headers: { authorization: "Bearer rv_forged-token-value-xxxxxxxx" } })).status, 401);
+  });
+
   it("has audited every attempt, with the rule", () => {
     const r = runCli(["audit", "export", "--format", "csv"], env);
     const lines = r.stdout.trim().split("\r\n").slice(1);
@@ -113,7 +129,7 @@ describe("reading stored images through the server", { skip: havePg ? false : "n
     const downloads = rows.filter((x) => x[3]!.startsWith("study.download")).map((x) => `${x[3]} ${x[6]}`);
     assert.deepEqual(downloads, [
       "study.download success", "study.download refused", "study.download refused",
-      "study.download refused", "study.download refused", "study.download.break-glass success",
+      "study.download refused", "study.download refused", "study.download.break-glass success", "study.download refused",
     ]);
     assert.ok(rows.some((x) => x[3] === "break-glass.declare"));
     assert.equal(runCli(["audit", "verify"], env).status, 0);

@@ -6,7 +6,7 @@ import { and, count, eq, gt, isNull } from "drizzle-orm";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { UserDirectory, UserRecord } from "../../ports/user-directory.ts";
 import type { Db } from "./open-database.ts";
-import { sessions, setupTokens, users } from "./schema.ts";
+import { apiTokens, sessions, setupTokens, users } from "./schema.ts";
 
 function toUser(r: typeof users.$inferSelect): UserRecord {
   return {
@@ -47,6 +47,17 @@ export function dbUserDirectory(db: Db, now: () => string): UserDirectory {
     },
     async touchSession(tokenHash, at) {
       await db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.tokenHash, tokenHash));
+    },
+    async createApiToken(id, userId, tokenHash, at) {
+      await db.insert(apiTokens).values({ id, userId, tokenHash, createdAt: at });
+    },
+    async findApiToken(tokenHash) {
+      const [t] = await db.select({ userId: apiTokens.userId }).from(apiTokens).where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt))).limit(1);
+      return t?.userId;
+    },
+    async revokeApiToken(id, at) {
+      const r = await db.update(apiTokens).set({ revokedAt: at }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
+      return r.length === 1;
     },
     async setBreakGlass(tokenHash, reason, until) {
       await db.update(sessions).set({ breakGlassReason: reason, breakGlassUntil: until }).where(eq(sessions.tokenHash, tokenHash));

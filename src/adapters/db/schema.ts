@@ -117,3 +117,12 @@ export const setupTokens = pgTable("setup_tokens", {
   expiresAt: text("expires_at").notNull(),
   usedAt: text("used_at"),
 });
+
+/** API tokens for integrations (distinct service principals, 164.312(a)(2)(i)): only a hash is stored. */
+export const apiTokens = pgTable("api_tokens", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id),
+  tokenHash: text("token_hash").notNull().unique(),
+  createdAt: text("created_at").notNull(),
+  revokedAt: text("revoked_at"),
+});

@@ -248,6 +248,35 @@ export function buildProgram(): Command {
       }
     });
 
+  user
+    .command("token")
+    .description("create an API token for a user (an integration); shown once")
+    .argument("<username>")
+    .action(async (username: string) => {
+      const deps = await openVault(loadConfig(process.env));
+      try {
+        const { createApiToken } = await import("../../app/sessions.ts");
+        const t = await createApiToken(username, `operator:${userInfo().username}`, deps);
+        write(`token ${t.id} (send as "Authorization: Bearer <token>"; not shown again):\n${t.token}`);
+      } finally {
+        await deps.close();
+      }
+    });
+  user
+    .command("token-revoke")
+    .description("revoke an API token by its id")
+    .argument("<token-id>")
+    .action(async (id: string) => {
+      const deps = await openVault(loadConfig(process.env));
+      try {
+        const { revokeApiToken } = await import("../../app/sessions.ts");
+        await revokeApiToken(id, `operator:${userInfo().username}`, deps);
+        write(`revoked ${id}`);
+      } finally {
+        await deps.close();
+      }
+    });
+
   audit
     .command("export")
     .description("export the audit log: CSV, FHIR R4 AuditEvent bundle, or DICOM/IHE ATNA messages")

@@ -7,7 +7,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { Readable } from "node:stream";
-import { checkSession, closeSession, completeSetup, declareBreakGlass, openSession } from "../../app/sessions.ts";
+import { checkApiToken, checkSession, closeSession, completeSetup, declareBreakGlass, openSession, type SessionUser } from "../../app/sessions.ts";
 import type { UserDeps } from "../../app/manage-users.ts";
 import { readInstance, type ReadDeps } from "../../app/read-instance.ts";
 
@@ -57,6 +57,13 @@ function cookieToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** The caller: a browser session (cookie) or an integration (Authorization: Bearer rv_…). */
+async function caller(req: FastifyRequest, deps: UserDeps): Promise<SessionUser | undefined> {
+  const auth = req.headers.authorization;
+  if (typeof auth === "string" && auth.startsWith("Bearer ")) return checkApiToken(auth.slice(7).trim(), deps);
+  return checkSession(cookieToken(req), deps);
+}
+
 function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   const code = errorCodeOf(e);
   const status = code === ErrorCode.AccessDenied ? 403 : code === ErrorCode.UsageInvalid ? 400 : code === ErrorCode.NotFound ? 404 : e instanceof RayvaultError ? 422 : 500;
@@ -102,7 +109,7 @@ export function buildServer(deps: UserDeps & ReadDeps): FastifyInstance {
     return reply.code(204).header("set-cookie", `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).send();
   });
   app.get("/api/me", async (req, reply) => {
-    const user = await checkSession(cookieToken(req), deps);
+    const user = await caller(req, deps);
     if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
     return { userId: user.userId, username: user.username, roles: user.roles };
   });
@@ -115,7 +122,7 @@ export function buildServer(deps: UserDeps & ReadDeps): FastifyInstance {
     }
   });
   app.get<{ Params: { id: string } }>("/api/instances/:id", async (req, reply) => {
-    const user = await checkSession(cookieToken(req), deps);
+    const user = await caller(req, deps);
     if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
     try {
       const purpose = req.headers["x-purpose-of-use"];
