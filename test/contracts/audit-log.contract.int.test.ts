@@ -5,50 +5,23 @@
  * form one unbroken chain.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { verifyChain, type AuditEvent } from "../../src/core/audit/audit-chain.ts";
 import { openDatabase, type Database } from "../../src/adapters/db/open-database.ts";
 import { dbAuditLog } from "../../src/adapters/db/db-audit-log.ts";
 import { tempDir } from "../helpers/run-cli.ts";
+import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
 
-const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
-
-async function postgresReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const havePg = await postgresReachable();
-if (!havePg && process.env["CI"]) throw new Error("CI: PostgreSQL on 127.0.0.1:5432 is required");
-
-const schemas: string[] = [];
-after(async () => {
-  if (!havePg || schemas.length === 0) return;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await c.end();
-});
+const havePg = await havePostgres();
+const newSchema = scratchSchemas("rv_test");
 
 const adapters: Record<string, { skip: string | false; open: () => Promise<Database> }> = {
   embedded: { skip: false, open: () => openDatabase(`embedded:${join(tempDir("pglite"), "db")}`) },
   postgres: {
-    skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432",
-    open: () => {
-      const schemaName = `rv_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-      schemas.push(schemaName);
-      return openDatabase(PG_URL, { schemaName, maxConnections: 8 });
-    },
+    skip: havePg ? false : NO_POSTGRES,
+    open: () => openDatabase(PG_URL, { schemaName: newSchema(), maxConnections: 8 }),
   },
 };
 

@@ -5,35 +5,24 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
 import { xrayFile } from "../fixtures/synthetic-dicom.ts";
 import { spawnSync } from "node:child_process";
 import { BIN, runCli, tempDir } from "../helpers/run-cli.ts";
+import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
 
 function cliIn(env: Record<string, string>, args: string[], input: string): number {
   return spawnSync(process.execPath, [BIN, ...args], { input, env: { ...process.env, ...env }, encoding: "utf8" }).status ?? -1;
 }
 
-const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
-const havePg = await (async () => {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!havePg && process.env["CI"]) throw new Error("CI: PostgreSQL on 127.0.0.1:5432 is required");
+const havePg = await havePostgres();
+const newSchema = scratchSchemas("rv_read");
 const PASS = "violet tractor lantern quietly 91";
 
-describe("reading stored images through the server", { skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432" }, () => {
-  const schema = `rv_read_${process.pid}_${randomBytes(4).toString("hex")}`;
+describe("reading stored images through the server", { skip: havePg ? false : NO_POSTGRES }, () => {
+  const schema = havePg ? newSchema() : "unused";
   const env = { RAYVAULT_HOME: tempDir("read"), RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: schema };
   const dir = tempDir("read-in");
   const original = xrayFile(41, 64, 64);
@@ -65,12 +54,8 @@ describe("reading stored images through the server", { skip: havePg ? false : "n
     });
   });
 
-  after(async () => {
+  after(() => {
     server.kill("SIGTERM");
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
   });
 
   const login = async (username: string): Promise<string> => {

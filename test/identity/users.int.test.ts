@@ -5,34 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { generate } from "otplib";
-import pg from "pg";
 import { BIN, tempDir } from "../helpers/run-cli.ts";
+import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
 
-const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
-const havePg = await (async () => {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!havePg && process.env["CI"]) throw new Error("CI: PostgreSQL on 127.0.0.1:5432 is required");
-const schemas: string[] = [];
-after(async () => {
-  if (!havePg || schemas.length === 0) return;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await c.end();
-});
+const havePg = await havePostgres();
+const newSchema = scratchSchemas("rv_users");
 
 function cli(env: Record<string, string>, args: string[], stdin = ""): { status: number; out: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { input: stdin, encoding: "utf8", env: { ...process.env, ...env } });
@@ -44,12 +25,8 @@ const PASS = "violet tractor lantern quietly 91";
 const setups: Record<string, { skip: string | false; env: () => Record<string, string> }> = {
   embedded: { skip: false, env: () => ({ RAYVAULT_HOME: tempDir("users") }) },
   postgres: {
-    skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432",
-    env: () => {
-      const schema = `rv_users_${process.pid}_${randomBytes(4).toString("hex")}`;
-      schemas.push(schema);
-      return { RAYVAULT_HOME: tempDir("users-pg"), RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: schema };
-    },
+    skip: havePg ? false : NO_POSTGRES,
+    env: () => ({ RAYVAULT_HOME: tempDir("users-pg"), RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: newSchema() }),
   },
 };
 

@@ -9,35 +9,15 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { plantedPhiFile, syntheticPatient, xrayFile, PLANTED } from "../fixtures/synthetic-dicom.ts";
 import { BIN, runCli, tempDir } from "../helpers/run-cli.ts";
+import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas, withSchemaClient } from "../helpers/postgres.ts";
 
-const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
-
-async function postgresReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const havePg = await postgresReachable();
-if (!havePg && process.env["CI"]) throw new Error("CI: PostgreSQL on 127.0.0.1:5432 is required");
-const schemas: string[] = [];
-after(async () => {
-  if (!havePg || schemas.length === 0) return;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await c.end();
-});
+const havePg = await havePostgres();
+const newSchema = scratchSchemas("rv_vault");
 
 interface Env {
   readonly env: Record<string, string>;
@@ -62,20 +42,16 @@ const databases: Record<string, { skip: string | false; make: () => Env }> = {
     },
   },
   postgres: {
-    skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432",
+    skip: havePg ? false : NO_POSTGRES,
     make: () => {
       const home = tempDir("vault-pg");
-      const schema = `rv_vault_${process.pid}_${randomBytes(4).toString("hex")}`;
-      schemas.push(schema);
+      const schema = newSchema();
       return {
         home,
         env: { RAYVAULT_HOME: home, RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: schema },
-        sql: async (q) => {
-          const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
-          await c.connect();
+        sql: (q) => withSchemaClient(schema, async (c) => {
           await c.query(q);
-          await c.end();
-        },
+        }),
       };
     },
   },
@@ -196,7 +172,7 @@ for (const [name, database] of Object.entries(databases)) {
   });
 }
 
-describe("concurrent imports of the same files", { skip: havePg ? false : "no PostgreSQL on 127.0.0.1:5432" }, () => {
+describe("concurrent imports of the same files", { skip: havePg ? false : NO_POSTGRES }, () => {
   it("leave one copy of each", async () => {
     const env = databases["postgres"]!.make();
     const dir = inputs(3);
