@@ -11,20 +11,19 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { openFsBlobStore } from "../../src/adapters/blob-store/fs-blob-store.ts";
 import { dbAuditLog } from "../../src/adapters/db/db-audit-log.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { openFileKeyStore } from "../../src/adapters/keys/file-key-store.ts";
 import { nodeRandom } from "../../src/adapters/random/node-random.ts";
 import { ensureInputSet, SET_SPECS } from "../deid/inputs.ts";
+import { dropSchemas, PG_URL, postgresReachable } from "../../test/helpers/postgres.ts";
 
 export const VAULT_USAGE = "npm run bench -- vault   (uses the deid benchmark's cached inputs; PostgreSQL on 127.0.0.1:5432 if reachable)";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const WORK = join(REPO, "bench", ".work", "vault");
 const BIN = join(REPO, "bin", "rayvault.js");
-const PG_URL = "postgres://postgres@127.0.0.1:5432/test";
 
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
@@ -76,17 +75,6 @@ async function auditAppendRate(url: string, options: { schemaName?: string; maxC
     return total / seconds(t);
   } finally {
     await d.close();
-  }
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -161,10 +149,7 @@ export async function vaultBench(_args: readonly string[]): Promise<number> {
     const schemaName = `rv_bench_${process.pid}`;
     const rate = await auditAppendRate(PG_URL, { schemaName, maxConnections: 32 }, 5000);
     say(`  PostgreSQL                              ${rate.toFixed(0).padStart(7)} records/s   ${(rate / fsyncs).toFixed(2)}× fsync rate`);
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schemaName} CASCADE`);
-    await c.end();
+    await dropSchemas([schemaName]);
   } else {
     say("  PostgreSQL                              not reachable on 127.0.0.1:5432: skipped");
   }

@@ -20,6 +20,16 @@ async function openVault(config: RayvaultConfig): Promise<VaultDeps> {
   const { vaultDeps } = await import("../../config/compose-vault.ts");
   return vaultDeps(config);
 }
+
+/** Runs a command against the vault and closes it (the database) whatever happens. */
+async function withVault(f: (deps: VaultDeps) => Promise<void>): Promise<void> {
+  const deps = await openVault(loadConfig(process.env));
+  try {
+    await f(deps);
+  } finally {
+    await deps.close();
+  }
+}
 import { scanFiles } from "../../app/scan-files.ts";
 import { deidentifyFiles } from "../../app/deidentify-files.ts";
 import { NO_SUCH_PATH } from "../../ports/input-catalog.ts";
@@ -116,9 +126,8 @@ export function buildProgram(): Command {
     .requiredOption("--purpose <purpose>", "purpose of use: treatment, operations (personal or non-medical purposes are refused)")
     .option("--json", "print the JSON report")
     .action(async (paths: string[], opts: { purpose: string; json?: boolean }) => {
-      const deps = await openVault(loadConfig(process.env));
-      const { importFiles } = await import("../../app/import-files.ts");
-      try {
+      await withVault(async (deps) => {
+        const { importFiles } = await import("../../app/import-files.ts");
         // The local operator acts as an integration principal: it may import, not read.
         const actor = { id: `operator:${userInfo().username}`, roles: [Role.Integration], mfa: false };
         const report = await importFiles({ paths, purpose: opts.purpose, actor }, deps);
@@ -134,9 +143,7 @@ export function buildProgram(): Command {
           write(`${imported} imported, ${dup} already in the vault, ${report.files.length - imported - dup} refused`);
         }
         process.exitCode = report.refusal || report.files.some((f) => f.status === "refused") ? ExitCode.Refused : ExitCode.Ok;
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   const vault = program.command("vault").description("the encrypted object store");
@@ -145,9 +152,8 @@ export function buildProgram(): Command {
     .description("read every stored object through authentication and match it with the index")
     .option("--json", "print the JSON report")
     .action(async (opts: { json?: boolean }) => {
-      const deps = await openVault(loadConfig(process.env));
-      const { verifyVault } = await import("../../app/verify-vault.ts");
-      try {
+      await withVault(async (deps) => {
+        const { verifyVault } = await import("../../app/verify-vault.ts");
         const v = await verifyVault(deps);
         if (opts.json) write(JSON.stringify({ version: 1, ...v }, null, 2));
         else {
@@ -155,37 +161,29 @@ export function buildProgram(): Command {
           write(`${v.checked} object(s) checked, ${v.problems.length} problem(s)`);
         }
         process.exitCode = v.problems.length > 0 ? ExitCode.Refused : ExitCode.Ok;
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   vault
     .command("rotate")
     .description("make a new master key, re-wrap every object's data key with it, retire the old key")
     .action(async () => {
-      const deps = await openVault(loadConfig(process.env));
-      try {
+      await withVault(async (deps) => {
         const { rotateMasterKey } = await import("../../app/manage-keys.ts");
         const r = await rotateMasterKey(`operator:${userInfo().username}`, deps);
         write(`new master key ${r.newKeyId}; ${r.rewrapped} object(s) re-wrapped; retired: ${r.retired.join(", ") || "none"}`);
-      } finally {
-        await deps.close();
-      }
+      });
     });
   vault
     .command("shred")
     .description("destroy one object's data key: it can never be decrypted again")
     .argument("<blob-id>")
     .action(async (blobId: string) => {
-      const deps = await openVault(loadConfig(process.env));
-      try {
+      await withVault(async (deps) => {
         const { shredObject } = await import("../../app/manage-keys.ts");
         await shredObject(`operator:${userInfo().username}`, blobId, deps);
         write(`shredded ${blobId}`);
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   const audit = program.command("audit").description("the tamper-evident audit log");
@@ -194,9 +192,8 @@ export function buildProgram(): Command {
     .description("check the hash chain; names the first edited, deleted, inserted or reordered record")
     .option("--json", "print the JSON verdict")
     .action(async (opts: { json?: boolean }) => {
-      const deps = await openVault(loadConfig(process.env));
-      const { verifyAudit } = await import("../../app/verify-vault.ts");
-      try {
+      await withVault(async (deps) => {
+        const { verifyAudit } = await import("../../app/verify-vault.ts");
         const v = await verifyAudit(deps);
         if (opts.json) write(JSON.stringify({ version: 1, ...v }, null, 2));
         else {
@@ -206,9 +203,7 @@ export function buildProgram(): Command {
           write(`${v.checkpoints} signed checkpoint(s) checked`);
         }
         process.exitCode = v.ok ? ExitCode.Ok : ExitCode.Refused;
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   const user = program.command("user").description("workforce users: unique accounts, argon2id passwords, TOTP");
@@ -220,15 +215,12 @@ export function buildProgram(): Command {
     .option("--require-mfa", "require a second factor even for roles that do not need one")
     .action(async (username: string, opts: { role: string[]; requireMfa?: boolean }) => {
       const password = await readStdin();
-      const deps = await openVault(loadConfig(process.env));
-      try {
+      await withVault(async (deps) => {
         const { addUser } = await import("../../app/manage-users.ts");
         const r = await addUser({ username, roles: opts.role, password, requireMfa: opts.requireMfa === true, actor: `operator:${userInfo().username}` }, deps);
         write(`user ${username} created (${r.id})`);
         if (r.totpUri) write(`enrol this in an authenticator app now; it is not shown again:\n${r.totpUri}`);
-      } finally {
-        await deps.close();
-      }
+      });
     });
   user
     .command("login")
@@ -237,15 +229,12 @@ export function buildProgram(): Command {
     .option("--totp <code>", "the current 6-digit code")
     .action(async (username: string, opts: { totp?: string }) => {
       const password = await readStdin();
-      const deps = await openVault(loadConfig(process.env));
-      try {
+      await withVault(async (deps) => {
         const { loginUser } = await import("../../app/manage-users.ts");
         const r = await loginUser({ username, password, ...(opts.totp ? { totp: opts.totp } : {}) }, deps);
         write(r.outcome === "ok" ? `ok: ${username} (${(r.roles ?? []).join(", ")})` : `refused: ${r.outcome}${r.alert ? " (account locked; the security officer is alerted)" : ""}`);
         process.exitCode = r.outcome === "ok" ? ExitCode.Ok : ExitCode.Refused;
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   user
@@ -253,28 +242,22 @@ export function buildProgram(): Command {
     .description("create an API token for a user (an integration); shown once")
     .argument("<username>")
     .action(async (username: string) => {
-      const deps = await openVault(loadConfig(process.env));
-      try {
+      await withVault(async (deps) => {
         const { createApiToken } = await import("../../app/sessions.ts");
         const t = await createApiToken(username, `operator:${userInfo().username}`, deps);
         write(`token ${t.id} (send as "Authorization: Bearer <token>"; not shown again):\n${t.token}`);
-      } finally {
-        await deps.close();
-      }
+      });
     });
   user
     .command("token-revoke")
     .description("revoke an API token by its id")
     .argument("<token-id>")
     .action(async (id: string) => {
-      const deps = await openVault(loadConfig(process.env));
-      try {
+      await withVault(async (deps) => {
         const { revokeApiToken } = await import("../../app/sessions.ts");
         await revokeApiToken(id, `operator:${userInfo().username}`, deps);
         write(`revoked ${id}`);
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   audit
@@ -283,8 +266,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["csv", "fhir", "atna"]).makeOptionMandatory())
     .option("--out <file>", "write to a file (mode 0600) instead of standard output")
     .action(async (opts: { format: "csv" | "fhir" | "atna"; out?: string }) => {
-      const deps = await openVault(loadConfig(process.env));
-      try {
+      await withVault(async (deps) => {
         const { auditAtna, auditCsv, auditFhirBundle } = await import("../../core/audit/audit-export.ts");
         const records = await deps.audit.all();
         const text = opts.format === "csv" ? auditCsv(records) : opts.format === "fhir" ? `${JSON.stringify(auditFhirBundle(records), null, 1)}\n` : `${auditAtna(records)}\n`;
@@ -293,24 +275,19 @@ export function buildProgram(): Command {
           writeFileSync(opts.out, text, { mode: 0o600 });
         } else process.stdout.write(text);
         process.exitCode = ExitCode.Ok;
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   audit
     .command("checkpoint")
     .description("sign the current head of the audit log (Merkle root + Ed25519)")
     .action(async () => {
-      const deps = await openVault(loadConfig(process.env));
-      const { checkpointAudit } = await import("../../app/verify-vault.ts");
-      try {
+      await withVault(async (deps) => {
+        const { checkpointAudit } = await import("../../app/verify-vault.ts");
         const c = await checkpointAudit(deps);
         write(c ? `checkpoint signed: ${c.treeSize} record(s), root ${c.root.slice(0, 16)}…, key ${c.keyId}` : "nothing to sign (empty or broken chain: run audit verify)");
         process.exitCode = c ? ExitCode.Ok : ExitCode.Refused;
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   return program;
