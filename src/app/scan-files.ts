@@ -6,7 +6,7 @@
  */
 import { InputKind, type InputCatalog, type InputFile } from "../ports/input-catalog.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
-import { errorCodeOf, safeMessageOf } from "../core/errors.ts";
+import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
 import { isDicomdir } from "../core/deid/dicomdir.ts";
 import type { BurnedInRisk } from "../core/phi/burned-in-risk.ts";
@@ -101,7 +101,7 @@ export async function scanFiles(paths: readonly string[], deps: ScanDeps): Promi
           }));
           out.push({ path: f.displayPath, kind: "text", findings, warnings: bytes.length > MAX_TEXT_BYTES ? ["only the first 16 MiB were scanned"] : [] });
         } else {
-          out.push(failed(f, "unknown", new Error("unsupported")));
+          out.push(failed(f, "unknown", new RayvaultError(ErrorCode.UnsupportedInput, "not a DICOM file, photo, zip or text")));
         }
       } catch (e) {
         out.push(failed(f, f.kind === InputKind.Photo ? "photo" : "text", e));

@@ -43,6 +43,8 @@ export async function readPhotoMetadata(bytes: Uint8Array, kind: ImageKind): Pro
   } else {
     // exifr cannot walk libheif's boxes; sharp (libheif) hands over the Exif block, exifr reads it.
     const meta = await sharp(buf).metadata().catch(() => undefined);
+    // Unreadable container metadata is reported (scan) and makes verification refuse (deid): never "clean".
+    if (!meta) tags = { unreadable: { MetadataParseError: "container" } };
     if (meta?.exif) {
       const parsed = (await exifr.parse(meta.exif, EXIFR_OPTIONS).catch(() => undefined)) as Record<string, unknown> | undefined;
       tags = parsed ? normalise(parsed) : { exif: { ExifBlock: `(binary ${meta.exif.length} bytes)` } };

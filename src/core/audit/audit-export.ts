@@ -27,7 +27,7 @@ const EVENTS: ReadonlyArray<readonly [prefix: string, code: string, meaning: str
 ];
 
 function eventOf(action: string): { code: string; meaning: string; action: "C" | "R" | "U" | "D" | "E" } {
-  const hit = EVENTS.find(([p]) => action === p || action.startsWith(`${p}.`) || action.startsWith(p));
+  const hit = EVENTS.find(([p]) => action.startsWith(p));
   return hit ? { code: hit[1], meaning: hit[2], action: hit[3] } : { code: "110100", meaning: "Application Activity", action: "E" };
 }
 

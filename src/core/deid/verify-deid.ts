@@ -70,6 +70,14 @@ export function sensitiveValuesOf(findings: readonly PhiFinding[], options: Read
 
 const latin1 = new TextDecoder("latin1");
 
+/** Records every sensitive token found in one element's text. */
+function searchTokens(hay: string, where: string, sensitive: readonly SensitiveValue[], residuals: Residual[]): void {
+  if (hay === "") return;
+  for (const s of sensitive) {
+    if (containsToken(hay, s.token)) residuals.push({ where, reason: `identifier (${s.category}, from ${s.field}) still present` });
+  }
+}
+
 /** Whole-token match (letters and digits around it do not count as the token), as the cleaner matches. */
 export function containsToken(haystack: string, token: string): boolean {
   let from = 0;
@@ -116,9 +124,7 @@ function check(elements: readonly DicomElement[], path: string, inherited: TextC
     if (e.range || e.tag === Tags.PixelData) continue;
     const hay = haystackOf(e, codec);
     if (hay === "") continue;
-    for (const s of sensitive) {
-      if (containsToken(hay, s.token)) residuals.push({ where, reason: `identifier (${s.category}, from ${s.field}) still present` });
-    }
+    searchTokens(hay, where, sensitive, residuals);
   }
 }
 
@@ -130,12 +136,7 @@ export function verifyDeidentified(output: DicomFile, sensitive: readonly Sensit
   for (const e of output.meta) {
     if (!allowedMeta.has(e.tag)) residuals.push({ where: formatTag(e.tag), reason: "file meta element outside the rebuilt set" });
   }
-  const metaHits: Residual[] = [];
-  for (const e of output.meta) {
-    const hay = haystackOf(e, codec);
-    for (const s of sensitive) if (containsToken(hay, s.token)) metaHits.push({ where: formatTag(e.tag), reason: `identifier (${s.category}, from ${s.field}) still present` });
-  }
-  residuals.push(...metaHits);
+  for (const e of output.meta) searchTokens(haystackOf(e, codec), formatTag(e.tag), sensitive, residuals);
   check(output.dataset, "", codec, sensitive, options, residuals, true);
   const isDicomdir = output.dataset.some((e) => e.tag === Tags.DirectoryRecordSequence);
   if (!isDicomdir) {

@@ -34,7 +34,7 @@ interface Enc {
 const UNDEFINED = 0xffffffff;
 
 export function chunkLength(c: Chunk): number {
-  return c instanceof Uint8Array ? c.length : c.length;
+  return c.length;
 }
 
 class Out {
