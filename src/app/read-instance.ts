@@ -8,12 +8,14 @@ import { Action, decideAccess, type Role } from "../core/access/decide-access.ts
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
+import type { CareTeam } from "../ports/care-team.ts";
 import type { ImagingIndex } from "../ports/imaging-index.ts";
 import type { SessionUser } from "./sessions.ts";
 
 export interface ReadDeps {
   readonly blobs: BlobStore;
   readonly index: ImagingIndex;
+  readonly care: CareTeam;
   readonly audit: AuditLog;
   readonly now: () => string;
 }
@@ -21,15 +23,18 @@ export interface ReadDeps {
 export async function readInstance(req: { user: SessionUser; instanceId: string; purpose: string }, deps: ReadDeps): Promise<AsyncIterable<Uint8Array>> {
   const now = deps.now();
   const subject = { id: `user:${req.user.userId}`, roles: req.user.roles as Role[], mfa: req.user.mfa, ...(req.user.breakGlass ? { breakGlass: req.user.breakGlass } : {}) };
-  // Care-team data arrives with the directory (#4); until then no clinician has a recorded relationship.
-  const decision = decideAccess({ subject, action: Action.StudyDownload, purpose: req.purpose, careRelationship: false, now });
+  // Where the instance is and whose it is, then whether this user treats that patient. An unknown
+  // instance is refused like a forbidden one until the decision has run, so ids cannot be probed.
+  const location = await deps.index.instanceLocation(req.instanceId);
+  const careRelationship = location ? await deps.care.isTreating(req.user.userId, location.patientId, now) : false;
+  const decision = decideAccess({ subject, action: Action.StudyDownload, purpose: req.purpose, careRelationship, now });
   const purpose = req.purpose.trim().toLowerCase().slice(0, 64);
   if (!decision.allowed) {
     await deps.audit.append({ time: now, actor: subject.id, action: "study.download", objects: [`instance:${req.instanceId.slice(0, 64)}`, `rule:${decision.rule}`], purpose, outcome: "refused" });
     throw new RayvaultError(ErrorCode.AccessDenied, `${decision.reason} (${decision.rule}, ${decision.citation})`);
   }
-  const blobId = await deps.index.instanceBlob(req.instanceId);
-  if (!blobId) throw new RayvaultError(ErrorCode.NotFound, "no such instance");
+  if (!location) throw new RayvaultError(ErrorCode.NotFound, "no such instance");
+  const blobId = location.blobId;
   await deps.audit.append({
     time: now, actor: subject.id, action: decision.alertPrivacyOfficer ? "study.download.break-glass" : "study.download",
     objects: [`instance:${req.instanceId}`, `blob:${blobId}`, `rule:${decision.rule}`], purpose, outcome: "success",

@@ -7,10 +7,12 @@ import { join } from "node:path";
 import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
 import { openFsBlobStore } from "../adapters/blob-store/fs-blob-store.ts";
 import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
+import { dbCareTeam } from "../adapters/db/db-care-team.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
 import { dbUserDirectory } from "../adapters/db/db-user-directory.ts";
 import { argon2TotpCredentials } from "../adapters/identity/credentials.ts";
 import type { UserDeps } from "../app/manage-users.ts";
+import type { CareDeps } from "../app/manage-care.ts";
 import { openDatabase } from "../adapters/db/open-database.ts";
 import { openFileAuditKey } from "../adapters/keys/file-audit-key.ts";
 import { envKeyStore } from "../adapters/keys/env-key-store.ts";
@@ -23,7 +25,7 @@ import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & UserDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
+export type VaultDeps = ImportDeps & UserDeps & CareDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
@@ -39,6 +41,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     index: dbImagingIndex(database.db, now),
     audit: dbAuditLog(database.db),
     users: dbUserDirectory(database.db, now),
+    care: dbCareTeam(database.db),
     credentials: argon2TotpCredentials,
     auditKey: openFileAuditKey(join(config.home, "keys")),
     fields: deriveFieldKeys(columnKeys.current().key),

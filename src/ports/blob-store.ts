@@ -14,8 +14,14 @@ export interface StoredBlob {
 }
 
 export interface BlobStore {
-  /** Streams plaintext in, stores it encrypted; the object appears whole or not at all. */
-  put(id: string, plaintext: AsyncIterable<Uint8Array>): Promise<StoredBlob>;
+  /**
+   * Streams plaintext in, stores it encrypted; the object appears whole or not at all. It is durable when
+   * the promise resolves, unless `deferSync` is set: then it is durable only once `sync` has returned
+   * for it (a batch of objects shares one flush; nothing may refer to it before).
+   */
+  put(id: string, plaintext: AsyncIterable<Uint8Array>, options?: { readonly deferSync?: boolean }): Promise<StoredBlob>;
+  /** Makes objects written with `deferSync` durable (their bytes and their names). */
+  sync(ids: readonly string[]): Promise<void>;
   /** Streams the verified plaintext; throws RV_VAULT_CORRUPT on any tampering, before the bad bytes. */
   get(id: string): AsyncIterable<Uint8Array>;
   /** Reads the whole object through authentication and returns its size and hash. */

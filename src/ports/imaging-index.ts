@@ -22,6 +22,12 @@ export interface ImportRecord {
   readonly blob: StoredBlob;
 }
 
+export interface RecordedImport {
+  readonly instanceId: string;
+  readonly created: boolean;
+  readonly audit?: AuditRecord;
+}
+
 export interface IndexCounts {
   readonly patients: number;
   readonly studies: number;
@@ -30,12 +36,17 @@ export interface IndexCounts {
 }
 
 export interface ImagingIndex {
-  /** The instance already stored under this identity (SOP Instance UID + content), if any. */
-  findInstance(identityIdx: string): Promise<{ readonly id: string; readonly blobId: string } | undefined>;
-  /** Index rows + blob row + audit record, in one transaction. `created` is false for a concurrent duplicate. */
-  recordImport(rec: ImportRecord, audit: AuditEvent): Promise<{ readonly instanceId: string; readonly created: boolean; readonly audit?: AuditRecord }>;
-  /** The blob holding an instance, by the instance's reference. */
-  instanceBlob(instanceId: string): Promise<string | undefined>;
+  /** Of these identities (SOP Instance UID + content), the ones already stored, with their instance. */
+  findInstances(identityIdxs: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Index rows + blob rows + one audit record per new instance, for a batch of imports in one
+   * transaction (all or none). `created` is false for a duplicate (concurrent, or twice in the batch).
+   */
+  recordImports(items: ReadonlyArray<{ readonly rec: ImportRecord; readonly audit: AuditEvent }>): Promise<RecordedImport[]>;
+  /** Where an instance is stored and whose it is, by the instance's reference. */
+  instanceLocation(instanceId: string): Promise<{ readonly blobId: string; readonly patientId: string } | undefined>;
+  /** Patients whose MRN has this blind index (exact match; usually one). */
+  patientsByMrn(mrnIdx: string): Promise<string[]>;
   /** Ids of every blob the index refers to. */
   blobIds(): Promise<string[]>;
   /** Records that an object was crypto-shredded on purpose (vault verify then expects it unreadable). */

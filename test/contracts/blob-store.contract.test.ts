@@ -75,6 +75,16 @@ for (const [name, make] of Object.entries(adapters)) {
       assert.deepEqual(ids, ["study-0001.instance-1"]);
     });
 
+    it("writes a batch with deferred sync, then makes it durable with one sync", async () => {
+      const { store } = make();
+      const data = Array.from({ length: 5 }, (_, i) => randomBytes(200_000 + i));
+      const ids = data.map((_, i) => `batch-object-${i}`);
+      for (const [i, d] of data.entries()) await store.put(ids[i]!, chunks(d), { deferSync: true });
+      await store.sync(ids);
+      for (const [i, d] of data.entries()) assert.deepEqual(await readAll(store.get(ids[i]!)), d);
+      await assert.rejects(store.sync(["../escape-attempt"]), rejectsWith("RV_USAGE_INVALID"));
+    });
+
     it("keeps no plaintext at rest", async () => {
       const { store, files } = make();
       const marker = "KAUFMAN^SCOTT 19580317 MRN6774825273";

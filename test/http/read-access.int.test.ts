@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { xrayFile } from "../fixtures/synthetic-dicom.ts";
+import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
 import { spawnSync } from "node:child_process";
 import { BIN, runCli, tempDir } from "../helpers/run-cli.ts";
 import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
@@ -91,6 +91,30 @@ describe("reading stored images through the server", { skip: havePg ? false : NO
     assert.ok(Buffer.from(await emergency.arrayBuffer()).equals(Buffer.from(original)));
   });
 
+  it("lets a clinician see the patients they treat: care assigned by MRN, then ended", async () => {
+    assert.equal(cliIn(env, ["user", "add", "dr.own", "--role", "clinician"], `${PASS}\n`), 0);
+    const cookie = await login("dr.own");
+    assert.match(((await (await download(cookie, "treatment")).json()) as { message: string }).message, /care-relationship/);
+    const mrn = syntheticPatient(41).id;
+    const assign = spawnSync(process.execPath, [BIN, "care", "assign", "--user", "dr.own", "--relationship", "attending"], { input: `${mrn}\n`, env: { ...process.env, ...env }, encoding: "utf8" });
+    assert.equal(assign.status, 0, assign.stdout + assign.stderr);
+    assert.doesNotMatch(assign.stdout, new RegExp(mrn), "the MRN is not echoed");
+    const ok = await download(cookie, "treatment");
+    assert.equal(ok.status, 200);
+    assert.ok(Buffer.from(await ok.arrayBuffer()).equals(Buffer.from(original)));
+    // Another clinician is still refused: the relationship is this user's.
+    assert.equal((await download(await login("clin"), "treatment")).status, 403);
+    const unknown = spawnSync(process.execPath, [BIN, "care", "assign", "--user", "dr.own", "--relationship", "attending"], { input: "MRN-NOT-THERE\n", env: { ...process.env, ...env }, encoding: "utf8" });
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /RV_NOT_FOUND: no patient in the vault has that MRN/);
+    const end = spawnSync(process.execPath, [BIN, "care", "end", "--user", "dr.own"], { input: `${mrn}\n`, env: { ...process.env, ...env }, encoding: "utf8" });
+    assert.match(end.stdout, /ended 1 care relationship/);
+    assert.equal((await download(cookie, "treatment")).status, 403);
+    const listed = JSON.parse(runCli(["care", "list", "--user", "dr.own", "--json"], env).stdout) as { relationships: Array<{ kind: string; endedAt: string | null }> };
+    assert.equal(listed.relationships.length, 1);
+    assert.ok(listed.relationships[0]!.endedAt !== null);
+  });
+
   it("serves an integration by API token, and stops when the token is revoked", async () => {
     assert.equal(cliIn(env, ["user", "add", "pacs-bridge", "--role", "integration"], `${PASS}\n`), 0);
     const made = spawnSync(process.execPath, [BIN, "user", "token", "pacs-bridge"], { env: { ...process.env, ...env }, encoding: "utf8" });
@@ -114,9 +138,12 @@ describe("reading stored images through the server", { skip: havePg ? false : NO
     const downloads = rows.filter((x) => x[3]!.startsWith("study.download")).map((x) => `${x[3]} ${x[6]}`);
     assert.deepEqual(downloads, [
       "study.download success", "study.download refused", "study.download refused",
-      "study.download refused", "study.download refused", "study.download.break-glass success", "study.download refused",
+      "study.download refused", "study.download refused", "study.download.break-glass success",
+      "study.download refused", "study.download success", "study.download refused", "study.download refused",
+      "study.download refused",
     ]);
     assert.ok(rows.some((x) => x[3] === "break-glass.declare"));
+    assert.deepEqual(rows.filter((x) => x[3]!.startsWith("care.")).map((x) => `${x[3]} ${x[6]}`), ["care.assign success", "care.end success"]);
     assert.equal(runCli(["audit", "verify"], env).status, 0);
   });
 });

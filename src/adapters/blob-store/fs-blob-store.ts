@@ -2,11 +2,14 @@
  * @module adapters/blob-store/fs-blob-store
  * The BlobStore on a local filesystem: `<root>/<aa>/<id>.rv` in the vault envelope format. A put streams
  * through the encryptor into `<id>.rv.tmp-<pid>-<n>`, fsyncs, then renames, so a crash leaves no partial
- * object (leftover temporaries are ignored and removed when the store opens). Reads stream through the
+ * object (leftover temporaries are ignored and removed when the store opens). A deferred put renames
+ * without the fsync; `sync` then flushes a batch of objects concurrently, then their folders, so a batch
+ * costs about one disk flush instead of one per object (the caller indexes them only after). Reads stream through the
  * decryptor and stop at the first segment that fails authentication.
  */
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import {
@@ -25,6 +28,16 @@ function checkId(id: string): void {
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** fsync of a folder: makes the names created or renamed in it durable. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSource): BlobStore {
@@ -88,7 +101,7 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
   };
 
   const store: BlobStore = {
-    async put(id, plaintext) {
+    async put(id, plaintext, options) {
       checkId(id);
       const master = keys.current();
       const enc = new VaultEncryptor({ masterKey: master.key, keyId: master.id, dataKey: random.bytes(32), noncePrefix: random.bytes(7) });
@@ -106,9 +119,10 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
           for (const piece of enc.push(chunk)) writeAll(fd, piece);
         }
         for (const piece of enc.finish()) writeAll(fd, piece);
-        fsyncSync(fd);
+        if (options?.deferSync !== true) fsyncSync(fd);
         closeSync(fd);
         renameSync(tmp, final);
+        if (options?.deferSync !== true) syncDir(join(root, id.slice(0, 2)));
       } catch (e) {
         try {
           closeSync(fd);
@@ -119,6 +133,20 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
         throw e;
       }
       return { id, keyId: master.id, size, sha256: hash.digest("hex") };
+    },
+    async sync(ids) {
+      const flush = async (path: string): Promise<void> => {
+        const handle = await open(path, "r");
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      };
+      ids.forEach(checkId);
+      // Concurrent fsyncs share the filesystem journal's commits; then the folders, for the renames.
+      await Promise.all(ids.map((id) => flush(pathOf(id))));
+      await Promise.all([...new Set(ids.map((id) => join(root, id.slice(0, 2))))].map(flush));
     },
     get: (id) => decrypt(id),
     async verify(id) {

@@ -29,11 +29,23 @@ type Tx = Pick<Db, "execute" | "select" | "insert">;
  * records. The advisory lock is held until that transaction ends, so appends never interleave.
  */
 export async function appendAuditIn(tx: Tx, event: AuditEvent): Promise<AuditRecord> {
+  const [record] = await appendAuditsIn(tx, [event]);
+  return record!;
+}
+
+/** Several records, chained in order, inside the caller's transaction (one lock, one read, one insert). */
+export async function appendAuditsIn(tx: Tx, events: readonly AuditEvent[]): Promise<AuditRecord[]> {
+  if (events.length === 0) return [];
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
   const [last] = await tx.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(1);
-  const record = chainRecord(last ? toRecord(last) : undefined, event);
-  await tx.insert(auditRecords).values({ ...record, objects: [...record.objects] });
-  return record;
+  let prev: AuditRecord | undefined = last ? toRecord(last) : undefined;
+  const out: AuditRecord[] = [];
+  for (const event of events) {
+    prev = chainRecord(prev, event);
+    out.push(prev);
+  }
+  await tx.insert(auditRecords).values(out.map((r) => ({ ...r, objects: [...r.objects] })));
+  return out;
 }
 
 interface Pending {
@@ -46,23 +58,11 @@ export function dbAuditLog(db: Db): AuditLog {
   let queue: Pending[] = [];
   let flushing = false;
   const flush = async (): Promise<void> => {
-    flushing = true;
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
       try {
-        const records = await db.transaction(async (tx) => {
-          await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
-          const [last] = await tx.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(1);
-          let prev: AuditRecord | undefined = last ? toRecord(last) : undefined;
-          const out: AuditRecord[] = [];
-          for (const p of batch) {
-            prev = chainRecord(prev, p.event);
-            out.push(prev);
-          }
-          await tx.insert(auditRecords).values(out.map((r) => ({ ...r, objects: [...r.objects] })));
-          return out;
-        });
+        const records = await db.transaction((tx) => appendAuditsIn(tx, batch.map((p) => p.event)));
         batch.forEach((p, i) => p.resolve(records[i]!));
       } catch (e) {
         for (const p of batch) p.reject(e);
@@ -74,7 +74,12 @@ export function dbAuditLog(db: Db): AuditLog {
     append(event: AuditEvent) {
       return new Promise<AuditRecord>((resolve, reject) => {
         queue.push({ event, resolve, reject });
-        if (!flushing) void flush();
+        // Start the commit on the next turn of the event loop, so the appends made in this turn (the
+        // writers woken by the previous commit) share it instead of the first one going alone.
+        if (!flushing) {
+          flushing = true;
+          setImmediate(() => void flush());
+        }
       });
     },
     async all() {

@@ -1,52 +1,94 @@
 /**
  * @module adapters/db/db-imaging-index
- * The ImagingIndex in the database. An import is one transaction: patient, study and series are found by
- * blind index or created; the blob and instance rows are inserted unless the same instance is already
+ * The ImagingIndex in the database. A batch of imports is one transaction: patient, study and series are
+ * found by blind index or created; the blob and instance rows are inserted unless the same instance is already
  * there (unique identity index: concurrent imports of one file leave one copy); the audit record is
  * chained in the same transaction.
  */
 import { randomUUID } from "node:crypto";
-import { count, eq } from "drizzle-orm";
+import { count, eq, inArray } from "drizzle-orm";
 import type { AuditEvent } from "../../core/audit/audit-chain.ts";
-import type { ImagingIndex, ImportRecord } from "../../ports/imaging-index.ts";
-import { appendAuditIn } from "./db-audit-log.ts";
+import type { ImagingIndex, ImportRecord, RecordedImport } from "../../ports/imaging-index.ts";
+import { appendAuditsIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
 import { blobs, instances, patients, series, studies } from "./schema.ts";
 
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** The first item of each key, in order. */
+function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const t of items) if (!seen.has(key(t))) seen.set(key(t), t);
+  return [...seen.values()];
+}
+
+/**
+ * A batch of imports in the caller's transaction, a statement per table rather than per file: parents
+ * inserted unless present and read back by blind index, then blobs, then instances (a unique identity
+ * index turns a concurrent or repeated import into a duplicate), then one audit record per new instance.
+ */
+async function recordBatch(tx: Tx, items: ReadonlyArray<{ readonly rec: ImportRecord; readonly audit: AuditEvent }>, at: string): Promise<RecordedImport[]> {
+  const recs = items.map((i) => i.rec);
+  const patientRows = uniqueBy(recs.map((r) => r.patient), (p) => p.keyIdx);
+  await tx.insert(patients).values(patientRows.map((p) => ({ id: randomUUID(), createdAt: at, ...p }))).onConflictDoNothing({ target: patients.keyIdx });
+  const patientId = new Map((await tx.select({ id: patients.id, k: patients.keyIdx }).from(patients).where(inArray(patients.keyIdx, patientRows.map((p) => p.keyIdx)))).map((r) => [r.k, r.id]));
+
+  const studyRows = uniqueBy(recs, (r) => r.study.uidIdx);
+  await tx.insert(studies).values(studyRows.map((r) => ({ id: randomUUID(), patientId: patientId.get(r.patient.keyIdx)!, createdAt: at, ...r.study }))).onConflictDoNothing({ target: studies.uidIdx });
+  const studyId = new Map((await tx.select({ id: studies.id, k: studies.uidIdx }).from(studies).where(inArray(studies.uidIdx, studyRows.map((r) => r.study.uidIdx)))).map((r) => [r.k, r.id]));
+
+  const seriesRows = uniqueBy(recs, (r) => r.series.uidIdx);
+  await tx.insert(series).values(seriesRows.map((r) => ({ id: randomUUID(), studyId: studyId.get(r.study.uidIdx)!, ...r.series }))).onConflictDoNothing({ target: series.uidIdx });
+  const seriesId = new Map((await tx.select({ id: series.id, k: series.uidIdx }).from(series).where(inArray(series.uidIdx, seriesRows.map((r) => r.series.uidIdx)))).map((r) => [r.k, r.id]));
+
+  const blobRows = uniqueBy(recs.map((r) => r.blob), (b) => b.id);
+  await tx.insert(blobs).values(blobRows.map((b) => ({ id: b.id, keyId: b.keyId, size: b.size, sha256: b.sha256 }))).onConflictDoNothing({ target: blobs.id });
+
+  const newRows = uniqueBy(recs, (r) => r.instance.identityIdx).map((r) => ({ id: randomUUID(), seriesId: seriesId.get(r.series.uidIdx)!, blobId: r.blob.id, importedAt: at, ...r.instance }));
+  const inserted = await tx.insert(instances).values(newRows).onConflictDoNothing({ target: instances.identityIdx }).returning({ id: instances.id, k: instances.identityIdx });
+  const created = new Map(inserted.map((r) => [r.k, r.id]));
+  const existing = new Map((await tx.select({ id: instances.id, k: instances.identityIdx }).from(instances).where(inArray(instances.identityIdx, recs.map((r) => r.instance.identityIdx)))).map((r) => [r.k, r.id]));
+
+  // One record per instance created here, in input order; a repeat of the same identity is a duplicate.
+  const firstOf = new Set<string>();
+  const results = items.map(({ rec, audit }) => {
+    const k = rec.instance.identityIdx;
+    const isNew = created.has(k) && !firstOf.has(k);
+    firstOf.add(k);
+    return { instanceId: existing.get(k)!, created: isNew, audit: isNew ? { ...audit, objects: [...audit.objects, `instance:${existing.get(k)!}`] } : undefined };
+  });
+  const records = await appendAuditsIn(tx, results.flatMap((r) => (r.audit ? [r.audit] : [])));
+  let next = 0;
+  return results.map((r) => (r.created ? { instanceId: r.instanceId, created: true, audit: records[next++]! } : { instanceId: r.instanceId, created: false }));
+}
+
 export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
   return {
-    async findInstance(identityIdx) {
-      const [row] = await db.select({ id: instances.id, blobId: instances.blobId }).from(instances).where(eq(instances.identityIdx, identityIdx)).limit(1);
-      return row;
+    async findInstances(identityIdxs) {
+      if (identityIdxs.length === 0) return new Map<string, string>();
+      const rows = await db.select({ id: instances.id, k: instances.identityIdx }).from(instances).where(inArray(instances.identityIdx, [...identityIdxs]));
+      return new Map(rows.map((r) => [r.k, r.id]));
     },
 
-    recordImport(rec: ImportRecord, audit: AuditEvent) {
+    recordImports(items) {
       return db.transaction(async (tx) => {
-        const at = now();
-        await tx.insert(patients).values({ id: randomUUID(), createdAt: at, ...rec.patient }).onConflictDoNothing({ target: patients.keyIdx });
-        const [patient] = await tx.select({ id: patients.id }).from(patients).where(eq(patients.keyIdx, rec.patient.keyIdx));
-        await tx.insert(studies).values({ id: randomUUID(), patientId: patient!.id, createdAt: at, ...rec.study }).onConflictDoNothing({ target: studies.uidIdx });
-        const [study] = await tx.select({ id: studies.id }).from(studies).where(eq(studies.uidIdx, rec.study.uidIdx));
-        await tx.insert(series).values({ id: randomUUID(), studyId: study!.id, ...rec.series }).onConflictDoNothing({ target: series.uidIdx });
-        const [one] = await tx.select({ id: series.id }).from(series).where(eq(series.uidIdx, rec.series.uidIdx));
-        await tx.insert(blobs).values({ id: rec.blob.id, keyId: rec.blob.keyId, size: rec.blob.size, sha256: rec.blob.sha256 }).onConflictDoNothing({ target: blobs.id });
-        const inserted = await tx
-          .insert(instances)
-          .values({ id: randomUUID(), seriesId: one!.id, blobId: rec.blob.id, importedAt: at, ...rec.instance })
-          .onConflictDoNothing({ target: instances.identityIdx })
-          .returning({ id: instances.id });
-        if (inserted.length === 0) {
-          const [existing] = await tx.select({ id: instances.id }).from(instances).where(eq(instances.identityIdx, rec.instance.identityIdx));
-          return { instanceId: existing!.id, created: false };
-        }
-        const record = await appendAuditIn(tx, { ...audit, objects: [...audit.objects, `instance:${inserted[0]!.id}`] });
-        return { instanceId: inserted[0]!.id, created: true, audit: record };
+        return items.length === 0 ? [] : recordBatch(tx, items, now());
       });
     },
 
-    async instanceBlob(instanceId) {
-      const [r] = await db.select({ blobId: instances.blobId }).from(instances).where(eq(instances.id, instanceId)).limit(1);
-      return r?.blobId;
+    async instanceLocation(instanceId) {
+      const [r] = await db
+        .select({ blobId: instances.blobId, patientId: studies.patientId })
+        .from(instances)
+        .innerJoin(series, eq(series.id, instances.seriesId))
+        .innerJoin(studies, eq(studies.id, series.studyId))
+        .where(eq(instances.id, instanceId))
+        .limit(1);
+      return r;
+    },
+
+    async patientsByMrn(mrnIdx) {
+      return (await db.select({ id: patients.id }).from(patients).where(eq(patients.mrnIdx, mrnIdx))).map((r) => r.id);
     },
 
     async markShredded(blobId) {

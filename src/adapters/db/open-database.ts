@@ -3,6 +3,7 @@
  * Opens the database named by a URL — `embedded:<dir>` (PGlite, the default, nothing to install) or
  * `postgres://…` (a PostgreSQL server) — and applies the versioned migrations before anything else runs.
  * The same drizzle schema and the same SQL serve both. An unreachable server is a clear error at start.
+ * The embedded database on disk commits durably (see durable-pglite); `embedded:memory` is for tests.
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import { openDurablePglite } from "./durable-pglite.ts";
 import * as schema from "./schema.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -38,7 +40,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     const dir = url.slice("embedded:".length);
     const inMemory = dir === "" || dir === "memory";
     if (!inMemory) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const client = inMemory ? new PGlite() : new PGlite(dir);
+    const client = inMemory ? new PGlite() : openDurablePglite(dir);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     try {
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS });

@@ -4,7 +4,7 @@
  * PostgreSQL 15 features). Migrations in ./migrations are generated from it by drizzle-kit
  * (`npm run db:generate`). Rows hold references and hashes; PHI columns arrive encrypted with #3.
  */
-import { bigint, boolean, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 
 /** The tamper-evident audit log (core/audit/audit-chain): one row per record, chained by hash. */
 export const auditRecords = pgTable("audit_records", {
@@ -41,17 +41,21 @@ export const blobs = pgTable("blobs", {
 // ---- The imaging index. PHI columns hold field-crypto tokens (*_enc); exact search uses keyed blind
 // indexes (*_idx). Codes that identify no one (modality, SOP class) stay in clear.
 
-export const patients = pgTable("patients", {
-  id: text("id").primaryKey(),
-  /** Blind index of the patient key (issuer + id, or name + birth date). */
-  keyIdx: text("key_idx").notNull().unique(),
-  nameEnc: text("name_enc"),
-  nameIdx: text("name_idx"),
-  mrnEnc: text("mrn_enc"),
-  mrnIdx: text("mrn_idx"),
-  birthDateEnc: text("birth_date_enc"),
-  createdAt: text("created_at").notNull(),
-});
+export const patients = pgTable(
+  "patients",
+  {
+    id: text("id").primaryKey(),
+    /** Blind index of the patient key (issuer + id, or name + birth date). */
+    keyIdx: text("key_idx").notNull().unique(),
+    nameEnc: text("name_enc"),
+    nameIdx: text("name_idx"),
+    mrnEnc: text("mrn_enc"),
+    mrnIdx: text("mrn_idx"),
+    birthDateEnc: text("birth_date_enc"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("patients_mrn_idx").on(t.mrnIdx), index("patients_name_idx").on(t.nameIdx)],
+);
 
 export const studies = pgTable("studies", {
   id: text("id").primaryKey(),
@@ -126,3 +130,23 @@ export const apiTokens = pgTable("api_tokens", {
   createdAt: text("created_at").notNull(),
   revokedAt: text("revoked_at"),
 });
+
+/**
+ * Care relationships: which workforce user treats which patient (attending, referring, ordering,
+ * consulting), from when until when. The access decision lets a clinician see only these patients.
+ */
+export const careRelationships = pgTable(
+  "care_relationships",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id),
+    patientId: text("patient_id").notNull().references(() => patients.id),
+    kind: text("kind").notNull(),
+    grantedBy: text("granted_by").notNull(),
+    startsAt: text("starts_at").notNull(),
+    /** Planned end (e.g. the end of an episode of care); null: until ended. */
+    endsAt: text("ends_at"),
+    endedAt: text("ended_at"),
+  },
+  (t) => [index("care_relationships_user_patient").on(t.userId, t.patientId)],
+);

@@ -24,10 +24,14 @@ const EXPECT: Record<string, Record<string, { purposes: string[]; care?: boolean
     "patient.demographics": { purposes: [T, PAY, OPS] },
     "disclosure.decide": { purposes: [PAT] },
     "disclosure.send": { purposes: [PAT] },
+    "care.assign": { purposes: [T, OPS] },
   },
-  "privacy-officer": Object.fromEntries(["audit.read", "audit.export", "accounting.read", "disclosure.decide", "study.view-metadata", "patient.demographics"].map((a) => [a, { purposes: [OPS, PAT], mfa: true }])),
+  "privacy-officer": {
+    ...Object.fromEntries(["audit.read", "audit.export", "accounting.read", "disclosure.decide", "study.view-metadata", "patient.demographics"].map((a) => [a, { purposes: [OPS, PAT], mfa: true }])),
+    "care.assign": { purposes: [OPS], mfa: true },
+  },
   administrator: Object.fromEntries(["user.manage", "key.manage", "config.change", "audit.read"].map((a) => [a, { purposes: [OPS], mfa: true }])),
-  integration: Object.fromEntries(["study.import", "study.search"].map((a) => [a, { purposes: [T, OPS] }])),
+  integration: Object.fromEntries(["study.import", "study.search", "care.assign"].map((a) => [a, { purposes: [T, OPS] }])),
 };
 
 const req = (over: Partial<AccessRequest> & Pick<AccessRequest, "action">): AccessRequest => ({
@@ -57,7 +61,7 @@ describe("decideAccess: the matrix", () => {
         }
       }
     }
-    assert.equal(cases, 8 * 15 * 5 * 4);
+    assert.equal(cases, 8 * 16 * 5 * 4);
   });
 
   it("a billing clerk never sees pixels, whatever the purpose", () => {

@@ -36,6 +36,8 @@ export const Action = {
   UserManage: "user.manage",
   KeyManage: "key.manage",
   ConfigChange: "config.change",
+  /** Record or end who treats whom (registration, an ADT feed, the privacy officer). */
+  CareAssign: "care.assign",
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -122,17 +124,21 @@ export const ROLE_GRANTS: Readonly<Record<Role, readonly Grant[]>> = {
   "front-desk": [
     { actions: [A.StudySearch, A.PatientDemographics], purposes: [P.Treatment, P.Payment, P.Operations] },
     { actions: [A.DisclosureDecide, A.DisclosureSend], purposes: [P.PatientRequest] },
+    // Registration records the attending and referring providers.
+    { actions: [A.CareAssign], purposes: [P.Treatment, P.Operations] },
   ],
   "privacy-officer": [
     { actions: [A.AuditRead, A.AuditExport, A.AccountingRead, A.DisclosureDecide], purposes: [P.Operations, P.PatientRequest], mfaRequired: true },
     { actions: [A.StudyViewMetadata, A.PatientDemographics], purposes: [P.Operations, P.PatientRequest], mfaRequired: true },
+    { actions: [A.CareAssign], purposes: [P.Operations], mfaRequired: true },
   ],
   administrator: [
     // Administrators run the system; they do not read PHI.
     { actions: [A.UserManage, A.KeyManage, A.ConfigChange, A.AuditRead], purposes: [P.Operations], mfaRequired: true },
   ],
   integration: [
-    { actions: [A.StudyImport, A.StudySearch], purposes: [P.Treatment, P.Operations] },
+    // Modalities, PACS and the EHR's ADT feed (which says who treats whom).
+    { actions: [A.StudyImport, A.StudySearch, A.CareAssign], purposes: [P.Treatment, P.Operations] },
   ],
 };
 

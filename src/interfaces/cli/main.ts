@@ -11,7 +11,7 @@ import { errorCodeOf, safeMessageOf } from "../../core/errors.ts";
 import { parseProfileOptions } from "../../core/deid/profile.ts";
 import { userInfo } from "node:os";
 import { deidDeps, scanDeps } from "../../config/compose.ts";
-import { Role } from "../../core/access/decide-access.ts";
+import { Role, type AccessSubject } from "../../core/access/decide-access.ts";
 import type { RayvaultConfig } from "../../config/load-config.ts";
 import type { VaultDeps } from "../../config/compose-vault.ts";
 
@@ -137,12 +137,57 @@ export function buildProgram(): Command {
         if (opts.json) write(JSON.stringify({ version: 1, ...report }, null, 2));
         else if (report.refusal) write(`REFUSED: ${report.refusal.reason} (${report.refusal.rule})`);
         else {
-          for (const f of report.files) write(f.status === "refused" ? `REFUSED  ${f.path}: ${f.code ?? "?"}: ${f.reason ?? "?"}` : `${f.status.padEnd(9)}${f.path} -> instance ${f.instance ?? "?"}`);
+          for (const f of report.files) write(f.status === "refused" ? `REFUSED  ${f.path}: ${f.code ?? "?"}: ${f.reason ?? "?"}` : `${f.status.padEnd(10)}${f.path} -> instance ${f.instance ?? "?"}`);
           const imported = report.files.filter((f) => f.status === "imported").length;
           const dup = report.files.filter((f) => f.status === "duplicate").length;
           write(`${imported} imported, ${dup} already in the vault, ${report.files.length - imported - dup} refused`);
         }
         process.exitCode = report.refusal || report.files.some((f) => f.status === "refused") ? ExitCode.Refused : ExitCode.Ok;
+      });
+    });
+
+  const care = program.command("care").description("care relationships: which user treats which patient (a clinician sees only these)");
+  const operator = (): AccessSubject => ({ id: `operator:${userInfo().username}`, roles: [Role.Integration], mfa: false });
+  care
+    .command("assign")
+    .description("record that a user treats a patient; the patient's MRN is read from standard input (never from the command line)")
+    .requiredOption("--user <username>", "the treating user")
+    .addOption(new Option("--relationship <kind>", "how they treat the patient").choices(["attending", "referring", "ordering", "consulting"]).makeOptionMandatory())
+    .option("--until <date>", "planned end (YYYY-MM-DD); default: until ended")
+    .option("--purpose <purpose>", "purpose of use of this change", "operations")
+    .action(async (opts: { user: string; relationship: string; until?: string; purpose: string }) => {
+      const mrn = await readStdin();
+      await withVault(async (deps) => {
+        const { assignCare } = await import("../../app/manage-care.ts");
+        const r = await assignCare({ actor: operator(), purpose: opts.purpose, username: opts.user, mrn, kind: opts.relationship, ...(opts.until ? { until: opts.until } : {}) }, deps);
+        write(`care relationship ${r.id}: ${opts.user} is ${r.kind} for patient ${r.patientId}${r.endsAt ? ` until ${r.endsAt}` : ""}`);
+      });
+    });
+  care
+    .command("end")
+    .description("end a user's care relationships with a patient (MRN on standard input)")
+    .requiredOption("--user <username>", "the user")
+    .option("--purpose <purpose>", "purpose of use of this change", "operations")
+    .action(async (opts: { user: string; purpose: string }) => {
+      const mrn = await readStdin();
+      await withVault(async (deps) => {
+        const { endCare } = await import("../../app/manage-care.ts");
+        const n = await endCare({ actor: operator(), purpose: opts.purpose, username: opts.user, mrn }, deps);
+        write(n === 0 ? "no open care relationship to end" : `ended ${n} care relationship(s)`);
+      });
+    });
+  care
+    .command("list")
+    .description("a user's care relationships (patient references, no PHI)")
+    .requiredOption("--user <username>", "the user")
+    .option("--purpose <purpose>", "purpose of use", "operations")
+    .option("--json", "print JSON")
+    .action(async (opts: { user: string; purpose: string; json?: boolean }) => {
+      await withVault(async (deps) => {
+        const { listCare } = await import("../../app/manage-care.ts");
+        const rels = await listCare({ actor: operator(), purpose: opts.purpose, username: opts.user }, deps);
+        if (opts.json) write(JSON.stringify({ version: 1, relationships: rels }, null, 2));
+        else for (const r of rels) write(`${r.id}  ${r.kind.padEnd(10)} patient ${r.patientId}  from ${r.startsAt}${r.endsAt ? ` until ${r.endsAt}` : ""}${r.endedAt ? `  ENDED ${r.endedAt}` : ""}`);
       });
     });
 
