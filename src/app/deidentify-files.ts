@@ -10,6 +10,7 @@ import type { ClosableByteSource } from "../ports/byte-source.ts";
 import { InputKind, type InputCatalog, type InputFile } from "../ports/input-catalog.ts";
 import type { OutputStore, StagedOutput } from "../ports/output-store.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
+import { cleanPhoto } from "./clean-photo.ts";
 import type { PseudonymStore } from "../ports/pseudonym-store.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import type { DicomFile } from "../core/dicom/dataset.ts";
@@ -21,7 +22,6 @@ import type { ProfileOption } from "../core/deid/profile.ts";
 import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
-import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
 import { findNamePhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
 import { OutputNames } from "./output-names.ts";
 
@@ -141,25 +141,12 @@ async function deidPhoto(file: InputFile, req: DeidRequest, deps: DeidDeps & Run
     // A photo of a film or a screen shows its printed labels; pixels are not cleaned yet (OCR redaction, #7).
     throw new RayvaultError(ErrorCode.DeidUnsupported, "burned-in text is likely (a photo of a film or screen shows its labels); pixels are not cleaned yet: review the photo and rerun with --allow-burned-in-risk");
   }
-  const bytes = deps.inputs.readBytes(file);
-  const kind = file.imageKind!;
-  const meta = await deps.photos.readMetadata(bytes, kind);
-  const findings = findPhotoPhi(meta);
-  const clean = await deps.photos.clean(bytes, kind, meta.orientation);
-  const after = await deps.photos.readMetadata(clean.bytes, kind === "heic" ? "png" : kind);
-  if (after.tags["unreadable"] !== undefined) {
-    // The output's metadata could not be read back, so it cannot be shown to be clean.
-    throw new RayvaultError(ErrorCode.DeidResidualPhi, "verification failed: the output's photo metadata could not be read back");
-  }
-  const residual = findPhotoPhi(after);
-  if (residual.length > 0 || after.orientation !== 1) {
-    throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: photo metadata (${residual[0]?.field ?? "orientation"}) still present`);
-  }
+  const clean = await cleanPhoto(deps.inputs.readBytes(file), file.imageKind!, deps.photos);
   const base = file.relPath.replace(/\.[^./\\]+$/, "");
   const staged: StagedOutput = deps.out.stageBytes(deps.names.safeRelPath(`${base}.${clean.ext}`, `.${clean.ext}`), clean.bytes);
   try {
     const output = deps.out.commit(staged);
-    return { path: file.displayPath, kind: "photo", status: "written", output, findings: findings.length, method: clean.method, burnedIn: "high" };
+    return { path: file.displayPath, kind: "photo", status: "written", output, findings: clean.findings, method: clean.method, burnedIn: "high" };
   } finally {
     deps.out.discard(staged);
   }

@@ -25,12 +25,17 @@ import type { BlobStore } from "../ports/blob-store.ts";
 import type { ByteSource, ClosableByteSource } from "../ports/byte-source.ts";
 import type { ImagingIndex, ImportRecord } from "../ports/imaging-index.ts";
 import { InputKind, type InputCatalog } from "../ports/input-catalog.ts";
+import type { ImageKind } from "../core/photo/image-segments.ts";
+import type { PhotoCodec } from "../ports/photo-codec.ts";
 import type { RandomSource } from "../ports/random.ts";
+import { cleanPhoto } from "./clean-photo.ts";
 
 export interface ImportRequest {
   readonly paths: readonly string[];
   readonly purpose: string;
   readonly actor: AccessSubject;
+  /** The MRN of the patient the photos among the inputs show (a photo names no one by itself). */
+  readonly photoPatientMrn?: string;
 }
 
 export interface ImportDeps {
@@ -40,6 +45,7 @@ export interface ImportDeps {
   readonly audit: AuditLog;
   readonly fields: FieldKeys;
   readonly random: RandomSource;
+  readonly photos: PhotoCodec;
   readonly now: () => string;
   /** Test seam: called at named points so a test can kill the process there (RAYVAULT_TEST_FAULT). */
   readonly fault?: (point: "after-blob" | "after-commit", fileNumber: number) => void;
@@ -189,13 +195,52 @@ export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise
     }
   };
 
+  /**
+   * A photo: attached to the patient named by MRN, its metadata stripped and the result verified (the
+   * vault keeps what the record needs, not the camera's location or serial number), stored, indexed and
+   * audited in one transaction. Idempotent by the original's content.
+   */
+  const importPhoto = async (bytes: Uint8Array, kind: ImageKind, fileNumber: number): Promise<Partial<ImportFileResult>> => {
+    const mrn = req.photoPatientMrn?.trim() ?? "";
+    if (mrn === "") throw new RayvaultError(ErrorCode.UsageInvalid, "a photo names no patient: give the patient's MRN (rayvault import --photo-patient-stdin)");
+    const contentHash = createHash("sha256").update(bytes).digest("hex");
+    const identityIdx = blindIndex(deps.fields, "photos.identity", contentHash);
+    const existing = await deps.index.findPhoto(identityIdx);
+    if (existing) return { status: "duplicate", instance: existing };
+    const clean = await cleanPhoto(bytes, kind, deps.photos);
+    const blobId = `img-${blindIndex(deps.fields, "blobs.id", contentHash)}`;
+    const blob = await deps.blobs.put(blobId, (async function* () { yield clean.bytes; })());
+    deps.fault?.("after-blob", fileNumber);
+    const audit: AuditEvent = { time: deps.now(), actor: req.actor.id, action: "photo.import", objects: [`blob:${blobId}`], purpose: req.purpose, outcome: "success" };
+    const done = await deps.index.recordPhoto(
+      {
+        patient: { mrnIdx: blindIndex(deps.fields, "patients.mrn", mrn), mrnEnc: field("patients.mrn", mrn)!, keyIdx: blindIndex(deps.fields, "patients.key", `id:\u0000${mrn}`) },
+        photo: { identityIdx, mediaType: clean.mediaType, cleaning: clean.method, findings: clean.findings, purpose: req.purpose, importedBy: req.actor.id },
+        blob,
+      },
+      audit,
+    );
+    deps.fault?.("after-commit", fileNumber);
+    return { status: done.created ? "imported" : "duplicate", instance: done.instanceId, findings: clean.findings };
+  };
+
   let batch: Candidate[] = [];
   let batchBytes = 0;
   let n = 0;
   try {
     for (const file of inputs.files) {
+      if (file.kind === InputKind.Photo) {
+        n++;
+        const result = files.push({ path: file.displayPath, status: "imported" }) - 1;
+        try {
+          files[result] = { ...files[result]!, ...(await importPhoto(deps.inputs.readBytes(file), file.imageKind!, n)) };
+        } catch (e) {
+          refuse(result, e);
+        }
+        continue;
+      }
       if (file.kind !== InputKind.Dicom && file.kind !== InputKind.Gzip) {
-        files.push({ path: file.displayPath, status: "refused", code: ErrorCode.UnsupportedInput, reason: "only DICOM files are imported so far (photos arrive with the capture portal)" });
+        files.push({ path: file.displayPath, status: "refused", code: ErrorCode.UnsupportedInput, reason: "not a DICOM file or a photo (JPEG, PNG, TIFF, WebP, HEIC, AVIF)" });
         continue;
       }
       n++;

@@ -20,6 +20,7 @@ import { openFileKeyStore } from "../adapters/keys/file-key-store.ts";
 import type { KeyStore } from "../ports/key-store.ts";
 import type { CheckpointSigner } from "../core/audit/audit-chain.ts";
 import { nodeRandom } from "../adapters/random/node-random.ts";
+import { sharpPhotoCodec } from "../adapters/photo/photo-codec.ts";
 import type { ImportDeps } from "../app/import-files.ts";
 import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
@@ -46,6 +47,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     auditKey: openFileAuditKey(join(config.home, "keys")),
     fields: deriveFieldKeys(columnKeys.current().key),
     random: nodeRandom,
+    photos: sharpPhotoCodec,
     now,
     ...(fault
       ? {

@@ -22,6 +22,20 @@ export interface ImportRecord {
   readonly blob: StoredBlob;
 }
 
+/** A photo entering the vault, attached to the patient with this MRN (created if the vault has none). */
+export interface PhotoRecord {
+  readonly patient: { readonly mrnIdx: string; readonly mrnEnc: string; readonly keyIdx: string };
+  readonly photo: {
+    readonly identityIdx: string;
+    readonly mediaType: string;
+    readonly cleaning: string;
+    readonly findings: number;
+    readonly purpose: string;
+    readonly importedBy: string;
+  };
+  readonly blob: StoredBlob;
+}
+
 export interface RecordedImport {
   readonly instanceId: string;
   readonly created: boolean;
@@ -43,6 +57,13 @@ export interface ImagingIndex {
    * transaction (all or none). `created` is false for a duplicate (concurrent, or twice in the batch).
    */
   recordImports(items: ReadonlyArray<{ readonly rec: ImportRecord; readonly audit: AuditEvent }>): Promise<RecordedImport[]>;
+  /** The photo already stored under this identity (the original's content), if any. */
+  findPhoto(identityIdx: string): Promise<string | undefined>;
+  /**
+   * Patient (found by MRN, or created), blob, photo row and audit record in one transaction. Refuses an
+   * MRN that names several patients (RV_USAGE_INVALID). `created` is false for a concurrent duplicate.
+   */
+  recordPhoto(rec: PhotoRecord, audit: AuditEvent): Promise<RecordedImport & { readonly patientId: string }>;
   /** Where an instance is stored and whose it is, by the instance's reference. */
   instanceLocation(instanceId: string): Promise<{ readonly blobId: string; readonly patientId: string } | undefined>;
   /** Patients whose MRN has this blind index (exact match; usually one). */

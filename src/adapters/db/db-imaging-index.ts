@@ -9,9 +9,10 @@ import { randomUUID } from "node:crypto";
 import { count, eq, inArray } from "drizzle-orm";
 import type { AuditEvent } from "../../core/audit/audit-chain.ts";
 import type { ImagingIndex, ImportRecord, RecordedImport } from "../../ports/imaging-index.ts";
-import { appendAuditsIn } from "./db-audit-log.ts";
+import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import { appendAuditIn, appendAuditsIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
-import { blobs, instances, patients, series, studies } from "./schema.ts";
+import { blobs, instances, patients, photos, series, studies } from "./schema.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
@@ -76,6 +77,36 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       });
     },
 
+    async findPhoto(identityIdx) {
+      const [r] = await db.select({ id: photos.id }).from(photos).where(eq(photos.identityIdx, identityIdx)).limit(1);
+      return r?.id;
+    },
+
+    recordPhoto(rec, audit) {
+      return db.transaction(async (tx) => {
+        const at = now();
+        const byMrn = await tx.select({ id: patients.id }).from(patients).where(eq(patients.mrnIdx, rec.patient.mrnIdx));
+        if (byMrn.length > 1) throw new RayvaultError(ErrorCode.UsageInvalid, "that MRN names several patients (different issuers): resolve them first");
+        let patientId = byMrn[0]?.id;
+        if (patientId === undefined) {
+          await tx.insert(patients).values({ id: randomUUID(), createdAt: at, ...rec.patient }).onConflictDoNothing({ target: patients.keyIdx });
+          patientId = (await tx.select({ id: patients.id }).from(patients).where(eq(patients.keyIdx, rec.patient.keyIdx)))[0]!.id;
+        }
+        await tx.insert(blobs).values({ id: rec.blob.id, keyId: rec.blob.keyId, size: rec.blob.size, sha256: rec.blob.sha256 }).onConflictDoNothing({ target: blobs.id });
+        const inserted = await tx
+          .insert(photos)
+          .values({ id: randomUUID(), patientId, blobId: rec.blob.id, importedAt: at, ...rec.photo })
+          .onConflictDoNothing({ target: photos.identityIdx })
+          .returning({ id: photos.id });
+        if (inserted.length === 0) {
+          const [existing] = await tx.select({ id: photos.id }).from(photos).where(eq(photos.identityIdx, rec.photo.identityIdx));
+          return { instanceId: existing!.id, created: false, patientId };
+        }
+        const record = await appendAuditIn(tx, { ...audit, objects: [...audit.objects, `photo:${inserted[0]!.id}`, `patient:${patientId}`] });
+        return { instanceId: inserted[0]!.id, created: true, audit: record, patientId };
+      });
+    },
+
     async instanceLocation(instanceId) {
       const [r] = await db
         .select({ blobId: instances.blobId, patientId: studies.patientId })
@@ -100,7 +131,9 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
     },
 
     async blobIds() {
-      return (await db.select({ id: instances.blobId }).from(instances)).map((r) => r.id);
+      const a = await db.select({ id: instances.blobId }).from(instances);
+      const b = await db.select({ id: photos.blobId }).from(photos);
+      return [...a, ...b].map((r) => r.id);
     },
 
     async counts() {

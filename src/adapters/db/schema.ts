@@ -150,3 +150,23 @@ export const careRelationships = pgTable(
   },
   (t) => [index("care_relationships_user_patient").on(t.userId, t.patientId)],
 );
+
+/**
+ * Photos (a film or a screen photographed, a clinical photo): stored with their metadata stripped,
+ * attached to a patient. Idempotent by the blind index of the original's content hash.
+ */
+export const photos = pgTable("photos", {
+  id: text("id").primaryKey(),
+  patientId: text("patient_id").notNull().references(() => patients.id),
+  identityIdx: text("identity_idx").notNull().unique(),
+  blobId: text("blob_id").notNull().references(() => blobs.id),
+  /** image/jpeg, image/png… of the stored (cleaned) photo. */
+  mediaType: text("media_type").notNull(),
+  /** How the metadata was removed: lossless-strip, or the re-encoding. */
+  cleaning: text("cleaning").notNull(),
+  /** PHI findings in the original's metadata (counted, never stored). */
+  findings: bigint("findings", { mode: "number" }).notNull(),
+  purpose: text("purpose").notNull(),
+  importedBy: text("imported_by").notNull(),
+  importedAt: text("imported_at").notNull(),
+});

@@ -121,16 +121,18 @@ export function buildProgram(): Command {
 
   program
     .command("import")
-    .description("store DICOM files in the encrypted vault, indexed, with an audit record each")
-    .argument("<paths...>", "files or folders")
+    .description("store DICOM files and photos in the encrypted vault, indexed, with an audit record each")
+    .argument("<paths...>", "files, folders, zip or .gz archives")
     .requiredOption("--purpose <purpose>", "purpose of use: treatment, operations (personal or non-medical purposes are refused)")
+    .option("--photo-patient-stdin", "read the MRN of the patient the photos show from standard input (photos need it)")
     .option("--json", "print the JSON report")
-    .action(async (paths: string[], opts: { purpose: string; json?: boolean }) => {
+    .action(async (paths: string[], opts: { purpose: string; json?: boolean; photoPatientStdin?: boolean }) => {
+      const photoPatientMrn = opts.photoPatientStdin ? await readStdin() : undefined;
       await withVault(async (deps) => {
         const { importFiles } = await import("../../app/import-files.ts");
         // The local operator acts as an integration principal: it may import, not read.
         const actor = { id: `operator:${userInfo().username}`, roles: [Role.Integration], mfa: false };
-        const report = await importFiles({ paths, purpose: opts.purpose, actor }, deps);
+        const report = await importFiles({ paths, purpose: opts.purpose, actor, ...(photoPatientMrn !== undefined ? { photoPatientMrn } : {}) }, deps);
         // Sign the new head of the audit log, so records cannot later vanish from its end unseen.
         const { checkpointAudit } = await import("../../app/verify-vault.ts");
         await checkpointAudit(deps);
