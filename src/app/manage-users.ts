@@ -14,8 +14,10 @@ import { checkPassword } from "../core/identity/password-policy.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import type { RandomSource } from "../ports/random.ts";
 import type { Credentials, UserDirectory } from "../ports/user-directory.ts";
+import { AlertKind } from "../core/alerts/alert.ts";
+import { raiseAlert, type AlertDeps } from "./alerts.ts";
 
-export interface UserDeps {
+export interface UserDeps extends AlertDeps {
   readonly users: UserDirectory;
   readonly credentials: Credentials;
   readonly audit: AuditLog;
@@ -87,5 +89,6 @@ export async function loginUser(req: { username: string; password: string; totp?
   await deps.users.saveState(user.id, decision.state);
   const action = decision.outcome === "ok" ? "login" : decision.alert ? "login.lockout" : "login.fail";
   await deps.audit.append({ time: now, actor: `user:${user.id}`, action, objects: [`user:${user.id}`], purpose: "operations", outcome: decision.outcome === "ok" ? "success" : "failure" });
+  if (decision.alert) await raiseAlert(AlertKind.AccountLocked, [`user:${user.id}`], deps);
   return { outcome: decision.outcome, userId: user.id, ...(decision.outcome === "ok" ? { roles: user.roles } : {}), alert: decision.alert };
 }

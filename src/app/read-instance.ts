@@ -4,6 +4,8 @@
  * care relationship, break-glass) runs first; the audit record — success, break-glass, or refusal with
  * its rule — is durable before a single byte is returned.
  */
+import { AlertKind } from "../core/alerts/alert.ts";
+import { raiseAlert, type AlertDeps } from "./alerts.ts";
 import { Action, decideAccess, type Role } from "../core/access/decide-access.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
@@ -12,7 +14,7 @@ import type { CareTeam } from "../ports/care-team.ts";
 import type { ImagingIndex } from "../ports/imaging-index.ts";
 import type { SessionUser } from "./sessions.ts";
 
-export interface ReadDeps {
+export interface ReadDeps extends AlertDeps {
   readonly blobs: BlobStore;
   readonly index: ImagingIndex;
   readonly care: CareTeam;
@@ -39,5 +41,6 @@ export async function readInstance(req: { user: SessionUser; instanceId: string;
     time: now, actor: subject.id, action: decision.alertPrivacyOfficer ? "study.download.break-glass" : "study.download",
     objects: [`instance:${req.instanceId}`, `blob:${blobId}`, `rule:${decision.rule}`], purpose, outcome: "success",
   });
+  if (decision.alertPrivacyOfficer) await raiseAlert(AlertKind.BreakGlassAccess, [`user:${req.user.userId}`, `instance:${req.instanceId}`], deps);
   return deps.blobs.get(blobId);
 }

@@ -4,6 +4,8 @@
  * stored, checked on every request against the idle and absolute limits (automatic logoff,
  * 164.312(a)(2)(iii)); the setup link is a one-time, 24-hour token offered only while no user exists.
  */
+import { AlertKind } from "../core/alerts/alert.ts";
+import { raiseAlert } from "./alerts.ts";
 import { createHash } from "node:crypto";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { sessionStatus } from "../core/identity/login-policy.ts";
@@ -61,6 +63,7 @@ export async function declareBreakGlass(token: string | undefined, req: { reason
   const expiresAt = new Date(Date.parse(deps.now()) + req.minutes * 60_000).toISOString();
   await deps.users.setBreakGlass(sha256(token), reason, expiresAt);
   await deps.audit.append({ time: deps.now(), actor: `user:${user.userId}`, action: "break-glass.declare", objects: [`user:${user.userId}`], purpose: "emergency-treatment", outcome: "success" });
+  await raiseAlert(AlertKind.BreakGlassDeclared, [`user:${user.userId}`], deps);
   return { expiresAt };
 }
 

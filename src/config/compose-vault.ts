@@ -8,6 +8,8 @@ import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
 import { openFsBlobStore } from "../adapters/blob-store/fs-blob-store.ts";
 import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
 import { dbCareTeam } from "../adapters/db/db-care-team.ts";
+import { dbAlertQueue } from "../adapters/db/db-alert-queue.ts";
+import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
 import { dbUserDirectory } from "../adapters/db/db-user-directory.ts";
 import { argon2TotpCredentials } from "../adapters/identity/credentials.ts";
@@ -43,6 +45,8 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     audit: dbAuditLog(database.db),
     users: dbUserDirectory(database.db, now),
     care: dbCareTeam(database.db),
+    alerts: dbAlertQueue(database.db),
+    ...(config.alertWebhook ? { alertPusher: webhookPusher(config.alertWebhook) } : {}),
     credentials: argon2TotpCredentials,
     auditKey: openFileAuditKey(join(config.home, "keys")),
     fields: deriveFieldKeys(columnKeys.current().key),

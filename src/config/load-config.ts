@@ -25,9 +25,11 @@ export interface RayvaultConfig {
   readonly port: number;
   /** The vault master key from the environment (base64, 32 bytes) instead of the keyring file. */
   readonly masterKey?: string;
+  /** Where security alerts are pushed as JSON (https://, or http:// on loopback); queued only when absent. */
+  readonly alertWebhook?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -50,6 +52,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const schema = env["RAYVAULT_DATABASE_SCHEMA"];
   const port = Number(env["RAYVAULT_PORT"] ?? "8080");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_PORT must be 0–65535");
+  const webhook = env["RAYVAULT_ALERT_WEBHOOK"];
+  if (webhook !== undefined && !isAllowedWebhook(webhook)) {
+    throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_ALERT_WEBHOOK must be an https:// URL (or http:// on 127.0.0.1, ::1 or localhost)");
+  }
   return Object.freeze({
     home: absHome,
     logLevel: logLevel as LogLevel,
@@ -58,6 +64,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     port,
     ...(env["RAYVAULT_MASTER_KEY"] ? { masterKey: env["RAYVAULT_MASTER_KEY"] } : {}),
     ...(schema ? { databaseSchema: schema } : {}),
+    ...(webhook ? { alertWebhook: webhook } : {}),
     ...(fault ? { testFault: fault } : {}),
   });
+}
+
+function isAllowedWebhook(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === "https:" || (u.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(u.hostname));
+  } catch {
+    return false;
+  }
 }

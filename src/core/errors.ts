@@ -40,6 +40,8 @@ export const ErrorCode = {
   VaultCorrupt: "RV_VAULT_CORRUPT",
   /** Another run holds the lock on shared state (pseudonym map); wait for it or remove a stale lock. */
   StateLocked: "RV_STATE_LOCKED",
+  /** A delivery (an alert webhook, later a message) was not accepted by the other side. */
+  DeliveryFailed: "RV_DELIVERY_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

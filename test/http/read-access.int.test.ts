@@ -146,4 +146,10 @@ describe("reading stored images through the server", { skip: havePg ? false : NO
     assert.deepEqual(rows.filter((x) => x[3]!.startsWith("care.")).map((x) => `${x[3]} ${x[6]}`), ["care.assign success", "care.end success"]);
     assert.equal(runCli(["audit", "verify"], env).status, 0);
   });
+
+  it("has alerted the privacy officer to the break-glass declaration and to the emergency download", () => {
+    const listed = JSON.parse(runCli(["alerts", "list", "--json"], env).stdout) as { alerts: Array<{ kind: string; refs: string[] }> };
+    assert.deepEqual(listed.alerts.map((a) => a.kind).sort(), ["break-glass-access", "break-glass-declared"]);
+    assert.ok(listed.alerts.find((a) => a.kind === "break-glass-access")!.refs.includes(`instance:${instance}`));
+  });
 });

@@ -170,3 +170,16 @@ export const photos = pgTable("photos", {
   importedBy: text("imported_by").notNull(),
   importedAt: text("imported_at").notNull(),
 });
+
+/** Security alerts (core/alerts): references only; acknowledged by an officer; pushed to a webhook. */
+export const alerts = pgTable("alerts", {
+  id: text("id").primaryKey(),
+  time: text("time").notNull(),
+  kind: text("kind").notNull(),
+  severity: text("severity").notNull(),
+  refs: jsonb("refs").$type<string[]>().notNull(),
+  summary: text("summary").notNull(),
+  acknowledgedAt: text("acknowledged_at"),
+  acknowledgedBy: text("acknowledged_by"),
+  deliveredAt: text("delivered_at"),
+});

@@ -12,6 +12,7 @@ import { parseProfileOptions } from "../../core/deid/profile.ts";
 import { userInfo } from "node:os";
 import { deidDeps, scanDeps } from "../../config/compose.ts";
 import { Role, type AccessSubject } from "../../core/access/decide-access.ts";
+import { AlertKind } from "../../core/alerts/alert.ts";
 import type { RayvaultConfig } from "../../config/load-config.ts";
 import type { VaultDeps } from "../../config/compose-vault.ts";
 
@@ -73,6 +74,10 @@ export function buildProgram(): Command {
       const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : config.port}`;
       write(`Rayvault 0.1.0 on Node ${process.versions.node}, data in ${config.home} (${config.databaseUrl.startsWith("embedded:") ? "embedded database" : "PostgreSQL"})`);
       write(`listening on ${base}  (health: ${base}/healthz, API: ${base}/api/openapi.json)`);
+      // Alerts whose push failed are retried every minute.
+      const { deliverAlerts } = await import("../../app/alerts.ts");
+      const retry = setInterval(() => void deliverAlerts(deps).catch(() => undefined), 60_000);
+      retry.unref();
       const setup = await offerSetup(deps);
       if (setup) write(`no administrator yet: open this one-time link within 24 hours to create one:\n  ${base}/setup?token=${setup}`);
       const stop = (): void => {
@@ -202,6 +207,10 @@ export function buildProgram(): Command {
       await withVault(async (deps) => {
         const { verifyVault } = await import("../../app/verify-vault.ts");
         const v = await verifyVault(deps);
+        if (v.problems.length > 0) {
+          const { raiseAlert } = await import("../../app/alerts.ts");
+          await raiseAlert(AlertKind.VaultCorrupt, v.problems.slice(0, 20).map((p) => `blob:${p.blob}`), deps);
+        }
         if (opts.json) write(JSON.stringify({ version: 1, ...v }, null, 2));
         else {
           for (const p of v.problems) write(`${p.problem.toUpperCase()}  blob ${p.blob}${p.reason ? `: ${p.reason}` : ""}`);
@@ -242,6 +251,10 @@ export function buildProgram(): Command {
       await withVault(async (deps) => {
         const { verifyAudit } = await import("../../app/verify-vault.ts");
         const v = await verifyAudit(deps);
+        if (!v.ok) {
+          const { raiseAlert } = await import("../../app/alerts.ts");
+          await raiseAlert(AlertKind.AuditTampered, [v.chain.ok ? `checkpoint:${v.failedCheckpoints[0]?.treeSize ?? 0}` : `audit:${v.chain.firstBad}`], deps);
+        }
         if (opts.json) write(JSON.stringify({ version: 1, ...v }, null, 2));
         else {
           const c = v.chain;
@@ -250,6 +263,46 @@ export function buildProgram(): Command {
           write(`${v.checkpoints} signed checkpoint(s) checked`);
         }
         process.exitCode = v.ok ? ExitCode.Ok : ExitCode.Refused;
+      });
+    });
+
+  const alerts = program.command("alerts").description("security alerts for the privacy and security officers (lockouts, break-glass, tampering)");
+  alerts
+    .command("list")
+    .description("alerts not yet acknowledged, newest first (references only)")
+    .option("--all", "include acknowledged alerts")
+    .option("--json", "print JSON")
+    .action(async (opts: { all?: boolean; json?: boolean }) => {
+      await withVault(async (deps) => {
+        const { listAlerts } = await import("../../app/alerts.ts");
+        const list = await listAlerts(opts.all === true, deps);
+        if (opts.json) write(JSON.stringify({ version: 1, alerts: list }, null, 2));
+        else {
+          for (const a of list) write(`${a.id}  ${a.time}  ${a.severity.toUpperCase().padEnd(8)} ${a.kind}  ${a.refs.join(" ")}${a.acknowledgedAt ? `  acknowledged by ${a.acknowledgedBy ?? "?"}` : ""}\n    ${a.summary}`);
+          write(`${list.length} alert(s)`);
+        }
+      });
+    });
+  alerts
+    .command("ack")
+    .description("acknowledge an alert (audited)")
+    .argument("<alert-id>")
+    .action(async (id: string) => {
+      await withVault(async (deps) => {
+        const { acknowledgeAlert } = await import("../../app/alerts.ts");
+        await acknowledgeAlert(id, `operator:${userInfo().username}`, deps);
+        write(`acknowledged ${id}`);
+      });
+    });
+  alerts
+    .command("deliver")
+    .description("push queued alerts to RAYVAULT_ALERT_WEBHOOK (the server also retries every minute)")
+    .action(async () => {
+      await withVault(async (deps) => {
+        const { deliverAlerts } = await import("../../app/alerts.ts");
+        const r = await deliverAlerts(deps);
+        write(`${r.delivered} delivered, ${r.pending} still queued${deps.alertPusher ? "" : " (no RAYVAULT_ALERT_WEBHOOK configured)"}`);
+        process.exitCode = r.pending > 0 ? ExitCode.Refused : ExitCode.Ok;
       });
     });
 
