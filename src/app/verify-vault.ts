@@ -2,9 +2,12 @@
  * @module app/verify-vault
  * Use-cases `rayvault vault verify` and `rayvault audit verify`: every stored object is read through
  * authentication and matched against the index (no orphan, nothing missing); the audit chain is checked
- * record by record and the first bad one named.
+ * record by record and the first bad one named. `rayvault audit prune`: retention.
  */
-import { signCheckpointWith, verifyChain, verifyCheckpointWith, type ChainVerdict, type Checkpoint, type CheckpointSigner } from "../core/audit/audit-chain.ts";
+import {
+  MIN_RETENTION_YEARS, planPrune, retentionHorizon, signCheckpointWith, verifyChain, verifyCheckpointWith,
+  type AuditRecord, type ChainVerdict, type Checkpoint, type CheckpointSigner,
+} from "../core/audit/audit-chain.ts";
 import { errorCodeOf, safeMessageOf } from "../core/errors.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
@@ -49,25 +52,57 @@ export interface AuditVerdict {
   readonly failedCheckpoints: ReadonlyArray<{ readonly treeSize: number; readonly reason: string }>;
 }
 
-/** The chain record by record, then every signed checkpoint against the records it covered. */
+/**
+ * The chain record by record from its start, then every signed checkpoint against the records it
+ * covered. After a prune the start must itself be a stored, validly signed checkpoint.
+ */
 export async function verifyAudit(deps: { readonly audit: AuditLog; readonly auditKey: CheckpointSigner }): Promise<AuditVerdict> {
   const records = await deps.audit.all();
-  const chain = verifyChain(records);
+  const start = await deps.audit.start();
+  const chain = verifyChain(records, start);
   const checkpoints = await deps.audit.checkpoints();
   const failed = checkpoints
-    .filter((c) => !verifyCheckpointWith(c, records, deps.auditKey))
+    .filter((c) => !verifyCheckpointWith(c, records, deps.auditKey, start))
     .map((c) => ({
       treeSize: c.treeSize,
-      reason: records.length < c.treeSize ? `records ${records.length + 1}–${c.treeSize} were signed but are gone` : "the records it covers were changed, or its signature is not valid",
+      reason: start.seq + records.length < c.treeSize ? `records ${start.seq + records.length + 1}–${c.treeSize} were signed but are gone` : "the records it covers were changed, or its signature is not valid",
     }));
+  if (start.seq > 0 && !checkpoints.some((c) => c.treeSize === start.seq && verifyCheckpointWith(c, records, deps.auditKey, start))) {
+    failed.unshift({ treeSize: start.seq, reason: `the chain starts after record ${start.seq}, but no valid signed checkpoint anchors that start` });
+  }
   return { ok: chain.ok && failed.length === 0, chain, checkpoints: checkpoints.length, failedCheckpoints: failed };
 }
 
 /** Signs the current head of the log (done after every import, and on demand). */
 export async function checkpointAudit(deps: { readonly audit: AuditLog; readonly auditKey: CheckpointSigner; readonly now: () => string }): Promise<Checkpoint | undefined> {
   const records = await deps.audit.all();
-  if (records.length === 0 || !verifyChain(records).ok) return undefined;
-  const checkpoint = signCheckpointWith(records, deps.now(), deps.auditKey);
+  const start = await deps.audit.start();
+  if (records.length === 0 || !verifyChain(records, start).ok) return undefined;
+  const checkpoint = signCheckpointWith(records, deps.now(), deps.auditKey, start);
   await deps.audit.saveCheckpoint(checkpoint);
   return checkpoint;
+}
+
+export type PruneResult = { readonly ok: true; readonly pruned: number; readonly through: number } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Use-case `rayvault audit prune`: removes the records older than `before` once they are past the
+ * retention period (at least six years), up to a signed checkpoint that becomes the chain's start. The
+ * records are handed to `archive` first (the caller writes and syncs them); the prune is itself audited.
+ */
+export async function pruneAudit(
+  req: { readonly before: string; readonly retentionYears: number; readonly actor: string },
+  deps: { readonly audit: AuditLog; readonly auditKey: CheckpointSigner; readonly now: () => string },
+  archive: (records: readonly AuditRecord[], anchor: Checkpoint) => Promise<void>,
+): Promise<PruneResult> {
+  const verdict = await verifyAudit(deps);
+  if (!verdict.ok) return { ok: false, reason: "the audit log does not verify: nothing is pruned from a log that may have been tampered with" };
+  const records = await deps.audit.all();
+  const start = await deps.audit.start();
+  const now = deps.now();
+  const plan = planPrune(records, await deps.audit.checkpoints(), start, req.before, retentionHorizon(now, Math.max(req.retentionYears, MIN_RETENTION_YEARS)));
+  if (!plan.ok) return plan;
+  await archive(records.slice(0, plan.count), plan.anchor);
+  await deps.audit.prune(plan.anchor, now, { time: now, actor: req.actor, action: "audit.prune", objects: [`audit:${start.seq + 1}-${plan.anchor.treeSize}`], purpose: "operations", outcome: "success" });
+  return { ok: true, pruned: plan.count, through: plan.anchor.treeSize };
 }

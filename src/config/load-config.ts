@@ -25,11 +25,13 @@ export interface RayvaultConfig {
   readonly port: number;
   /** The vault master key from the environment (base64, 32 bytes) instead of the keyring file. */
   readonly masterKey?: string;
+  /** Years audit records are kept before `audit prune` may remove them (default and minimum 6). */
+  readonly auditRetentionYears: number;
   /** Where security alerts are pushed as JSON (https://, or http:// on loopback); queued only when absent. */
   readonly alertWebhook?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -56,8 +58,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (webhook !== undefined && !isAllowedWebhook(webhook)) {
     throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_ALERT_WEBHOOK must be an https:// URL (or http:// on 127.0.0.1, ::1 or localhost)");
   }
+  const retention = Number(env["RAYVAULT_AUDIT_RETENTION_YEARS"] ?? "6");
+  if (!Number.isInteger(retention) || retention < 6 || retention > 100) {
+    throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_AUDIT_RETENTION_YEARS must be a whole number of years, at least 6 (45 CFR 164.316(b)(2)(i))");
+  }
   return Object.freeze({
     home: absHome,
+    auditRetentionYears: retention,
     logLevel: logLevel as LogLevel,
     databaseUrl,
     blobRoot: resolve(absHome, "blobs"),

@@ -6,11 +6,11 @@
  * Stand-alone appends are group-committed: the ones that arrive while a commit is in flight go into the
  * next transaction together, and each caller's promise resolves only once its record is durable.
  */
-import { desc, sql } from "drizzle-orm";
-import { chainRecord, type AuditEvent, type AuditOutcome, type AuditRecord, type Checkpoint } from "../../core/audit/audit-chain.ts";
+import { desc, lt, lte, sql } from "drizzle-orm";
+import { chainRecord, GENESIS, type AuditEvent, type AuditOutcome, type AuditRecord, type ChainStart, type Checkpoint } from "../../core/audit/audit-chain.ts";
 import type { AuditLog } from "../../ports/audit-log.ts";
 import type { Db } from "./open-database.ts";
-import { auditCheckpoints, auditRecords } from "./schema.ts";
+import { auditAnchors, auditCheckpoints, auditRecords } from "./schema.ts";
 
 /** Advisory lock key reserved for the audit chain ("RVAU"). */
 const AUDIT_LOCK = 0x52564155;
@@ -23,6 +23,12 @@ function toRecord(r: Row): AuditRecord {
 
 /** A transaction (or the database itself) to write in. */
 type Tx = Pick<Db, "execute" | "select" | "insert">;
+
+/** The chain's start: the anchor of the last prune, or the genesis. */
+async function chainStart(tx: Pick<Db, "select">): Promise<ChainStart> {
+  const [a] = await tx.select().from(auditAnchors).orderBy(desc(auditAnchors.treeSize)).limit(1);
+  return a ? { seq: a.treeSize, hash: a.head } : GENESIS;
+}
 
 /**
  * Appends one record inside the caller's transaction: it commits or rolls back with the action it
@@ -38,11 +44,14 @@ export async function appendAuditsIn(tx: Tx, events: readonly AuditEvent[]): Pro
   if (events.length === 0) return [];
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
   const [last] = await tx.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(1);
-  let prev: AuditRecord | undefined = last ? toRecord(last) : undefined;
+  // With no stored record the chain continues from its start (record 1, or the anchor of a prune).
+  let prev: Pick<AuditRecord, "seq" | "hash"> | undefined = last ?? (await chainStart(tx));
+  if (prev.seq === 0) prev = undefined;
   const out: AuditRecord[] = [];
   for (const event of events) {
-    prev = chainRecord(prev, event);
-    out.push(prev);
+    const record = chainRecord(prev, event);
+    out.push(record);
+    prev = record;
   }
   await tx.insert(auditRecords).values(out.map((r) => ({ ...r, objects: [...r.objects] })));
   return out;
@@ -85,6 +94,17 @@ export function dbAuditLog(db: Db): AuditLog {
     async all() {
       const rows = await db.select().from(auditRecords).orderBy(auditRecords.seq);
       return rows.map(toRecord);
+    },
+    start: () => chainStart(db),
+    prune(anchor, at, event) {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+        await tx.insert(auditAnchors).values({ treeSize: anchor.treeSize, head: anchor.head, prunedAt: at });
+        await tx.delete(auditRecords).where(lte(auditRecords.seq, anchor.treeSize));
+        await tx.delete(auditCheckpoints).where(lt(auditCheckpoints.treeSize, anchor.treeSize));
+        const [record] = await appendAuditsIn(tx, [event]);
+        return record!;
+      });
     },
     async saveCheckpoint(c: Checkpoint) {
       await db.insert(auditCheckpoints).values(c).onConflictDoNothing({ target: auditCheckpoints.treeSize });

@@ -183,3 +183,13 @@ export const alerts = pgTable("alerts", {
   acknowledgedBy: text("acknowledged_by"),
   deliveredAt: text("delivered_at"),
 });
+
+/**
+ * Where the stored audit chain starts after records past their retention were pruned: the signed
+ * checkpoint (tree size and head) that covered the last pruned record. Empty: the chain starts at 1.
+ */
+export const auditAnchors = pgTable("audit_anchors", {
+  treeSize: bigint("tree_size", { mode: "number" }).primaryKey(),
+  head: text("head").notNull(),
+  prunedAt: text("pruned_at").notNull(),
+});

@@ -61,18 +61,31 @@ export type ChainVerdict =
  * chain says must be there: edited (its hash), inserted or reordered (sequence), deleted (sequence gap or
  * the link to its predecessor).
  */
-export function verifyChain(records: readonly AuditRecord[]): ChainVerdict {
-  let prev: AuditRecord | undefined;
+/**
+ * Where the stored chain starts: record 1 (the genesis), or, after records older than the retention
+ * period were pruned, the signed checkpoint that covered the last pruned record.
+ */
+export interface ChainStart {
+  /** Records 1..seq are gone; the first stored record is seq + 1. */
+  readonly seq: number;
+  /** Hash of record `seq`: the first stored record's prevHash. */
+  readonly hash: string;
+}
+
+export const GENESIS: ChainStart = { seq: 0, hash: GENESIS_HASH };
+
+export function verifyChain(records: readonly AuditRecord[], start: ChainStart = GENESIS): ChainVerdict {
+  let prev: Pick<AuditRecord, "seq" | "hash"> = start;
   for (const r of records) {
-    const expectedSeq = prev ? prev.seq + 1 : 1;
+    const expectedSeq = prev.seq + 1;
     if (r.seq !== expectedSeq) {
       return { ok: false, firstBad: r.seq, reason: r.seq < expectedSeq ? `record ${r.seq} repeats or is out of order` : `records ${expectedSeq}–${r.seq - 1} are missing here (deleted or moved)` };
     }
-    if (r.prevHash !== (prev ? prev.hash : GENESIS_HASH)) return { ok: false, firstBad: r.seq, reason: `record ${r.seq} does not link to the record before it` };
+    if (r.prevHash !== prev.hash) return { ok: false, firstBad: r.seq, reason: `record ${r.seq} does not link to the record before it` };
     if (recordHash(r.seq, r.prevHash, r) !== r.hash) return { ok: false, firstBad: r.seq, reason: `record ${r.seq} was altered` };
     prev = r;
   }
-  return { ok: true, count: records.length, head: prev?.hash ?? GENESIS_HASH };
+  return { ok: true, count: records.length, head: prev.hash };
 }
 
 // ---- RFC 6962 Merkle tree over record hashes (leaf = 0x00 ‖ data, node = 0x01 ‖ left ‖ right) ----
@@ -183,8 +196,13 @@ export function signCheckpoint(records: readonly AuditRecord[], time: string, ke
   return signCheckpointWith(records, time, { keyId, sign: (m) => sign(null, m, privateKey), verify: () => false });
 }
 
-export function signCheckpointWith(records: readonly AuditRecord[], time: string, signer: CheckpointSigner): Checkpoint {
-  const unsigned = { treeSize: records.length, root: merkleRoot(records.map((r) => r.hash)), head: records.at(-1)?.hash ?? GENESIS_HASH, time, keyId: signer.keyId };
+/**
+ * Signs the head of the stored chain. `records` run from `start` on; the tree size counts from record 1,
+ * and after a prune the root covers the stored records only (the pruned ones are committed to by the
+ * anchor's head, through the chain).
+ */
+export function signCheckpointWith(records: readonly AuditRecord[], time: string, signer: CheckpointSigner, start: ChainStart = GENESIS): Checkpoint {
+  const unsigned = { treeSize: start.seq + records.length, root: merkleRoot(records.map((r) => r.hash)), head: records.at(-1)?.hash ?? start.hash, time, keyId: signer.keyId };
   return { ...unsigned, signature: Buffer.from(signer.sign(Buffer.from(checkpointMessage(unsigned)))).toString("base64") };
 }
 
@@ -193,11 +211,54 @@ export function verifyCheckpoint(c: Checkpoint, records: readonly AuditRecord[],
   return verifyCheckpointWith(c, records, ed25519Signer(c.keyId, undefined, publicKey));
 }
 
-export function verifyCheckpointWith(c: Checkpoint, records: readonly AuditRecord[], signer: CheckpointSigner): boolean {
+/**
+ * True when the signature is valid and the checkpoint matches the records given. `records` is the stored
+ * chain from `start` on: with the whole log the Merkle root is recomputed; after a prune the root of a
+ * checkpoint whose tree includes pruned records cannot be, and its head (the hash of record `treeSize`,
+ * which commits to every record before it through the chain) is checked instead — or, for the anchor
+ * checkpoint itself, against the chain's start.
+ */
+export function verifyCheckpointWith(c: Checkpoint, records: readonly AuditRecord[], signer: CheckpointSigner, start: ChainStart = GENESIS): boolean {
   const { signature, ...unsigned } = c;
   if (c.keyId !== signer.keyId) return false;
   if (!signer.verify(Buffer.from(checkpointMessage(unsigned)), Buffer.from(signature, "base64"))) return false;
-  if (records.length < c.treeSize) return false;
-  const covered = records.slice(0, c.treeSize);
-  return merkleRoot(covered.map((r) => r.hash)) === c.root && (covered.at(-1)?.hash ?? GENESIS_HASH) === c.head;
+  if (start.seq + records.length < c.treeSize) return false;
+  if (start.seq === 0) {
+    const covered = records.slice(0, c.treeSize);
+    return merkleRoot(covered.map((r) => r.hash)) === c.root && (covered.at(-1)?.hash ?? GENESIS_HASH) === c.head;
+  }
+  if (c.treeSize < start.seq) return false; // covers only pruned records: retired with the prune
+  if (c.treeSize === start.seq) return c.head === start.hash;
+  return records[c.treeSize - start.seq - 1]?.hash === c.head;
+}
+
+// ---- Retention ----
+
+/** Years audit records are kept at least (164.316(b)(2)(i), 164.530(j)(2)): six from their creation. */
+export const MIN_RETENTION_YEARS = 6;
+
+/** The time before which records may be pruned: `years` before `now`. */
+export function retentionHorizon(now: string, years: number): string {
+  const d = new Date(now);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return d.toISOString();
+}
+
+export type PrunePlan =
+  | { readonly ok: true; readonly anchor: Checkpoint; readonly count: number }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * What a prune of records older than `before` may remove: up to the newest signed checkpoint whose
+ * records are all older than `before` and older than the retention horizon (the checkpoint becomes the
+ * chain's signed start). `records` is the stored chain from `start`; `checkpoints` those stored.
+ */
+export function planPrune(records: readonly AuditRecord[], checkpoints: readonly Checkpoint[], start: ChainStart, before: string, horizon: string): PrunePlan {
+  if (before > horizon) return { ok: false, reason: `records are kept at least ${MIN_RETENTION_YEARS} years (164.316(b)(2)(i)): choose a date before ${horizon.slice(0, 10)}` };
+  // The first stored record at or after `before` bounds what may go.
+  const firstKept = records.find((r) => r.time >= before);
+  const limit = firstKept ? firstKept.seq - 1 : start.seq + records.length;
+  const anchor = [...checkpoints].filter((c) => c.treeSize > start.seq && c.treeSize <= limit).sort((a, b) => b.treeSize - a.treeSize)[0];
+  if (!anchor) return { ok: false, reason: "no signed checkpoint covers only records older than that date: nothing can be pruned yet" };
+  return { ok: true, anchor, count: anchor.treeSize - start.seq };
 }

@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { assertSupportedNode } from "../../config/runtime.ts";
 import { loadConfig } from "../../config/load-config.ts";
-import { errorCodeOf, safeMessageOf } from "../../core/errors.ts";
+import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { parseProfileOptions } from "../../core/deid/profile.ts";
 import { userInfo } from "node:os";
 import { deidDeps, scanDeps } from "../../config/compose.ts";
@@ -375,6 +375,32 @@ export function buildProgram(): Command {
           writeFileSync(opts.out, text, { mode: 0o600 });
         } else process.stdout.write(text);
         process.exitCode = ExitCode.Ok;
+      });
+    });
+
+  audit
+    .command("prune")
+    .description("remove audit records past their retention (at least 6 years, RAYVAULT_AUDIT_RETENTION_YEARS), archived first; the chain then starts at a signed checkpoint")
+    .requiredOption("--before <date>", "remove records older than this date (YYYY-MM-DD), up to the newest signed checkpoint before it")
+    .requiredOption("--archive <file>", "write the removed records (JSON lines, the anchor checkpoint first) to this new file, mode 0600")
+    .action(async (opts: { before: string; archive: string }) => {
+      if (Number.isNaN(Date.parse(opts.before))) throw new RayvaultError(ErrorCode.UsageInvalid, "--before must be a date (YYYY-MM-DD)");
+      const config = loadConfig(process.env);
+      await withVault(async (deps) => {
+        const { pruneAudit } = await import("../../app/verify-vault.ts");
+        const { closeSync, fsyncSync, openSync, writeSync } = await import("node:fs");
+        const r = await pruneAudit({ before: new Date(opts.before).toISOString(), retentionYears: config.auditRetentionYears, actor: `operator:${userInfo().username}` }, deps, async (records, anchor) => {
+          const fd = openSync(opts.archive, "wx", 0o600);
+          try {
+            writeSync(fd, `${JSON.stringify({ anchor })}\n`);
+            for (const rec of records) writeSync(fd, `${JSON.stringify(rec)}\n`);
+            fsyncSync(fd);
+          } finally {
+            closeSync(fd);
+          }
+        });
+        write(r.ok ? `pruned records ${r.through - r.pruned + 1}–${r.through}, archived in ${opts.archive}; the chain now starts at checkpoint ${r.through}` : `NOT PRUNED: ${r.reason}`);
+        process.exitCode = r.ok ? ExitCode.Ok : ExitCode.Refused;
       });
     });
 
