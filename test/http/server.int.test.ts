@@ -15,9 +15,12 @@ describe("rayvault start", () => {
   let server: ChildProcess;
   let base = "";
   let setupToken = "";
+  let log = "";
+  let secrets: string[] = [];
 
   before(async () => {
-    server = spawn(process.execPath, [BIN, "start"], { env: { ...process.env, RAYVAULT_HOME: tempDir("server"), RAYVAULT_PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    server = spawn(process.execPath, [BIN, "start"], { env: { ...process.env, RAYVAULT_HOME: tempDir("server"), RAYVAULT_PORT: "0", RAYVAULT_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+    server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
     let out = "";
     await new Promise<void>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`server did not start: ${out}`)), 60_000);
@@ -68,11 +71,13 @@ describe("rayvault start", () => {
     assert.equal(noCode.status, 401);
     assert.equal(((await noCode.json()) as { outcome: string }).outcome, "mfa-required");
     const secret = new URL(totpUri).searchParams.get("secret")!;
-    const login = await post("/api/login", { username: "admin", password: PASS, totp: await generate({ secret }) });
+    const code = await generate({ secret });
+    const login = await post("/api/login", { username: "admin", password: PASS, totp: code });
     assert.equal(login.status, 200);
     const setCookie = login.headers.get("set-cookie") ?? "";
     assert.match(setCookie, /rv_session=[A-Za-z0-9_-]{20,}; HttpOnly; SameSite=Strict/);
     const cookie = setCookie.split(";")[0]!;
+    secrets = [setupToken, PASS, secret, code, cookie.split("=")[1]!];
     const me = await fetch(`${base}/api/me`, { headers: { cookie } });
     assert.deepEqual(((await me.json()) as { roles: string[] }).roles, ["administrator"]);
     assert.equal((await post("/api/logout", {}, cookie)).status, 204);
@@ -83,5 +88,16 @@ describe("rayvault start", () => {
     const a = (await (await post("/api/login", { username: "nobody-here", password: PASS })).json()) as { outcome: string };
     const b = (await (await post("/api/login", { username: "admin", password: "wrong password entirely" })).json()) as { outcome: string };
     assert.deepEqual([a.outcome, b.outcome], ["bad-credentials", "bad-credentials"]);
+  });
+
+  it("logs every request as JSON lines with its route pattern, and no token, password, code or cookie", async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = log.trim().split("\n").map((l) => JSON.parse(l) as { msg?: string; req?: { method: string; route: string }; res?: { statusCode: number } });
+    const routes = lines.flatMap((l) => (l.req ? [`${l.req.method} ${l.req.route}`] : []));
+    for (const r of ["GET /healthz", "GET /setup", "POST /api/setup", "POST /api/login", "GET /api/me"]) assert.ok(routes.includes(r), `${r} logged: ${routes.join(", ")}`);
+    assert.ok(lines.some((l) => l.res?.statusCode === 401), "statuses logged");
+    assert.ok(secrets.length === 5);
+    for (const s of secrets) assert.equal(log.includes(s), false, "a secret reached the log");
+    assert.equal(log.includes("token="), false, "no query string");
   });
 });

@@ -68,7 +68,8 @@ export function buildProgram(): Command {
       const deps = await openVault(config);
       const { buildServer } = await import("../http/server.ts");
       const { offerSetup } = await import("../../app/sessions.ts");
-      const server = buildServer(deps);
+      const { createLogger } = await import("../../adapters/log/logger.ts");
+      const server = buildServer(deps, createLogger(config.logLevel));
       await server.listen({ host: "127.0.0.1", port: config.port });
       const address = server.server.address();
       const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : config.port}`;

@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { checkApiToken, checkSession, closeSession, completeSetup, declareBreakGlass, openSession, type SessionUser } from "../../app/sessions.ts";
 import type { UserDeps } from "../../app/manage-users.ts";
 import { readInstance, type ReadDeps } from "../../app/read-instance.ts";
+import type { Logger } from "../../adapters/log/logger.ts";
 
 const COOKIE = "rv_session";
 
@@ -76,8 +77,8 @@ function body(req: FastifyRequest): Record<string, unknown> {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
-export function buildServer(deps: UserDeps & ReadDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+export function buildServer(deps: UserDeps & ReadDeps, logger?: Logger): FastifyInstance {
+  const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
   app.addHook("onSend", async (_req, reply) => {
     reply.header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer").header("cache-control", "no-store");
   });
