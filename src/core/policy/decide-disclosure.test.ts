@@ -112,7 +112,7 @@ describe("decideDisclosure: the rules of §17", () => {
     const expired = decideDisclosure(ask("underwriting"), facts({ now: "2027-03-02T00:00:00.000Z", authorizations: [auth()] }, other));
     assert.equal(expired.outcome, "deny");
     assert.match(expired.missing.join(), /not expired \(164\.508\(b\)\(2\)\(i\)\)/);
-    const event = auth({ expiresAt: undefined, expirationEvent: "end of the claim review", eventOccurredAt: "2026-11-01T00:00:00Z" } as Partial<Authorization>);
+    const event = auth({ expiresAt: undefined, expirationEvent: "end of the claim review", eventOccurredAt: "2026-11-01T00:00:00Z" } as unknown as Partial<Authorization>);
     assert.equal(decideDisclosure(ask("underwriting"), facts({ authorizations: [event] }, other)).outcome, "deny", "its expiration event occurred");
     const elsewhere = decideDisclosure(ask("underwriting"), facts({ authorizations: [auth({ scope: { studyRefs: ["study:other"] } })] }, other));
     assert.equal(elsewhere.outcome, "deny", "a study it does not describe");

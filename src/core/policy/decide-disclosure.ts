@@ -262,7 +262,7 @@ export function decideDisclosure(req: DisclosureRequest, facts: DisclosureFacts)
   if (addressOk && allowed.includes(Channel.Portal) && !facts.deliveryKeys.portalFactor) warnings.push("portal: no factor independent of the mailbox is on file (phone, passcode): the pickup code goes to the same mailbox as the link");
 
   if (req.channel !== undefined) {
-    const wanted = req.channel as Channel;
+    const wanted = req.channel;
     if (!channels.includes(wanted)) {
       if (wanted === Channel.PlainEmail) {
         const need = permission.viaAccess === true && isThePatient ? ["the patient's acknowledgement of the risk warning for unencrypted e-mail"] : [];

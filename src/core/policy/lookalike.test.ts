@@ -34,7 +34,7 @@ describe("findLookalike", () => {
       const f = findLookalike(address, DIRECTORY);
       assert.ok(f, `${address} not flagged`);
       assert.equal(f.similarTo, similarTo);
-      assert.ok(f.reasons.includes(reason as never), `${f.reasons.join(",")}`);
+      assert.ok(f.reasons.includes(reason as never), f.reasons.join(","));
     });
   }
 

@@ -41,9 +41,14 @@ function skeleton(s: string): string {
 
 function distance(a: string, b: string): { steps: number; transposed: boolean } {
   const d = damerauLevenshtein(a, b);
-  // A transposition counts as one step in Damerau–Levenshtein and as two in plain Levenshtein.
-  const swapped = a.length === b.length && [...a].some((_, i) => i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a[i] !== a[i + 1] && a.slice(0, i) === b.slice(0, i) && a.slice(i + 2) === b.slice(i + 2));
-  return { steps: d.steps, transposed: swapped };
+  // One swap of adjacent letters, everything else equal (stmarsy / stmarys).
+  let transposed = false;
+  if (a.length === b.length) {
+    for (let i = 0; i + 1 < a.length; i++) {
+      if (a[i] !== a[i + 1] && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(0, i) === b.slice(0, i) && a.slice(i + 2) === b.slice(i + 2)) transposed = true;
+    }
+  }
+  return { steps: d.steps, transposed };
 }
 
 /** How many edits still make two names look alike: none for short names, up to two for long ones. */
@@ -71,7 +76,7 @@ export function findLookalike(address: string, directory: readonly string[]): Lo
   const known = directory.map(parseAddress).filter((k): k is NonNullable<typeof k> => k !== undefined);
   const full = `${cand.local}@${cand.domain}`;
   if (known.some((k) => `${k.local}@${k.domain}` === full)) return undefined;
-  const idn = cand.domain !== cand.asciiDomain || /[^\x00-\x7f]/.test(full);
+  const idn = cand.domain !== cand.asciiDomain || /[^ -~]/.test(full);
 
   const domains = [...new Set(known.map((k) => k.domain))];
   const flag = (similarTo: string, r: LookalikeReason[]): LookalikeFlag => ({ similarTo, reasons: idn ? ["idn", ...r] : r });
