@@ -9,6 +9,9 @@ import { openFsBlobStore } from "../adapters/blob-store/fs-blob-store.ts";
 import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
 import { dbCareTeam } from "../adapters/db/db-care-team.ts";
 import { dbAlertQueue } from "../adapters/db/db-alert-queue.ts";
+import { dbPolicyStore } from "../adapters/db/db-policy-store.ts";
+import { libraryKeyReader } from "../adapters/keys/delivery-key-reader.ts";
+import type { DecideDeps } from "../app/decide.ts";
 import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
 import { dbUserDirectory } from "../adapters/db/db-user-directory.ts";
@@ -28,7 +31,7 @@ import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & UserDeps & CareDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
+export type VaultDeps = ImportDeps & UserDeps & CareDeps & DecideDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
@@ -46,6 +49,8 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     users: dbUserDirectory(database.db, now),
     care: dbCareTeam(database.db),
     alerts: dbAlertQueue(database.db),
+    policy: dbPolicyStore(database.db),
+    keyReader: libraryKeyReader,
     ...(config.alertWebhook ? { alertPusher: webhookPusher(config.alertWebhook) } : {}),
     credentials: argon2TotpCredentials,
     auditKey: openFileAuditKey(join(config.home, "keys")),

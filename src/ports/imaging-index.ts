@@ -66,6 +66,12 @@ export interface ImagingIndex {
   recordPhoto(rec: PhotoRecord, audit: AuditEvent): Promise<RecordedImport & { readonly patientId: string }>;
   /** Where an instance is stored and whose it is, by the instance's reference. */
   instanceLocation(instanceId: string): Promise<{ readonly blobId: string; readonly patientId: string } | undefined>;
+  /** A study by its id or by the blind index of its Study Instance UID. */
+  findStudy(by: { readonly id?: string; readonly uidIdx?: string }): Promise<{ readonly id: string; readonly patientId: string; readonly studyDateEnc: string | null } | undefined>;
+  /** The blobs of a study's instances, one per series first (for previews), at most `limit`. */
+  studyBlobs(studyId: string, limit: number): Promise<string[]>;
+  /** Records that a document (a signed BAA or authorization) is stored in the vault. */
+  recordDocument(blob: StoredBlob): Promise<void>;
   /** Patients whose MRN has this blind index (exact match; usually one). */
   patientsByMrn(mrnIdx: string): Promise<string[]>;
   /** Ids of every blob the index refers to. */

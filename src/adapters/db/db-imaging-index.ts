@@ -6,13 +6,13 @@
  * chained in the same transaction.
  */
 import { randomUUID } from "node:crypto";
-import { count, eq, inArray } from "drizzle-orm";
+import { count, eq, inArray, isNotNull } from "drizzle-orm";
 import type { AuditEvent } from "../../core/audit/audit-chain.ts";
 import type { ImagingIndex, ImportRecord, RecordedImport } from "../../ports/imaging-index.ts";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import { appendAuditIn, appendAuditsIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
-import { blobs, instances, patients, photos, series, studies } from "./schema.ts";
+import { agreements, authorizations, blobs, instances, patients, photos, series, studies } from "./schema.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
@@ -118,6 +118,30 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       return r;
     },
 
+    async findStudy(by) {
+      const cond = by.id !== undefined ? eq(studies.id, by.id) : by.uidIdx !== undefined ? eq(studies.uidIdx, by.uidIdx) : undefined;
+      if (!cond) return undefined;
+      const [r] = await db.select({ id: studies.id, patientId: studies.patientId, studyDateEnc: studies.studyDateEnc }).from(studies).where(cond).limit(1);
+      return r;
+    },
+
+    async studyBlobs(studyId, limit) {
+      const rows = await db
+        .select({ blobId: instances.blobId, seriesId: instances.seriesId })
+        .from(instances)
+        .innerJoin(series, eq(series.id, instances.seriesId))
+        .where(eq(series.studyId, studyId))
+        .orderBy(instances.importedAt);
+      const firstOfSeries = new Map<string, string>();
+      for (const r of rows) if (!firstOfSeries.has(r.seriesId)) firstOfSeries.set(r.seriesId, r.blobId);
+      const ordered = [...firstOfSeries.values(), ...rows.map((r) => r.blobId).filter((b) => ![...firstOfSeries.values()].includes(b))];
+      return ordered.slice(0, limit);
+    },
+
+    async recordDocument(blob) {
+      await db.insert(blobs).values({ id: blob.id, keyId: blob.keyId, size: blob.size, sha256: blob.sha256 }).onConflictDoNothing({ target: blobs.id });
+    },
+
     async patientsByMrn(mrnIdx) {
       return (await db.select({ id: patients.id }).from(patients).where(eq(patients.mrnIdx, mrnIdx))).map((r) => r.id);
     },
@@ -133,7 +157,10 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
     async blobIds() {
       const a = await db.select({ id: instances.blobId }).from(instances);
       const b = await db.select({ id: photos.blobId }).from(photos);
-      return [...a, ...b].map((r) => r.id);
+      // Documents (signed BAAs, authorizations) are stored objects too.
+      const c = await db.select({ id: agreements.documentBlobId }).from(agreements).where(isNotNull(agreements.documentBlobId));
+      const d = await db.select({ id: authorizations.documentBlobId }).from(authorizations).where(isNotNull(authorizations.documentBlobId));
+      return [...a, ...b, ...c, ...d].map((r) => r.id!);
     },
 
     async counts() {

@@ -193,3 +193,142 @@ export const auditAnchors = pgTable("audit_anchors", {
   head: text("head").notNull(),
   prunedAt: text("pruned_at").notNull(),
 });
+
+// ---- The disclosure directory and its records (#4). Names, addresses, free text and forms about a
+// patient are field-crypto tokens; references and codes stay in clear.
+
+/** Who may receive: providers, plans, clearinghouses, business associates, patients, representatives, others. */
+export const recipients = pgTable("recipients", {
+  id: text("id").primaryKey(),
+  kind: text("kind").notNull(),
+  nameEnc: text("name_enc").notNull(),
+  nameIdx: text("name_idx").notNull(),
+  organizationEnc: text("organization_enc"),
+  /** Providers: the NPI (public registry data, not patient PHI), check digit verified. */
+  npi: text("npi"),
+  /** Patients and personal representatives: the patient they are or represent. */
+  patientId: text("patient_id").references(() => patients.id),
+  identityVerifiedAt: text("identity_verified_at"),
+  identityVerifiedBy: text("identity_verified_by"),
+  identityMethod: text("identity_method"),
+  /** The address the last disclosure went to (set by delivery): a different current address is flagged. */
+  lastDisclosedAddressId: text("last_disclosed_address_id"),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+});
+
+export const recipientAddresses = pgTable(
+  "recipient_addresses",
+  {
+    id: text("id").primaryKey(),
+    recipientId: text("recipient_id").notNull().references(() => recipients.id),
+    addressEnc: text("address_enc").notNull(),
+    addressIdx: text("address_idx").notNull(),
+    verifiedAt: text("verified_at"),
+    verifiedBy: text("verified_by"),
+    verificationMethod: text("verification_method"),
+    /** Replaced by a newer address: kept for the "address changed" check and the record. */
+    supersededAt: text("superseded_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("recipient_addresses_recipient").on(t.recipientId), index("recipient_addresses_idx").on(t.addressIdx)],
+);
+
+/** S/MIME certificates and OpenPGP keys (public material, encrypted: it names the holder). */
+export const recipientKeys = pgTable("recipient_keys", {
+  id: text("id").primaryKey(),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  kind: text("kind").notNull(),
+  fingerprint: text("fingerprint").notNull(),
+  materialEnc: text("material_enc").notNull(),
+  /** Blind index of the e-mail address the key is for. */
+  addressIdx: text("address_idx").notNull(),
+  notBefore: text("not_before"),
+  notAfter: text("not_after"),
+  verifiedAt: text("verified_at"),
+  verifiedBy: text("verified_by"),
+  verificationMethod: text("verification_method"),
+  revokedAt: text("revoked_at"),
+  createdAt: text("created_at").notNull(),
+});
+
+/** Business associate agreements and data use agreements, with the signed document in the vault. */
+export const agreements = pgTable("agreements", {
+  id: text("id").primaryKey(),
+  kind: text("kind").notNull(),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  partiesEnc: text("parties_enc").notNull(),
+  effectiveAt: text("effective_at").notNull(),
+  endsAt: text("ends_at"),
+  terminatedAt: text("terminated_at"),
+  scope: jsonb("scope").$type<string[]>().notNull(),
+  documentBlobId: text("document_blob_id").references(() => blobs.id),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+});
+
+/** 164.508 authorizations: the form's fields as an encrypted JSON token, the signed form in the vault. */
+export const authorizations = pgTable("authorizations", {
+  id: text("id").primaryKey(),
+  patientId: text("patient_id").notNull().references(() => patients.id),
+  formEnc: text("form_enc").notNull(),
+  documentBlobId: text("document_blob_id").references(() => blobs.id),
+  revokedAt: text("revoked_at"),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+});
+
+/** 164.522(a) restrictions the clinic agreed to (self-pay ones it must). */
+export const restrictions = pgTable("restrictions", {
+  id: text("id").primaryKey(),
+  patientId: text("patient_id").notNull().references(() => patients.id),
+  kind: text("kind").notNull(),
+  spec: jsonb("spec").$type<Record<string, string[]>>().notNull(),
+  agreedAt: text("agreed_at").notNull(),
+  terminatedAt: text("terminated_at"),
+  createdBy: text("created_by").notNull(),
+});
+
+/** 164.524 access requests: who asked, when, the clock, the identity check, the risk warning. */
+export const accessRequests = pgTable("access_requests", {
+  id: text("id").primaryKey(),
+  patientId: text("patient_id").notNull().references(() => patients.id),
+  requesterId: text("requester_id").notNull().references(() => recipients.id),
+  receivedAt: text("received_at").notNull(),
+  dueAt: text("due_at").notNull(),
+  extendedAt: text("extended_at"),
+  extensionReasonEnc: text("extension_reason_enc"),
+  identityVerifiedAt: text("identity_verified_at"),
+  format: text("format").notNull(),
+  channel: text("channel").notNull(),
+  warningVersion: text("warning_version"),
+  plainEmailAckAt: text("plain_email_ack_at"),
+  completedAt: text("completed_at"),
+  createdBy: text("created_by").notNull(),
+});
+
+/** The privacy officer's queue: disclosures that need review (164.510, 164.512), approved or refused. */
+export const disclosureReviews = pgTable("disclosure_reviews", {
+  id: text("id").primaryKey(),
+  studyId: text("study_id").notNull().references(() => studies.id),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  purpose: text("purpose").notNull(),
+  requestedBy: text("requested_by").notNull(),
+  requestedAt: text("requested_at").notNull(),
+  outcome: text("outcome"),
+  citation: text("citation"),
+  noteEnc: text("note_enc"),
+  decidedBy: text("decided_by"),
+  decidedAt: text("decided_at"),
+});
+
+/** Incidents: the facts and the four-factor assessment (free text, encrypted). */
+export const incidents = pgTable("incidents", {
+  id: text("id").primaryKey(),
+  kind: text("kind").notNull(),
+  discoveredAt: text("discovered_at").notNull(),
+  factsEnc: text("facts_enc").notNull(),
+  status: text("status").notNull(),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+});

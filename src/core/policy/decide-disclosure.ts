@@ -165,7 +165,8 @@ export function decideDisclosure(req: DisclosureRequest, facts: DisclosureFacts)
     for (const x of facts.restrictions) {
       if (x.terminatedAt !== undefined && Date.parse(x.terminatedAt) <= Date.parse(facts.now)) continue;
       const selfPay = x.kind === "self-pay";
-      const kindMatch = selfPay ? kind === RecipientKind.HealthPlan || kind === RecipientKind.BusinessAssociate : x.recipientKinds === undefined || x.recipientKinds.includes(kind);
+      // 164.522(a)(1)(vi) restricts disclosures to the health plan; others restrict what the clinic agreed.
+      const kindMatch = selfPay ? kind === RecipientKind.HealthPlan : x.recipientKinds === undefined || x.recipientKinds.includes(kind);
       const idMatch = x.recipientIds === undefined || x.recipientIds.includes(r.id);
       const purposeMatch = selfPay ? purpose === "payment" || purpose === "operations" : x.purposes === undefined || x.purposes.includes(purpose);
       const studyMatch = x.studyRefs === undefined || x.studyRefs.includes(study.ref);

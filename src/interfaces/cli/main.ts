@@ -34,6 +34,7 @@ async function withVault(f: (deps: VaultDeps) => Promise<void>): Promise<void> {
 import { scanFiles } from "../../app/scan-files.ts";
 import { deidentifyFiles } from "../../app/deidentify-files.ts";
 import { NO_SUCH_PATH } from "../../ports/input-catalog.ts";
+import { registerPolicyCommands } from "./policy-commands.ts";
 import { renderDeidReport, renderScanReport, scanReportJson, deidReportJson } from "./render.ts";
 
 assertSupportedNode(process.versions.node);
@@ -417,6 +418,12 @@ export function buildProgram(): Command {
       });
     });
 
+  registerPolicyCommands(program, {
+    withVault, write, readStdin, operator: `operator:${userInfo().username}`,
+    exit: (code) => {
+      process.exitCode = code;
+    },
+  });
   return program;
 }
 
