@@ -38,8 +38,8 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 }
 
 /** Runs an external tool; returns its exit status and output (never throws on a non-zero exit). */
-export function runTool(cmd: string, args: readonly string[]): CliResult {
-  const r = spawnSync(cmd, args, { encoding: "latin1", maxBuffer: 256 * 1024 * 1024 });
+export function runTool(cmd: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly input?: Uint8Array | string } = {}): CliResult {
+  const r = spawnSync(cmd, args, { encoding: "latin1", maxBuffer: 256 * 1024 * 1024, ...(options.env ? { env: options.env } : {}), ...(options.input !== undefined ? { input: options.input } : {}) });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

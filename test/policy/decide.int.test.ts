@@ -47,6 +47,13 @@ for (const [name, setup] of Object.entries(setups)) {
       for (const phi of [P.name.split("^")[0]!, P.id, P.birthDate, P.address.split(",")[0]!]) assert.equal(r.out.includes(phi), false, `PHI ${phi} in the decision`);
       return { status: r.status, d: JSON.parse(r.out) as Decision };
     };
+    /** A recipient added, identity and address verified. */
+    const verifiedRecipient = (kind: string, name: string, email: string, method: string, stdin = ""): string => {
+      const id = idOf(ok(["recipient", "add", "--kind", kind, "--name", name, "--email", email, ...(stdin ? ["--patient-mrn-stdin"] : [])], stdin), "rcp");
+      ok(["recipient", "verify-identity", id, "--method", method]);
+      ok(["recipient", "verify-address", id, "--method", method === "in-person" ? "code-reply" : "call-back"]);
+      return id;
+    };
     const dir = tempDir("policy-files");
     let provider = "";
 
@@ -96,9 +103,7 @@ for (const [name, setup] of Object.entries(setups)) {
     });
 
     it("cuts payment to the claim facts and refuses a self-paid study to the health plan", () => {
-      const plan = idOf(ok(["recipient", "add", "--kind", "health-plan", "--name", "Blue Cross Illinois", "--email", "claims@bluecrossil.com"]), "rcp");
-      ok(["recipient", "verify-identity", plan, "--method", "known-relationship"]);
-      ok(["recipient", "verify-address", plan, "--method", "call-back"]);
+      const plan = verifiedRecipient("health-plan", "Blue Cross Illinois", "claims@bluecrossil.com", "known-relationship");
       const pay = decide(plan, "payment", "bill");
       assert.deepEqual([pay.d.decision.outcome, pay.d.decision.plan?.level], ["permit", "identified-minimum"]);
       for (const k of ["PatientAddress", "PatientTelephoneNumbers", "InstitutionAddress", "DeviceSerialNumber"]) assert.ok(pay.d.preview!.removed.includes(k), `${k} removed: ${pay.d.preview!.removed.join(",")}`);
@@ -114,9 +119,7 @@ for (const [name, setup] of Object.entries(setups)) {
     });
 
     it("sends to a business associate only under a BAA, whose signed copy is in the vault", () => {
-      const ba = idOf(ok(["recipient", "add", "--kind", "business-associate", "--name", "MedBill Partners LLC", "--email", "intake@medbill-partners.com"]), "rcp");
-      ok(["recipient", "verify-identity", ba, "--method", "signed-form"]);
-      ok(["recipient", "verify-address", ba, "--method", "call-back"]);
+      const ba = verifiedRecipient("business-associate", "MedBill Partners LLC", "intake@medbill-partners.com", "signed-form");
       const none = decide(ba, "operations", "po");
       assert.equal(none.d.decision.outcome, "deny");
       assert.match(none.d.decision.basis.at(-1)!.reason, /no business associate agreement is in force/);
@@ -129,9 +132,7 @@ for (const [name, setup] of Object.entries(setups)) {
     });
 
     it("follows the patient's authorization: defective refused with the element named, valid permits, revoked refuses", () => {
-      const insurer = idOf(ok(["recipient", "add", "--kind", "other", "--name", "Acme Life Insurance", "--email", "underwriting@acmelife.example"]), "rcp");
-      ok(["recipient", "verify-identity", insurer, "--method", "signed-form"]);
-      ok(["recipient", "verify-address", insurer, "--method", "call-back"]);
+      const insurer = verifiedRecipient("other", "Acme Life Insurance", "underwriting@acmelife.example", "signed-form");
       assert.equal(decide(insurer, "underwriting", "desk").d.decision.outcome, "deny");
       const form = {
         patientMrn: P.id, description: "chest X-ray of 2026-03-04", scope: { studyUids: [STUDY] }, disclosers: "Springfield Imaging",
@@ -156,9 +157,8 @@ for (const [name, setup] of Object.entries(setups)) {
     });
 
     it("gives the patient their own images, unencrypted only after the acknowledged warning; tracks the 30-day clock", () => {
-      const patient = idOf(ok(["recipient", "add", "--kind", "patient", "--name", "the patient", "--email", "m.hargreaves@gmail.com", "--patient-mrn-stdin"], `${P.id}\n`), "rcp");
-      ok(["recipient", "verify-identity", patient, "--method", "in-person"]);
-      ok(["recipient", "verify-address", patient, "--method", "code-reply"]);
+      const patient = verifiedRecipient("patient", "the patient", "m.hargreaves@gmail.com", "in-person", `${P.id}
+`);
       assert.equal(decide(patient, "patient-access", "desk").d.decision.outcome, "deny", "no request on file");
       const opened = ok(["access-request", "open", "--requester", patient, "--channel", "plain-email", "--received", "2026-11-20T09:00:00Z"], `${P.id}\n`);
       assert.match(opened, /due 2026-12-20T09:00:00/);
@@ -179,9 +179,7 @@ for (const [name, setup] of Object.entries(setups)) {
     });
 
     it("queues 164.512 disclosures for the privacy officer and marks them accountable once approved", () => {
-      const police = idOf(ok(["recipient", "add", "--kind", "other", "--name", "Springfield Police Department", "--email", "records@springfield-pd.example"]), "rcp");
-      ok(["recipient", "verify-identity", police, "--method", "in-person"]);
-      ok(["recipient", "verify-address", police, "--method", "call-back"]);
+      const police = verifiedRecipient("other", "Springfield Police Department", "records@springfield-pd.example", "in-person");
       const queued = decide(police, "law-enforcement", "po");
       assert.equal(queued.d.decision.outcome, "needs-review");
       assert.ok(queued.d.reviewId);

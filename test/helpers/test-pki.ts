@@ -1,0 +1,56 @@
+/**
+ * A small test PKI made with the openssl command line (an independent implementation): a CA, RSA
+ * recipients for S/MIME encryption and a signer for the clinic, each with its e-mail in subjectAltName,
+ * as PEM files in a temporary folder, plus a PKCS#12 for tools that import one (gpgsm).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { runTool, tempDir } from "./run-cli.ts";
+
+export interface TestIdentity {
+  readonly email: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly p12Path: string;
+  readonly certDer: Uint8Array;
+}
+
+export interface TestPki {
+  readonly dir: string;
+  readonly caPath: string;
+  readonly caDer: Uint8Array;
+  issue(email: string, usage: "encrypt" | "sign", days?: number): TestIdentity;
+}
+
+function openssl(args: string[]): void {
+  const r = runTool("openssl", args);
+  if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+}
+
+export function makeTestPki(): TestPki {
+  const dir = tempDir("pki");
+  const caKey = join(dir, "ca.key");
+  const caPath = join(dir, "ca.pem");
+  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", caPath, "-days", "30", "-subj", "/CN=Rayvault Test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  let serial = 1;
+  return {
+    dir, caPath, caDer: new X509Certificate(readFileSync(caPath)).raw,
+    issue(email, usage, days = 30) {
+      const base = join(dir, email.replace(/[^a-z0-9]/gi, "_"));
+      const ext = `${base}.ext`;
+      const ku = usage === "encrypt" ? "keyEncipherment,dataEncipherment" : "digitalSignature,nonRepudiation";
+      runTool("sh", ["-c", `printf 'subjectAltName=email:${email}\\nkeyUsage=critical,${ku}\\nextendedKeyUsage=emailProtection\\n' > '${ext}'`]);
+      openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${email}`]);
+      openssl(["x509", "-req", "-in", `${base}.csr`, "-CA", caPath, "-CAkey", caKey, "-set_serial", String(++serial), "-days", String(days), "-extfile", ext, "-out", `${base}.pem`]);
+      openssl(["pkcs12", "-export", "-in", `${base}.pem`, "-inkey", `${base}.key`, "-out", `${base}.p12`, "-passout", "pass:test", "-name", email,
+        // gpgsm 2.2 reads only the older PKCS#12 encryption.
+        "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
+      return { email, certPath: `${base}.pem`, keyPath: `${base}.key`, p12Path: `${base}.p12`, certDer: new X509Certificate(readFileSync(`${base}.pem`)).raw };
+    },
+  };
+}
+
+export function privateKeyOf(id: TestIdentity): ReturnType<typeof createPrivateKey> {
+  return createPrivateKey(readFileSync(id.keyPath));
+}
