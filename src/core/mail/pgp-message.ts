@@ -37,10 +37,12 @@ export async function* pgpMessage(envelope: MailEnvelope, content: SecureContent
   ].join("\r\n"), "latin1");
   const entity = ReadableStream.from(contentEntity(content, `rv-${randomBytes(12).toString("hex")}`)) as ReadableStream<Uint8Array>;
   const message = await openpgp.createMessage({ binary: entity, format: "binary" });
-  const armored = await openpgp.encrypt({
+  // A streamed message encrypts to a stream of armored text (the typings cover only whole strings).
+  const encrypt = openpgp.encrypt as unknown as (o: object) => Promise<AsyncIterable<string>>;
+  const armored = await encrypt({
     message, encryptionKeys: key, signingKeys: options.signingKey, format: "armored",
     config: { preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed, aeadProtect: false, v6Keys: false },
   });
-  for await (const part of armored as unknown as AsyncIterable<string>) yield Buffer.from(part.replace(/\r?\n/g, "\r\n"), "latin1");
+  for await (const part of armored) yield Buffer.from(part.replace(/\r?\n/g, "\r\n"), "latin1");
   yield Buffer.from(`\r\n--${boundary}--\r\n`, "latin1");
 }
