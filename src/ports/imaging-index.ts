@@ -68,6 +68,8 @@ export interface ImagingIndex {
   instanceLocation(instanceId: string): Promise<{ readonly blobId: string; readonly patientId: string } | undefined>;
   /** A study by its id or by the blind index of its Study Instance UID. */
   findStudy(by: { readonly id?: string; readonly uidIdx?: string }): Promise<{ readonly id: string; readonly patientId: string; readonly studyDateEnc: string | null } | undefined>;
+  /** Every instance of a study with its series, in series then import order. */
+  studyInstances(studyId: string): Promise<Array<{ readonly blobId: string; readonly seriesId: string }>>;
   /** The blobs of a study's instances, one per series first (for previews), at most `limit`. */
   studyBlobs(studyId: string, limit: number): Promise<string[]>;
   /** Records that a document (a signed BAA or authorization) is stored in the vault. */

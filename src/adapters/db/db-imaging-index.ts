@@ -125,6 +125,15 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       return r;
     },
 
+    async studyInstances(studyId) {
+      return db
+        .select({ blobId: instances.blobId, seriesId: instances.seriesId })
+        .from(instances)
+        .innerJoin(series, eq(series.id, instances.seriesId))
+        .where(eq(series.studyId, studyId))
+        .orderBy(series.id, instances.importedAt, instances.id);
+    },
+
     async studyBlobs(studyId, limit) {
       const rows = await db
         .select({ blobId: instances.blobId, seriesId: instances.seriesId })

@@ -1,0 +1,154 @@
+/**
+ * @module app/prepare-package
+ * Prepares what leaves for a disclosure: each instance of the study read from the vault, cut to the
+ * minimum-necessary plan and checked, then written into a zip with a DICOMDIR — the form PACS and CD
+ * importers expect — whose names carry no PHI (`DICOM/S0001/I0001`, `DICOMDIR`). Instances are prepared
+ * one at a time as the zip is read, so memory holds one file, not the study. Plans that need pixel
+ * cleaning (de-identified, limited data set) are refused until burned-in text can be removed (#7).
+ */
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import yazl from "yazl";
+import type { DicomElement } from "../core/dicom/dataset.ts";
+import { findElement } from "../core/dicom/dataset.ts";
+import { isPrivateTag, keywordOf, lookupTag, Tags } from "../core/dicom/dictionary.ts";
+import { parseDicom } from "../core/dicom/parse-dicom.ts";
+import { codecOfDataset, elementText } from "../core/dicom/text.ts";
+import { concat, serializeDicom } from "../core/dicom/write-dicom.ts";
+import { buildDicomdir, type PackagedInstance } from "../core/delivery/build-dicomdir.ts";
+import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import { PlanLevel, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
+import { memorySource } from "../ports/byte-source.ts";
+import type { BlobStore } from "../ports/blob-store.ts";
+import type { ImagingIndex } from "../ports/imaging-index.ts";
+
+export interface PackageDeps {
+  readonly index: ImagingIndex;
+  readonly blobs: BlobStore;
+}
+
+export interface PackageSummary {
+  files: number;
+  bytes: number;
+  removedAttributes: number;
+}
+
+async function readBlob(blobs: BlobStore, id: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const p of blobs.get(id)) parts.push(new Uint8Array(p));
+  return concat(parts);
+}
+
+const removable = (plan: MinimumNecessaryPlan) => (e: DicomElement): boolean => isPrivateTag(e.tag) || (lookupTag(e.tag) !== undefined && plan.remove.includes(keywordOf(e.tag)));
+
+/** Removes the plan's attributes (and private ones) at every level; returns how many went. */
+function cut(elements: DicomElement[], drop: (e: DicomElement) => boolean): { kept: DicomElement[]; removed: number } {
+  let removed = 0;
+  const kept: DicomElement[] = [];
+  for (const e of elements) {
+    if (drop(e)) {
+      removed++;
+      continue;
+    }
+    if (e.items) {
+      const items = e.items.map((it) => {
+        const r = cut(it.elements, drop);
+        removed += r.removed;
+        return { ...it, elements: r.kept };
+      });
+      kept.push({ ...e, items });
+    } else kept.push(e);
+  }
+  return { kept, removed };
+}
+
+/** Plans that need pixel cleaning are refused until burned-in text can be removed (fail closed). */
+export function assertPreparable(plan: MinimumNecessaryPlan): void {
+  if (plan.level !== PlanLevel.Full && plan.level !== PlanLevel.IdentifiedMinimum) {
+    throw new RayvaultError(ErrorCode.DeidUnsupported, "this disclosure must be de-identified with burned-in text cleaned from the pixels, which Rayvault cannot do yet (#7): refused");
+  }
+}
+
+/** One instance under the plan, re-read and checked; with the facts its DICOMDIR record needs. */
+export function prepareInstance(bytes: Uint8Array, plan: MinimumNecessaryPlan, fileId: readonly string[]): { bytes: Uint8Array; facts: PackagedInstance; removed: number } {
+  let out = bytes;
+  let removed = 0;
+  if (plan.level === PlanLevel.IdentifiedMinimum) {
+    const file = parseDicom(memorySource(bytes));
+    const r = cut(file.dataset, removable(plan));
+    removed = r.removed;
+    const s = serializeDicom({ meta: file.meta, dataset: r.kept, transferSyntax: file.transferSyntax }, (range) => bytes.subarray(range.offset, range.offset + range.length));
+    out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : bytes.subarray(c.offset, c.offset + c.length))));
+  } else assertPreparable(plan);
+  const file = parseDicom(memorySource(out));
+  // Verify: nothing the plan removes is left, at any level.
+  if (plan.level === PlanLevel.IdentifiedMinimum && cut(file.dataset, removable(plan)).removed > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, "verification failed: an attribute the plan removes is still present");
+  const codec = codecOfDataset(file.dataset);
+  const t = (tag: number): string => {
+    const e = findElement(file.dataset, tag);
+    return e ? elementText(e, codec).trim() : "";
+  };
+  const metaText = (tag: number): string => {
+    const e = findElement(file.meta, tag);
+    return e ? elementText(e, codec).replace(/\0/g, "").trim() : "";
+  };
+  const charset = t(0x00080005);
+  return {
+    bytes: out,
+    removed,
+    facts: {
+      fileId, sopClassUid: t(Tags.SOPClassUID), sopInstanceUid: t(Tags.SOPInstanceUID), transferSyntaxUid: metaText(Tags.TransferSyntaxUID),
+      ...(charset ? { specificCharacterSet: charset } : {}),
+      patientId: t(Tags.PatientID), patientName: t(Tags.PatientName), studyInstanceUid: t(Tags.StudyInstanceUID), studyDate: t(Tags.StudyDate), studyTime: t(0x00080030),
+      studyId: t(0x00200010), accessionNumber: t(0x00080050), studyDescription: t(0x00081030), modality: t(Tags.Modality),
+      seriesInstanceUid: t(Tags.SeriesInstanceUID), seriesNumber: t(0x00200011), instanceNumber: t(0x00200013),
+    },
+  };
+}
+
+/**
+ * The study as a zip stream (stored, not deflated: pixel data barely compresses) with the DICOMDIR last.
+ * `summary` is complete once the stream has ended. The first instance is prepared before this resolves,
+ * so a plan that cannot be applied fails before anything is built.
+ */
+export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, deps: PackageDeps): Promise<{ stream: Readable; summary: PackageSummary }> {
+  const instances = await deps.index.studyInstances(studyId);
+  if (instances.length === 0) throw new RayvaultError(ErrorCode.NotFound, "the study has no instances in the vault");
+  assertPreparable(plan);
+  const zip = new yazl.ZipFile();
+  const output = zip.outputStream as Readable;
+  zip.on("error", (e: Error) => output.destroy(e));
+  const facts: PackagedInstance[] = [];
+  const summary: PackageSummary = { files: 0, bytes: 0, removedAttributes: 0 };
+  const seriesIndex = new Map<string, number>();
+  const perSeries = new Map<string, number>();
+  const when = new Date("2000-01-01T00:00:00Z");
+  for (const inst of instances) {
+    const s = seriesIndex.get(inst.seriesId) ?? seriesIndex.size + 1;
+    seriesIndex.set(inst.seriesId, s);
+    const n = (perSeries.get(inst.seriesId) ?? 0) + 1;
+    perSeries.set(inst.seriesId, n);
+    const fileId = ["DICOM", `S${String(s).padStart(4, "0")}`, `I${String(n).padStart(4, "0")}`];
+    zip.addReadStreamLazy(fileId.join("/"), { compress: false, mtime: when }, (cb) => {
+      readBlob(deps.blobs, inst.blobId)
+        .then((bytes) => {
+          const p = prepareInstance(bytes, plan, fileId);
+          facts.push(p.facts);
+          summary.files++;
+          summary.bytes += p.bytes.length;
+          summary.removedAttributes += p.removed;
+          cb(null, Readable.from([Buffer.from(p.bytes)]));
+        })
+        .catch((e: unknown) => cb(e instanceof Error ? e : new Error(String(e)), undefined as never));
+    });
+  }
+  zip.addReadStreamLazy("DICOMDIR", { compress: false, mtime: when }, (cb) => {
+    try {
+      cb(null, Readable.from([Buffer.from(buildDicomdir(facts, "RAYVAULT", `2.25.${BigInt(`0x${randomUUID().replace(/-/g, "")}`).toString()}`))]));
+    } catch (e) {
+      cb(e instanceof Error ? e : new Error(String(e)), undefined as never);
+    }
+  });
+  zip.end();
+  return { stream: output, summary };
+}

@@ -1,0 +1,81 @@
+/**
+ * The package that leaves: a zip whose DICOMDIR pydicom follows to every file, dcmdump reads and
+ * dciodvfy validates as a Basic Directory without error, names
+ * without PHI, the files byte-identical to the vault's for a full plan; for a payment plan the removed
+ * attributes are gone (dcmdump) and the rest is intact; a de-identified plan is refused until pixel
+ * cleaning exists (fail closed).
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { after, before, describe, it } from "node:test";
+import { packageStudy } from "../../src/app/prepare-package.ts";
+import { studyRef } from "../../src/app/manage-records.ts";
+import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { deidentifiedPlan, fullPlan, paymentPlan } from "../../src/core/policy/minimum-necessary.ts";
+import { ctSliceFile, syntheticPatient } from "../fixtures/synthetic-dicom.ts";
+import { haveTool, runCli, runTool, tempDir } from "../helpers/run-cli.ts";
+
+const CHECK = new URL("../helpers/dicomdir-check.py", import.meta.url).pathname;
+
+describe("study packages", { skip: haveTool("dcmdump") ? false : "dcmtk not installed" }, () => {
+  const home = tempDir("package");
+  const inputs = tempDir("package-in");
+  const originals = [0, 1, 2].map((i) => ctSliceFile(7, i));
+  let deps: VaultDeps;
+  let study = "";
+
+  before(async () => {
+    originals.forEach((b, i) => writeFileSync(join(inputs, `slice${i}.dcm`), b));
+    assert.equal(runCli(["import", inputs, "--purpose", "treatment"], { RAYVAULT_HOME: home }).status, 0);
+    deps = await vaultDeps(loadConfig({ RAYVAULT_HOME: home }));
+    study = (await studyRef(syntheticPatient(7).studyUid, deps)).id;
+  });
+  after(() => deps.close());
+
+  const unzip = async (stream: NodeJS.ReadableStream, name: string): Promise<string> => {
+    const zip = join(tempDir("zip"), `${name}.zip`);
+    await pipeline(stream, createWriteStream(zip));
+    const out = tempDir(`${name}-out`);
+    const r = spawnSync("/usr/bin/python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2]); print(zipfile.ZipFile(sys.argv[1]).testzip())", zip, out], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "None", "every CRC is right");
+    return out;
+  };
+
+  it("a full package: DICOMDIR followed by pydicom to all three files, byte-identical, no PHI in names", async () => {
+    const { stream, summary } = await packageStudy(study, fullPlan("164.502(b)(2)(i)", "treatment"), deps);
+    const out = await unzip(stream, "full");
+    const names = readdirSync(out, { recursive: true }).map(String).sort();
+    assert.deepEqual(names, ["DICOM", "DICOM/S0001", "DICOM/S0001/I0001", "DICOM/S0001/I0002", "DICOM/S0001/I0003", "DICOMDIR"]);
+    const check = JSON.parse(spawnSync("/usr/bin/python3", [CHECK, join(out, "DICOMDIR")], { encoding: "utf8" }).stdout) as { instances: number; mismatched: number; recordPatients: string[] };
+    assert.deepEqual([check.instances, check.mismatched, check.recordPatients], [3, 0, [syntheticPatient(7).id]]);
+    const files = ["I0001", "I0002", "I0003"].map((f) => readFileSync(join(out, "DICOM", "S0001", f)));
+    for (const o of originals) assert.ok(files.some((f) => f.equals(Buffer.from(o))), "an original is in the package unchanged");
+    assert.equal(summary.files, 3);
+    const dump = runTool("dcmdump", ["+P", "0004,1430", join(out, "DICOMDIR")]).stdout;
+    if (haveTool("dciodvfy")) {
+      const v = runTool("dciodvfy", [join(out, "DICOMDIR")]);
+      assert.match(v.stdout + v.stderr, /BasicDirectory/);
+      assert.doesNotMatch(v.stdout + v.stderr, /Error/, "dciodvfy finds no error in the DICOMDIR");
+    }
+    assert.deepEqual(dump.match(/\[(PATIENT|STUDY|SERIES|IMAGE) *\]/g)?.map((x) => x.replace(/[[\] ]/g, "")), ["PATIENT", "STUDY", "SERIES", "IMAGE", "IMAGE", "IMAGE"]);
+  });
+
+  it("a payment package: the plan's attributes and private tags gone, the rest intact", async () => {
+    const { stream, summary } = await packageStudy(study, paymentPlan("health-plan"), deps);
+    const out = await unzip(stream, "payment");
+    const dump = runTool("dcmdump", [join(out, "DICOM", "S0001", "I0001")]).stdout;
+    for (const gone of ["PatientAddress", "PatientTelephoneNumbers", "InstitutionAddress", "DeviceSerialNumber"]) assert.doesNotMatch(dump, new RegExp(`# .*${gone}`), gone);
+    for (const kept of ["PatientName", "PatientID", "StudyInstanceUID", "PixelData"]) assert.match(dump, new RegExp(kept), kept);
+    assert.ok(summary.removedAttributes >= 12, `${summary.removedAttributes} removed`);
+    assert.equal(runTool("dcmdump", [join(out, "DICOMDIR")]).status, 0);
+  });
+
+  it("refuses a plan that needs pixel cleaning", async () => {
+    await assert.rejects(packageStudy(study, deidentifiedPlan("operations"), deps), /RV_DEID_UNSUPPORTED|cannot do yet/);
+  });
+});
