@@ -116,7 +116,8 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
   if (instances.length === 0) throw new RayvaultError(ErrorCode.NotFound, "the study has no instances in the vault");
   assertPreparable(plan);
   const zip = new yazl.ZipFile();
-  const output = zip.outputStream as Readable;
+  // yazl's output is a Node stream (a PassThrough); typed as the generic readable interface.
+  const output = Readable.from(zip.outputStream);
   zip.on("error", (e: Error) => output.destroy(e));
   const facts: PackagedInstance[] = [];
   const summary: PackageSummary = { files: 0, bytes: 0, removedAttributes: 0 };
