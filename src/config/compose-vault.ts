@@ -11,7 +11,10 @@ import { dbCareTeam } from "../adapters/db/db-care-team.ts";
 import { dbAlertQueue } from "../adapters/db/db-alert-queue.ts";
 import { dbPolicyStore } from "../adapters/db/db-policy-store.ts";
 import { libraryKeyReader } from "../adapters/keys/delivery-key-reader.ts";
-import type { DecideDeps } from "../app/decide.ts";
+import type { ShareDeps } from "../app/share.ts";
+import { dbDeliveryStore } from "../adapters/db/db-delivery-store.ts";
+import { fileClinicIdentity } from "../adapters/keys/clinic-identity.ts";
+import { smtpTransport } from "../adapters/mail/smtp-transport.ts";
 import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
 import { dbUserDirectory } from "../adapters/db/db-user-directory.ts";
@@ -31,7 +34,7 @@ import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & UserDeps & CareDeps & DecideDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
+export type VaultDeps = ImportDeps & UserDeps & CareDeps & ShareDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
@@ -50,6 +53,10 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     care: dbCareTeam(database.db),
     alerts: dbAlertQueue(database.db),
     policy: dbPolicyStore(database.db),
+    deliveries: dbDeliveryStore(database.db),
+    clinic: fileClinicIdentity(join(config.home, "keys"), config.mailFrom),
+    ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa) } : {}),
+    mail: { from: config.mailFrom, maxBytes: config.mailMaxMb * 1e6 },
     keyReader: libraryKeyReader,
     ...(config.alertWebhook ? { alertPusher: webhookPusher(config.alertWebhook) } : {}),
     credentials: argon2TotpCredentials,

@@ -27,11 +27,19 @@ export interface RayvaultConfig {
   readonly masterKey?: string;
   /** Years audit records are kept before `audit prune` may remove them (default and minimum 6). */
   readonly auditRetentionYears: number;
+  /** The mail relay (smtp://user:pass@host:587, STARTTLS required; or smtps://); unset: nothing is e-mailed. */
+  readonly smtpUrl?: string;
+  /** A PEM file of CA certificates to trust for the relay (a private CA). */
+  readonly smtpCa?: string;
+  /** The sender of every message ("Name <address>"). */
+  readonly mailFrom: string;
+  /** Messages above this size are not e-mailed (MB, default 20). */
+  readonly mailMaxMb: number;
   /** Where security alerts are pushed as JSON (https://, or http:// on loopback); queued only when absent. */
   readonly alertWebhook?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -62,8 +70,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!Number.isInteger(retention) || retention < 6 || retention > 100) {
     throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_AUDIT_RETENTION_YEARS must be a whole number of years, at least 6 (45 CFR 164.316(b)(2)(i))");
   }
+  const smtpUrl = env["RAYVAULT_SMTP_URL"];
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_SMTP_URL must be smtp://host:port (STARTTLS) or smtps://host:port");
+  const mailFrom = env["RAYVAULT_MAIL_FROM"] ?? "Rayvault <rayvault@localhost>";
+  if (!/^[^<>\r\n]*<[^@<>\s]+@[^@<>\s]+>$|^[^@<>\s]+@[^@<>\s]+$/.test(mailFrom)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_FROM must be an address or Name <address>");
+  const mailMaxMb = Number(env["RAYVAULT_MAIL_MAX_MB"] ?? "20");
+  if (!(mailMaxMb > 0 && mailMaxMb <= 1024)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_MAX_MB must be 1–1024");
   return Object.freeze({
     home: absHome,
+    mailFrom,
+    mailMaxMb,
+    ...(smtpUrl ? { smtpUrl } : {}),
+    ...(env["RAYVAULT_SMTP_CA"] ? { smtpCa: resolve(env["RAYVAULT_SMTP_CA"]) } : {}),
     auditRetentionYears: retention,
     logLevel: logLevel as LogLevel,
     databaseUrl,

@@ -21,6 +21,8 @@ export interface TestPki {
   readonly caPath: string;
   readonly caDer: Uint8Array;
   issue(email: string, usage: "encrypt" | "sign", days?: number): TestIdentity;
+  /** A TLS server certificate for 127.0.0.1 (SAN IP and DNS localhost). */
+  server(): { readonly certPath: string; readonly keyPath: string };
 }
 
 function openssl(args: string[]): void {
@@ -47,6 +49,13 @@ export function makeTestPki(): TestPki {
         // gpgsm 2.2 reads only the older PKCS#12 encryption.
         "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
       return { email, certPath: `${base}.pem`, keyPath: `${base}.key`, p12Path: `${base}.p12`, certDer: new X509Certificate(readFileSync(`${base}.pem`)).raw };
+    },
+    server() {
+      const base = join(dir, "server");
+      runTool("sh", ["-c", `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > '${base}.ext'`]);
+      openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", "/CN=localhost"]);
+      openssl(["x509", "-req", "-in", `${base}.csr`, "-CA", caPath, "-CAkey", caKey, "-set_serial", String(++serial), "-days", "30", "-extfile", `${base}.ext`, "-out", `${base}.pem`]);
+      return { certPath: `${base}.pem`, keyPath: `${base}.key` };
     },
   };
 }

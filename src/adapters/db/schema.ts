@@ -332,3 +332,43 @@ export const incidents = pgTable("incidents", {
   createdAt: text("created_at").notNull(),
   createdBy: text("created_by").notNull(),
 });
+
+// ---- Delivery (#5): the durable outbox and the disclosures it made.
+
+/** One message to deliver: the built message is a vault object; the job moves queued → sending → sent. */
+export const deliveries = pgTable("deliveries", {
+  id: text("id").primaryKey(),
+  /** Same study, recipient, purpose, channel and decision: one delivery, however often it is asked. */
+  idempotencyKey: text("idempotency_key").notNull().unique(),
+  messageId: text("message_id").notNull(),
+  channel: text("channel").notNull(),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  addressId: text("address_id").references(() => recipientAddresses.id),
+  studyId: text("study_id").notNull().references(() => studies.id),
+  purpose: text("purpose").notNull(),
+  citation: text("citation").notNull(),
+  accountable: boolean("accountable").notNull(),
+  messageBlobId: text("message_blob_id").notNull().references(() => blobs.id),
+  status: text("status").notNull(),
+  attempts: bigint("attempts", { mode: "number" }).notNull().default(0),
+  nextAttemptAt: text("next_attempt_at").notNull(),
+  lastError: text("last_error"),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+  sentAt: text("sent_at"),
+});
+
+/** The disclosures made (164.528): what went to whom, when, why; accountable ones are reported. */
+export const disclosures = pgTable("disclosures", {
+  id: text("id").primaryKey(),
+  deliveryId: text("delivery_id").references(() => deliveries.id),
+  patientId: text("patient_id").notNull().references(() => patients.id),
+  studyId: text("study_id").notNull().references(() => studies.id),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  purpose: text("purpose").notNull(),
+  citation: text("citation").notNull(),
+  descriptionEnc: text("description_enc").notNull(),
+  accountable: boolean("accountable").notNull(),
+  channel: text("channel").notNull(),
+  disclosedAt: text("disclosed_at").notNull(),
+});

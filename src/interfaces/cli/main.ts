@@ -34,7 +34,7 @@ async function withVault(f: (deps: VaultDeps) => Promise<void>): Promise<void> {
 import { scanFiles } from "../../app/scan-files.ts";
 import { deidentifyFiles } from "../../app/deidentify-files.ts";
 import { NO_SUCH_PATH } from "../../ports/input-catalog.ts";
-import { registerPolicyCommands } from "./policy-commands.ts";
+import { registerDeliveryCommands, registerPolicyCommands } from "./policy-commands.ts";
 import { renderDeidReport, renderScanReport, scanReportJson, deidReportJson } from "./render.ts";
 
 assertSupportedNode(process.versions.node);
@@ -418,12 +418,14 @@ export function buildProgram(): Command {
       });
     });
 
-  registerPolicyCommands(program, {
+  const kit = {
     withVault, write, readStdin, operator: `operator:${userInfo().username}`,
-    exit: (code) => {
+    exit: (code: 0 | 1 | 3): void => {
       process.exitCode = code;
     },
-  });
+  };
+  registerPolicyCommands(program, kit);
+  registerDeliveryCommands(program, kit);
   return program;
 }
 

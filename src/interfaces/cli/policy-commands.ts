@@ -417,6 +417,99 @@ export function registerPolicyCommands(program: Command, kit: CliKit): void {
     });
 }
 
+export function registerDeliveryCommands(program: Command, kit: CliKit): void {
+  const { withVault, write, readStdin, operator } = kit;
+  program
+    .command("share")
+    .description("decide, prepare (minimum necessary, zip + DICOMDIR), encrypt and send a study; the disclosure is recorded")
+    .requiredOption("--study <uid>", "Study Instance UID (or the study's id in the vault)")
+    .requiredOption("--to <recipient>", "recipient id in the directory")
+    .requiredOption("--purpose <purpose>")
+    .requiredOption("--as <user>", "the sender")
+    .addOption(new Option("--channel <channel>", "default: S/MIME, else OpenPGP, as the decision allows").choices(["smime", "pgp", "plain-email", "portal", "dicom-push"]))
+    .option("--email <address>", "which of the recipient's addresses")
+    .addOption(new Option("--smime-profile <p>", "standard: RSA-OAEP + AES-256-CBC; aead: AES-256-GCM; legacy: PKCS#1 v1.5 (gpgsm 2.2)").choices(["standard", "aead", "legacy"]).default("standard"))
+    .option("--entire-record")
+    .option("--justification <text>")
+    .option("--json")
+    .action(async (o: { study: string; to: string; purpose: string; as: string; channel?: string; email?: string; smimeProfile: string; entireRecord?: boolean; justification?: string; json?: boolean }) => {
+      await withVault(async (deps) => {
+        const user = await deps.users.find(o.as);
+        if (!user) throw new RayvaultError(ErrorCode.NotFound, "no such user");
+        const { share, runOutbox } = await import("../../app/share.ts");
+        const r = await share({
+          actor: { id: `user:${user.id}`, roles: user.roles as Role[], mfa: user.mfaRequired }, study: o.study, recipientId: o.to, purpose: o.purpose,
+          selection: o.entireRecord ? "entire-record" : "study", smimeProfile: o.smimeProfile, ...(o.channel ? { channel: o.channel } : {}), ...(o.email ? { email: o.email } : {}), ...(o.justification ? { justification: o.justification } : {}),
+        }, deps);
+        if (!r.delivery) {
+          write(o.json ? json(r) : renderDecision(r.decision));
+          kit.exit(3);
+          return;
+        }
+        const sent = r.created ? await runOutbox(deps) : [];
+        const mine = sent.find((x) => x.id === r.delivery!.id);
+        if (o.json) write(json({ ...r, outbox: sent }));
+        else {
+          write(renderDecision(r.decision));
+          write(r.created ? `delivery ${r.delivery.id} (${r.delivery.channel}): ${mine?.status ?? (deps.transport ? "queued" : "queued (no RAYVAULT_SMTP_URL configured)")}${mine?.error ? ` — ${mine.error}` : ""}` : `already shared: delivery ${r.delivery.id} is ${r.delivery.status}`);
+        }
+        kit.exit(mine && mine.status !== "sent" ? 3 : 0);
+      });
+    });
+
+  const outbox = program.command("outbox").description("the durable outbox of deliveries");
+  outbox.command("list").option("--json").action(async (o: { json?: boolean }) => {
+    await withVault(async (deps) => {
+      const rows = await deps.deliveries.list();
+      write(o.json ? json({ deliveries: rows }) : rows.map((d) => `${d.id}  ${d.channel.padEnd(11)} ${d.status.padEnd(9)} attempts ${d.attempts}  to ${d.recipientId}${d.lastError ? `  (${d.lastError})` : ""}`).join("\n") || "no deliveries");
+    });
+  });
+  outbox.command("run").description("send what is due (retries with backoff)").action(async () => {
+    await withVault(async (deps) => {
+      const { runOutbox } = await import("../../app/share.ts");
+      const r = await runOutbox(deps);
+      write(r.map((x) => `${x.id}: ${x.status}${x.error ? ` — ${x.error}` : ""}`).join("\n") || "nothing due");
+      kit.exit(r.some((x) => x.status !== "sent") ? 3 : 0);
+    });
+  });
+
+  program
+    .command("accounting")
+    .description("the accounting of disclosures for a patient (164.528): the patient's MRN on standard input")
+    .option("--all", "every disclosure, not only the accountable ones")
+    .option("--json")
+    .action(async (o: { all?: boolean; json?: boolean }) => {
+      const mrn = await readStdin();
+      await withVault(async (deps) => {
+        const { accounting } = await import("../../app/accounting.ts");
+        const rows = await accounting({ patientMrn: mrn, all: o.all === true, actor: operator }, deps);
+        write(o.json ? json({ disclosures: rows }) : rows.map((r) => `${r.date}  ${r.recipient}  ${r.description}  purpose: ${r.purpose} (${r.citation})${r.accountable ? "" : "  [not accountable]"}`).join("\n") || "no disclosures to account for");
+      });
+    });
+
+  const mail = program.command("mail").description("the clinic's mail identity");
+  mail
+    .command("identity")
+    .description("install the clinic's S/MIME signing certificate and key (for RAYVAULT_MAIL_FROM), or print its OpenPGP public key")
+    .option("--smime-cert <pem>")
+    .option("--smime-key <pem>")
+    .option("--show-pgp", "print the clinic's OpenPGP public key (made on first use)")
+    .action(async (o: { smimeCert?: string; smimeKey?: string; showPgp?: boolean }) => {
+      await withVault(async (deps) => {
+        if (o.smimeCert || o.smimeKey) {
+          if (!o.smimeCert || !o.smimeKey) throw new RayvaultError(ErrorCode.UsageInvalid, "give both --smime-cert and --smime-key");
+          deps.clinic.installSmime(Buffer.from(file(o.smimeCert)).toString("utf8"), Buffer.from(file(o.smimeKey)).toString("utf8"));
+          await deps.audit.append({ time: deps.now(), actor: operator, action: "key.mail-identity.install", objects: ["key:clinic-smime"], purpose: "operations", outcome: "success" });
+          write("S/MIME identity installed");
+        }
+        if (o.showPgp) {
+          const openpgp = await import("openpgp");
+          write((await openpgp.readPrivateKey({ armoredKey: await deps.clinic.pgpPrivateKey() })).toPublic().armor());
+        }
+      });
+    });
+}
+
 function renderIncident(id: string, a: IncidentAssessment): string {
   const lines = [`incident ${id}: ${a.status.toUpperCase()}${a.notifiable ? " — notifiable" : ""}`];
   for (const r of a.reasons) lines.push(`  ${r}`);

@@ -1,0 +1,67 @@
+/**
+ * @module adapters/db/db-delivery-store
+ * The DeliveryStore in the database. A claim takes the row with `FOR UPDATE SKIP LOCKED`, so several
+ * workers (or instances) never send the same delivery at once; a "sending" row left by a crash is
+ * claimed again once stale. Sending and its disclosure record commit together with the audit record.
+ */
+import { and, asc, eq, inArray, lte, or, sql } from "drizzle-orm";
+import type { DeliveryRow, DeliveryStore } from "../../ports/delivery-store.ts";
+import { appendAuditIn } from "./db-audit-log.ts";
+import type { Db } from "./open-database.ts";
+import { deliveries, disclosures, recipients } from "./schema.ts";
+
+const toRow = (r: typeof deliveries.$inferSelect): DeliveryRow => ({ ...r, status: r.status as DeliveryRow["status"] });
+
+export function dbDeliveryStore(db: Db): DeliveryStore {
+  return {
+    enqueue(row, audit) {
+      return db.transaction(async (tx) => {
+        const inserted = await tx.insert(deliveries).values(row).onConflictDoNothing({ target: deliveries.idempotencyKey }).returning();
+        if (inserted.length === 0) {
+          const [existing] = await tx.select().from(deliveries).where(eq(deliveries.idempotencyKey, row.idempotencyKey));
+          return { delivery: toRow(existing!), created: false };
+        }
+        await appendAuditIn(tx, audit);
+        return { delivery: toRow(inserted[0]!), created: true };
+      });
+    },
+    async findByKey(key) {
+      const [r] = await db.select().from(deliveries).where(eq(deliveries.idempotencyKey, key));
+      return r ? toRow(r) : undefined;
+    },
+    claim(now, staleBefore) {
+      return db.transaction(async (tx) => {
+        const [due] = await tx
+          .select()
+          .from(deliveries)
+          .where(or(and(inArray(deliveries.status, ["queued", "retrying"]), lte(deliveries.nextAttemptAt, now)), and(eq(deliveries.status, "sending"), lte(deliveries.nextAttemptAt, staleBefore))))
+          .orderBy(asc(deliveries.nextAttemptAt))
+          .limit(1)
+          .for("update", { skipLocked: true });
+        if (!due) return undefined;
+        const [claimed] = await tx.update(deliveries).set({ status: "sending", attempts: sql`${deliveries.attempts} + 1`, nextAttemptAt: now }).where(eq(deliveries.id, due.id)).returning();
+        return toRow(claimed!);
+      });
+    },
+    markSent(id, at, disclosure, audit) {
+      return db.transaction(async (tx) => {
+        const [d] = await tx.update(deliveries).set({ status: "sent", sentAt: at, lastError: null }).where(eq(deliveries.id, id)).returning();
+        await tx.insert(disclosures).values(disclosure);
+        if (d?.addressId) await tx.update(recipients).set({ lastDisclosedAddressId: d.addressId }).where(eq(recipients.id, d.recipientId));
+        await appendAuditIn(tx, audit);
+      });
+    },
+    markRetry(id, error, next, failed, audit) {
+      return db.transaction(async (tx) => {
+        await tx.update(deliveries).set({ status: failed ? "failed" : "retrying", lastError: error.slice(0, 300), nextAttemptAt: next }).where(eq(deliveries.id, id));
+        await appendAuditIn(tx, audit);
+      });
+    },
+    async list() {
+      return (await db.select().from(deliveries).orderBy(asc(deliveries.createdAt))).map(toRow);
+    },
+    async disclosuresOf(patientId) {
+      return db.select().from(disclosures).where(eq(disclosures.patientId, patientId)).orderBy(asc(disclosures.disclosedAt));
+    },
+  };
+}

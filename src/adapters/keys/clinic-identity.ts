@@ -1,0 +1,50 @@
+/**
+ * @module adapters/keys/clinic-identity
+ * The clinic's mail identity in `$RAYVAULT_HOME/keys`: `clinic-smime.pem` + `clinic-smime.key` (installed
+ * by `rayvault mail identity`; the key must sign what the certificate verifies, and the certificate must
+ * allow signing), and `clinic-pgp.asc` (an OpenPGP v4 Curve25519 key made on first use). Files are 0600.
+ */
+import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as openpgp from "openpgp";
+import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import type { ClinicIdentity } from "../../ports/clinic-identity.ts";
+
+export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIdentity {
+  const certPath = join(keyDir, "clinic-smime.pem");
+  const keyPath = join(keyDir, "clinic-smime.key");
+  const pgpPath = join(keyDir, "clinic-pgp.asc");
+  return {
+    smimeSigner() {
+      if (!existsSync(certPath) || !existsSync(keyPath)) return undefined;
+      const cert = new X509Certificate(readFileSync(certPath));
+      return { certificate: cert.raw, chain: [], privateKey: createPrivateKey(readFileSync(keyPath)) };
+    },
+    async pgpPrivateKey() {
+      if (existsSync(pgpPath)) return readFileSync(pgpPath, "utf8");
+      const address = /<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom;
+      const made = await openpgp.generateKey({ type: "ecc", curve: "curve25519Legacy", userIDs: [{ name: "Rayvault", email: address }], format: "armored" });
+      mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+      writeFileSync(pgpPath, made.privateKey, { mode: 0o600, flag: "wx" });
+      return made.privateKey;
+    },
+    installSmime(certPem, keyPem) {
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(certPem);
+        const key = createPrivateKey(keyPem);
+        const probe = Buffer.from("rayvault key check");
+        if (!verify("sha256", probe, createPublicKey(cert.publicKey.export({ format: "pem", type: "spki" })), sign("sha256", probe, key))) throw new Error("mismatch");
+      } catch (cause) {
+        throw new RayvaultError(ErrorCode.KeyMissing, "the certificate and key do not belong together (or are not PEM)", { cause });
+      }
+      if (cert.keyUsage !== undefined && cert.keyUsage.length > 0 && !cert.keyUsage.includes("1.3.6.1.5.5.7.3.4")) throw new RayvaultError(ErrorCode.UsageInvalid, "the certificate's extended key usage does not include e-mail protection");
+      const address = (/<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom).toLowerCase();
+      if (!(cert.subjectAltName ?? "").toLowerCase().includes(`email:${address}`)) throw new RayvaultError(ErrorCode.UsageInvalid, `the certificate is not for ${address} (RAYVAULT_MAIL_FROM)`);
+      mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+      writeFileSync(certPath, certPem, { mode: 0o600 });
+      writeFileSync(keyPath, keyPem, { mode: 0o600 });
+    },
+  };
+}

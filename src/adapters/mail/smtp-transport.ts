@@ -1,0 +1,35 @@
+/**
+ * @module adapters/mail/smtp-transport
+ * The MailTransport over SMTP with nodemailer: STARTTLS required (`requireTLS`; a relay without it is
+ * refused, nothing is sent in clear), the relay's certificate verified (against RAYVAULT_SMTP_CA when
+ * the relay uses a private CA), the message passed `raw` so S/MIME and PGP/MIME bytes stay exact.
+ */
+import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import nodemailer from "nodemailer";
+import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import type { MailTransport } from "../../ports/mail-transport.ts";
+
+export function smtpTransport(url: string, caPath?: string): MailTransport {
+  const u = new URL(url);
+  const secure = u.protocol === "smtps:";
+  const transporter = nodemailer.createTransport({
+    host: u.hostname,
+    port: Number(u.port || (secure ? 465 : 587)),
+    secure,
+    requireTLS: true,
+    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+    tls: { rejectUnauthorized: true, minVersion: "TLSv1.2", ...(caPath ? { ca: readFileSync(caPath) } : {}) },
+    connectionTimeout: 15_000,
+  });
+  return {
+    async send(envelope, raw) {
+      try {
+        const info = await transporter.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw: Readable.from(raw) });
+        return { response: info.response };
+      } catch (cause) {
+        throw new RayvaultError(ErrorCode.DeliveryFailed, `the mail relay did not accept the message (${(cause as { code?: string }).code ?? "error"})`, { cause });
+      }
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * @module app/share
+ * Use-case `rayvault share`: decide (#4) → prepare (the minimum-necessary plan applied to each instance
+ * and checked, packaged as a zip with a DICOMDIR) → build the message for the channel the decision
+ * allows (S/MIME signed then encrypted, PGP/MIME, or plain only to the patient who asked) → keep it
+ * encrypted in the vault and queue it in the durable outbox → the worker sends it over SMTP with TLS and
+ * records the disclosure (164.528) with its audit record. Nothing is built for a "no", and nothing
+ * leaves by a channel the decision did not allow. The same request twice is one delivery.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import * as openpgp from "openpgp";
+import { decryptField, encryptField } from "../core/crypto/field-crypto.ts";
+import { ErrorCode, RayvaultError, safeMessageOf } from "../core/errors.ts";
+import type { KeyTransport, ContentCipher } from "../core/mail/cms.ts";
+import { pgpMessage } from "../core/mail/pgp-message.ts";
+import { contentEntity, messageHeaders, smimeMessage, type MailEnvelope, type SecureContent } from "../core/mail/smime-message.ts";
+import type { Channel } from "../core/policy/vocabulary.ts";
+import type { BlobStore } from "../ports/blob-store.ts";
+import type { ClinicIdentity } from "../ports/clinic-identity.ts";
+import type { DeliveryRow, DeliveryStore } from "../ports/delivery-store.ts";
+import type { MailTransport } from "../ports/mail-transport.ts";
+import { decide, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
+import { currentAddress } from "./manage-directory.ts";
+import { packageStudy } from "./prepare-package.ts";
+
+export interface ShareDeps extends DecideDeps {
+  readonly blobs: BlobStore;
+  readonly deliveries: DeliveryStore;
+  readonly clinic: ClinicIdentity;
+  /** Undefined when no relay is configured: deliveries stay queued. */
+  readonly transport?: MailTransport;
+  readonly mail: { readonly from: string; readonly maxBytes: number };
+}
+
+/** S/MIME profiles: standard (RSA-OAEP, AES-256-CBC: every current client), aead (AES-256-GCM), legacy (PKCS#1 v1.5: gpgsm 2.2, older Outlook). */
+export const SMIME_PROFILES: Readonly<Record<string, { readonly keyTransport: KeyTransport; readonly cipher: ContentCipher }>> = {
+  standard: { keyTransport: "rsa-oaep-sha256", cipher: "aes-256-cbc" },
+  aead: { keyTransport: "rsa-oaep-sha256", cipher: "aes-256-gcm" },
+  legacy: { keyTransport: "rsa-pkcs1v15", cipher: "aes-256-cbc" },
+};
+
+export interface ShareRequest extends DecideRequest {
+  readonly smimeProfile?: string;
+}
+
+export interface ShareResult {
+  readonly decision: DecideResult;
+  readonly delivery?: DeliveryRow;
+  /** False when the same share was already queued or sent (idempotent). */
+  readonly created?: boolean;
+}
+
+const EMAIL_CHANNELS: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email"]);
+
+async function* cat(parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const p of parts) yield p;
+}
+
+export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareResult> {
+  const result = await decide(req, deps);
+  const d = result.decision;
+  if (d.outcome !== "permit" || !d.plan || !d.permission) return { decision: result };
+  const channel = (req.channel ?? d.channels.find((c) => EMAIL_CHANNELS.has(c))) as Channel | undefined;
+  if (!channel || !d.channels.includes(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `no channel to send by: allowed ${d.channels.join(", ") || "none"}`);
+  if (!EMAIL_CHANNELS.has(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `${channel} delivery arrives with a later release: use smime, pgp or (for the patient) plain-email`);
+  const profile = SMIME_PROFILES[req.smimeProfile ?? "standard"];
+  if (!profile) throw new RayvaultError(ErrorCode.UsageInvalid, `S/MIME profile: ${Object.keys(SMIME_PROFILES).join(", ")}`);
+
+  // One delivery per study, recipient, purpose, channel and permission, however often it is asked.
+  const key = createHash("sha256").update(JSON.stringify([result.study, req.recipientId, req.purpose, channel, d.permission.citation, req.selection])).digest("hex");
+  const existing = await deps.deliveries.findByKey(key);
+  if (existing && existing.status !== "failed") return { decision: result, delivery: existing, created: false };
+
+  const address = await currentAddress(req.recipientId, req.email, deps);
+  if (!address || address.verifiedAt === null) throw new RayvaultError(ErrorCode.UsageInvalid, "the recipient's address is not verified");
+  const to = decryptField(deps.fields, "recipient_addresses.address", address.addressEnc);
+  const { stream } = await packageStudy(result.study, d.plan, deps);
+  const messageId = `<${randomUUID()}@${(/@([^>]+)>?$/.exec(deps.mail.from)?.[1] ?? "rayvault.local").replace(/>$/, "")}>`;
+  const envelope: MailEnvelope = { from: deps.mail.from, to, subject: "Secure message from your care provider", messageId, date: new Date(deps.now()) };
+  const content: SecureContent = {
+    text: "Imaging shared with you through Rayvault. The attached zip holds DICOM files with a DICOMDIR. It was sent to you alone; do not forward it.",
+    attachment: { filename: "study.zip", contentType: "application/zip", bytes: stream },
+  };
+  let message: AsyncIterable<Uint8Array>;
+  if (channel === "smime") {
+    const signer = deps.clinic.smimeSigner();
+    if (!signer) throw new RayvaultError(ErrorCode.KeyMissing, "the clinic's S/MIME certificate is not installed (rayvault mail identity)");
+    const keys = (await deps.policy.find("keys", { recipientId: req.recipientId })).filter((k) => k.kind === "smime" && k.addressIdx === address.addressIdx && k.revokedAt === null);
+    const cert = keys.at(-1);
+    if (!cert) throw new RayvaultError(ErrorCode.KeyMissing, "no S/MIME certificate for this address");
+    const pem = decryptField(deps.fields, "recipient_keys.material", cert.materialEnc);
+    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
+    message = smimeMessage(envelope, content, { recipients: [{ certificate: der, keyTransport: profile.keyTransport }], cipher: profile.cipher, signer });
+  } else if (channel === "pgp") {
+    const keys = (await deps.policy.find("keys", { recipientId: req.recipientId })).filter((k) => k.kind === "pgp" && k.addressIdx === address.addressIdx && k.revokedAt === null);
+    const k = keys.at(-1);
+    if (!k) throw new RayvaultError(ErrorCode.KeyMissing, "no OpenPGP key for this address");
+    const signingKey = await openpgp.readPrivateKey({ armoredKey: await deps.clinic.pgpPrivateKey() });
+    message = pgpMessage(envelope, content, { recipientKey: decryptField(deps.fields, "recipient_keys.material", k.materialEnc), expectedFingerprint: k.fingerprint, signingKey });
+  } else {
+    // Plain: only reached when the decision allowed it (the patient's own request, warning acknowledged).
+    const boundary = `rv-${randomUUID()}`;
+    const entity = contentEntity(content, boundary);
+    const head = messageHeaders(envelope, []).replace(/\r\n\r\n$/, "\r\n");
+    message = cat((async function* () {
+      yield Buffer.from(head, "latin1");
+      for await (const c of entity) yield c;
+    })());
+  }
+  // Keep the message encrypted in the vault, counting its size: too big for e-mail is refused, not sent.
+  const blobId = `msg-${randomUUID()}`;
+  let bytes = 0;
+  const counted = (async function* () {
+    for await (const c of message) {
+      bytes += c.length;
+      if (bytes > deps.mail.maxBytes) throw new RayvaultError(ErrorCode.InputTooLarge, `the message exceeds ${Math.round(deps.mail.maxBytes / 1e6)} MB, too large to e-mail: use the portal (coming)`);
+      yield c;
+    }
+  })();
+  const blob = await deps.blobs.put(blobId, counted);
+  await deps.index.recordDocument(blob);
+  const now = deps.now();
+  const row: DeliveryRow = {
+    id: `dlv-${randomUUID()}`, idempotencyKey: key, messageId, channel, recipientId: req.recipientId, addressId: address.id, studyId: result.study, purpose: req.purpose,
+    citation: d.permission.citation, accountable: d.accountable, messageBlobId: blobId, status: "queued", attempts: 0, nextAttemptAt: now, lastError: null, createdAt: now, createdBy: req.actor.id, sentAt: null,
+  };
+  const q = await deps.deliveries.enqueue(row, { time: now, actor: req.actor.id, action: "disclosure.queue", objects: [`delivery:${row.id}`, `study:${result.study}`, `recipient:${req.recipientId}`, `channel:${channel}`], purpose: req.purpose.slice(0, 40), outcome: "success" });
+  return { decision: result, delivery: q.delivery, created: q.created };
+}
+
+/** Backoff before attempt n+1: 1, 5, 25, 125 minutes; failed after 5 attempts. */
+const BACKOFF_MIN = [1, 5, 25, 125];
+
+/**
+ * Sends what is due, one delivery at a time; returns what happened. A delivery that was "sending" when a
+ * process died is taken again after 10 minutes (its Message-ID is stable, so a receiver can tell a repeat).
+ */
+export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ readonly id: string; readonly status: string; readonly error?: string }>> {
+  const out: Array<{ id: string; status: string; error?: string }> = [];
+  if (!deps.transport) return out;
+  for (let i = 0; i < limit; i++) {
+    const now = deps.now();
+    const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - 10 * 60_000).toISOString());
+    if (!job) break;
+    const recipientAddress = job.addressId ? await deps.policy.get("addresses", job.addressId) : undefined;
+    const to = recipientAddress ? decryptField(deps.fields, "recipient_addresses.address", recipientAddress.addressEnc) : undefined;
+    try {
+      if (!to) throw new RayvaultError(ErrorCode.NotFound, "the delivery's address is gone");
+      await deps.transport.send({ from: (/<([^>]+)>/.exec(deps.mail.from)?.[1] ?? deps.mail.from), to }, deps.blobs.get(job.messageBlobId));
+      const study = await deps.index.findStudy({ id: job.studyId });
+      const at = deps.now();
+      await deps.deliveries.markSent(job.id, at, {
+        id: `dsc-${randomUUID()}`, deliveryId: job.id, patientId: study!.patientId, studyId: job.studyId, recipientId: job.recipientId, purpose: job.purpose, citation: job.citation,
+        descriptionEnc: encryptField(deps.fields, "disclosures.description", `imaging study (DICOM), ${job.channel}`, deps.random.bytes(12)), accountable: job.accountable, channel: job.channel, disclosedAt: at,
+      }, { time: at, actor: "system:outbox", action: "disclosure.send", objects: [`delivery:${job.id}`, `study:${job.studyId}`, `recipient:${job.recipientId}`, `rule:${job.citation}`], purpose: job.purpose.slice(0, 40), outcome: "success" });
+      out.push({ id: job.id, status: "sent" });
+    } catch (e) {
+      const failed = job.attempts >= 5;
+      const next = new Date(Date.parse(deps.now()) + (BACKOFF_MIN[job.attempts - 1] ?? 125) * 60_000).toISOString();
+      await deps.deliveries.markRetry(job.id, safeMessageOf(e), next, failed, { time: deps.now(), actor: "system:outbox", action: failed ? "disclosure.send.failed" : "disclosure.send.retry", objects: [`delivery:${job.id}`], purpose: job.purpose.slice(0, 40), outcome: "failure" });
+      out.push({ id: job.id, status: failed ? "failed" : "retrying", error: safeMessageOf(e) });
+    }
+  }
+  return out;
+}

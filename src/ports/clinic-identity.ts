@@ -1,0 +1,15 @@
+/**
+ * @module ports/clinic-identity
+ * The clinic's own mail identity: the S/MIME certificate and key that sign what it sends, and its
+ * OpenPGP key. Kept with the other keys (mode 0600), never logged.
+ */
+import type { CmsSigner } from "../core/mail/cms.ts";
+
+export interface ClinicIdentity {
+  /** Undefined until an S/MIME certificate and key are installed (`rayvault mail identity`). */
+  smimeSigner(): CmsSigner | undefined;
+  /** The clinic's OpenPGP private key, armored (made on first use: v4, Curve25519). */
+  pgpPrivateKey(): Promise<string>;
+  /** Installs the S/MIME certificate and key after checking they belong together. */
+  installSmime(certPem: string, keyPem: string): void;
+}

@@ -1,0 +1,57 @@
+/**
+ * @module ports/delivery-store
+ * The durable outbox: deliveries queued with their built message (a vault object), claimed by one worker
+ * at a time, and either sent — which records the disclosure for the accounting and the audit record in
+ * the same transaction — or retried with backoff, or failed.
+ */
+import type { AuditEvent } from "../core/audit/audit-chain.ts";
+
+export type DeliveryStatus = "queued" | "sending" | "sent" | "retrying" | "failed";
+
+export interface DeliveryRow {
+  readonly id: string;
+  readonly idempotencyKey: string;
+  readonly messageId: string;
+  readonly channel: string;
+  readonly recipientId: string;
+  readonly addressId: string | null;
+  readonly studyId: string;
+  readonly purpose: string;
+  readonly citation: string;
+  readonly accountable: boolean;
+  readonly messageBlobId: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly sentAt: string | null;
+}
+
+export interface DisclosureRow {
+  readonly id: string;
+  readonly deliveryId: string | null;
+  readonly patientId: string;
+  readonly studyId: string;
+  readonly recipientId: string;
+  readonly purpose: string;
+  readonly citation: string;
+  readonly descriptionEnc: string;
+  readonly accountable: boolean;
+  readonly channel: string;
+  readonly disclosedAt: string;
+}
+
+export interface DeliveryStore {
+  /** Queues a delivery; returns the existing one when the idempotency key is already queued or sent. */
+  enqueue(row: DeliveryRow, audit: AuditEvent): Promise<{ readonly delivery: DeliveryRow; readonly created: boolean }>;
+  findByKey(idempotencyKey: string): Promise<DeliveryRow | undefined>;
+  /** Claims the next due delivery (queued, retrying, or sending for longer than `staleBefore`): status sending. */
+  claim(now: string, staleBefore: string): Promise<DeliveryRow | undefined>;
+  /** Sent: the delivery, the disclosure, the recipient's last address and the audit record, together. */
+  markSent(id: string, at: string, disclosure: DisclosureRow, audit: AuditEvent): Promise<void>;
+  markRetry(id: string, error: string, next: string, failed: boolean, audit: AuditEvent): Promise<void>;
+  list(): Promise<DeliveryRow[]>;
+  disclosuresOf(patientId: string): Promise<DisclosureRow[]>;
+}

@@ -1,0 +1,180 @@
+/**
+ * `rayvault share` end to end over a real SMTP server (smtp-server, STARTTLS with a test CA): a study goes
+ * to a provider by S/MIME (openssl cms decrypts and verifies it; the DICOM in the zip is byte-identical to
+ * what was imported), to a GnuPG user by PGP/MIME (gpg decrypts it, good signature), and to the patient
+ * by plain e-mail after the acknowledged warning; the same share twice is one delivery; a refused share
+ * and a relay without STARTTLS send nothing; the disclosures are in the accounting, not the PHI in any
+ * header.
+ */
+import assert from "node:assert/strict";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
+import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
+import { BIN, haveTool, runTool, tempDir } from "../helpers/run-cli.ts";
+import { makeTestPki } from "../helpers/test-pki.ts";
+
+const PASS = "violet tractor lantern quietly 91";
+const P = syntheticPatient(52);
+
+interface Received { to: string; raw: Buffer }
+
+function startSmtp(pki: ReturnType<typeof makeTestPki>, starttls: boolean): Promise<{ server: SMTPServer; port: number; inbox: Received[] }> {
+  const tls = pki.server();
+  const inbox: Received[] = [];
+  const server = new SMTPServer({
+    secure: false, key: readFileSync(tls.keyPath), cert: readFileSync(tls.certPath), authOptional: true, ...(starttls ? {} : { disabledCommands: ["STARTTLS"] }),
+    onData(stream, session, cb) {
+      const parts: Buffer[] = [];
+      stream.on("data", (d: Buffer) => parts.push(d));
+      stream.on("end", () => {
+        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), raw: Buffer.concat(parts) });
+        cb();
+      });
+    },
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ server, port: (server.server.address() as { port: number }).port, inbox })));
+}
+
+describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? false : "openssl and gpg needed" }, () => {
+  const pki = makeTestPki();
+  const work = tempDir("share");
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let plainRelay: Awaited<ReturnType<typeof startSmtp>>;
+  let env: Record<string, string>;
+  const original = xrayFile(52, 64, 64);
+  const provider = pki.issue("dr.okafor@lakeside-ortho.test", "encrypt");
+  const clinic = pki.issue("gateway@clinic.test", "sign");
+  const gnupg = join(work, "gnupg");
+  const gpg = (args: string[]): ReturnType<typeof runTool> => runTool("gpg", ["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", ...args], { env: { ...process.env, GNUPGHOME: gnupg } });
+
+  // Asynchronous: the SMTP servers live in this process and must answer while the CLI runs.
+  const cli = (args: string[], stdin = "", extra: Record<string, string> = {}): Promise<{ status: number; out: string }> =>
+    new Promise((resolve) => {
+      const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, ...extra }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        resolve({ status: error ? Number(error.code ?? -1) : 0, out: stdout + stderr });
+      });
+      child.stdin!.end(stdin);
+    });
+  const ok = async (args: string[], stdin = ""): Promise<string> => {
+    const r = await cli(args, stdin);
+    assert.equal(r.status, 0, `${args.join(" ")}: ${r.out}`);
+    return r.out;
+  };
+  const rcp = (out: string): string => /(rcp-[0-9a-f-]{36})/.exec(out)![1]!;
+  const verified = async (kind: string, name: string, email: string, stdin = ""): Promise<string> => {
+    const id = rcp(await ok(["recipient", "add", "--kind", kind, "--name", name, "--email", email, ...(stdin ? ["--patient-mrn-stdin"] : [])], stdin));
+    await ok(["recipient", "verify-identity", id, "--method", "call-back"]);
+    await ok(["recipient", "verify-address", id, "--method", "code-reply"]);
+    return id;
+  };
+  /** The study.zip in a decrypted entity, unpacked; returns the bytes of DICOM/S0001/I0001. */
+  const dicomFromEntity = (entity: string, name: string): Buffer => {
+    const m = /filename="study\.zip"\r?\n\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n--/.exec(entity);
+    assert.ok(m, "the zip attachment");
+    const zip = join(work, `${name}.zip`);
+    writeFileSync(zip, Buffer.from(m[1]!.replace(/\r?\n/g, ""), "base64"));
+    const out = join(work, `${name}-out`);
+    assert.equal(spawnSync("/usr/bin/python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", zip, out]).status, 0);
+    return readFileSync(join(out, "DICOM", "S0001", "I0001"));
+  };
+
+  before(async () => {
+    smtp = await startSmtp(pki, true);
+    plainRelay = await startSmtp(pki, false);
+    env = { RAYVAULT_HOME: join(work, "home"), RAYVAULT_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, RAYVAULT_SMTP_CA: pki.caPath, RAYVAULT_MAIL_FROM: "Springfield Imaging <gateway@clinic.test>" };
+    const inputs = join(work, "in");
+    mkdirSync(inputs);
+    writeFileSync(join(inputs, "xr.dcm"), original);
+    await ok(["import", inputs, "--purpose", "treatment"]);
+    await ok(["user", "add", "rad", "--role", "radiologist"], `${PASS}\n`);
+    await ok(["user", "add", "desk", "--role", "front-desk"], `${PASS}\n`);
+    await ok(["mail", "identity", "--smime-cert", clinic.certPath, "--smime-key", clinic.keyPath]);
+    mkdirSync(gnupg, { mode: 0o700 });
+  });
+  after(() => {
+    smtp.server.close();
+    plainRelay.server.close();
+  });
+
+  it("sends S/MIME that openssl decrypts and verifies, with the DICOM byte-identical; twice is once", async () => {
+    const id = await verified("provider", "Dr. Amara Okafor", provider.email);
+    await ok(["recipient", "key", id, "--smime", provider.certPath, "--method", "call-back"]);
+    const out = await ok(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "smime"]);
+    assert.match(out, /delivery dlv-[0-9a-f-]+ \(smime\): sent/);
+    assert.equal(smtp.inbox.length, 1);
+    const mail = smtp.inbox[0]!;
+    assert.equal(mail.to, provider.email);
+    const headers = mail.raw.toString("latin1").split("\r\n\r\n")[0]!;
+    assert.match(headers, /Content-Type: application\/pkcs7-mime; smime-type=enveloped-data/);
+    for (const phi of [P.name.split("^")[0]!, P.id, P.studyUid, "CHEST"]) assert.equal(headers.includes(phi), false, `${phi} in the headers`);
+    const eml = join(work, "smime.eml");
+    writeFileSync(eml, mail.raw);
+    const inner = join(work, "smime.inner");
+    assert.equal(runTool("openssl", ["cms", "-decrypt", "-in", eml, "-recip", provider.certPath, "-inkey", provider.keyPath, "-out", inner]).status, 0);
+    const content = join(work, "smime.content");
+    const v = runTool("openssl", ["cms", "-verify", "-in", inner, "-CAfile", pki.caPath, "-purpose", "smimesign", "-out", content]);
+    assert.equal(v.status, 0, v.stderr);
+    assert.ok(dicomFromEntity(readFileSync(content, "latin1"), "smime").equals(Buffer.from(original)), "the DICOM file arrives as imported");
+    assert.match(await ok(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "smime"]), /already shared: delivery dlv-[0-9a-f-]+ is sent/);
+    assert.equal(smtp.inbox.length, 1, "no second message");
+  });
+
+  it("sends PGP/MIME that gpg decrypts with a good signature from the clinic", async () => {
+    assert.equal(gpg(["--quick-gen-key", "Dr Reyes <reyes@valley-clinic.test>", "rsa3072", "encrypt,sign", "1d"]).status, 0);
+    writeFileSync(join(work, "reyes.asc"), gpg(["--armor", "--export", "reyes@valley-clinic.test"]).stdout);
+    writeFileSync(join(work, "clinic.asc"), await ok(["mail", "identity", "--show-pgp"]));
+    assert.equal(gpg(["--import", join(work, "clinic.asc")]).status, 0);
+    const id = await verified("provider", "Dr. Luis Reyes", "reyes@valley-clinic.test");
+    await ok(["recipient", "key", id, "--pgp", join(work, "reyes.asc"), "--method", "in-person"]);
+    await ok(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "pgp"]);
+    const mail = smtp.inbox.at(-1)!.raw.toString("latin1");
+    const armored = /-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(mail)![0];
+    writeFileSync(join(work, "m.asc"), armored);
+    const out = join(work, "pgp.entity");
+    const dec = gpg(["--status-fd", "2", "--output", out, "--decrypt", join(work, "m.asc")]);
+    assert.equal(dec.status, 0, dec.stderr);
+    assert.match(dec.stderr, /GOODSIG [0-9A-F]+ Rayvault <gateway@clinic\.test>/);
+    assert.ok(dicomFromEntity(readFileSync(out, "latin1"), "pgp").equals(Buffer.from(original)));
+  });
+
+  it("sends the patient their images unencrypted only after the acknowledged warning", async () => {
+    const patient = await verified("patient", "the patient", "m.patient@gmail.test", `${P.id}\n`);
+    const request = /(acc-[0-9a-f-]{36})/.exec(await ok(["access-request", "open", "--requester", patient, "--channel", "plain-email"], `${P.id}\n`))![1]!;
+    const before = smtp.inbox.length;
+    const refused = await cli(["share", "--study", P.studyUid, "--to", patient, "--purpose", "patient-access", "--as", "desk", "--channel", "plain-email"]);
+    assert.equal(refused.status, 3);
+    assert.match(refused.out, /DECISION: DENY/);
+    assert.equal(smtp.inbox.length, before, "nothing sent");
+    const version = /warning version (\S+):/.exec(await ok(["access-request", "warning"]))![1]!;
+    await ok(["access-request", "acknowledge", request, "--warning-version", version]);
+    await ok(["share", "--study", P.studyUid, "--to", patient, "--purpose", "patient-access", "--as", "desk", "--channel", "plain-email"]);
+    const parsed = await simpleParser(smtp.inbox.at(-1)!.raw);
+    assert.equal(parsed.subject, "Secure message from your care provider");
+    const zip = parsed.attachments.find((a) => a.filename === "study.zip");
+    assert.ok(zip, "the zip is attached");
+  });
+
+  it("sends nothing through a relay without STARTTLS (the delivery waits to be retried)", async () => {
+    const id = await verified("provider", "Dr. Mei Chen", "chen@harbor-clinic.test");
+    await ok(["recipient", "key", id, "--smime", pki.issue("chen@harbor-clinic.test", "encrypt").certPath, "--method", "call-back"]);
+    const r = await cli(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad"], "", { RAYVAULT_SMTP_URL: `smtp://127.0.0.1:${plainRelay.port}` });
+    assert.equal(r.status, 3, r.out);
+    assert.match(r.out, /retrying — RV_DELIVERY_FAILED|retrying — the mail relay did not accept/);
+    assert.equal(plainRelay.inbox.length, 0);
+    assert.match(await ok(["outbox", "list"]), /smime\s+retrying\s+attempts 1/);
+  });
+
+  it("lists every disclosure for the accounting (none accountable: all TPO or the patient's own access), and verifies", async () => {
+    const all = await ok(["accounting", "--all"], `${P.id}\n`);
+    assert.equal(all.trim().split("\n").length, 3, all);
+    assert.match(all, /Dr\. Amara Okafor.*purpose: treatment \(164\.506\(c\)\(2\)\)\s+\[not accountable\]/);
+    assert.match(await ok(["accounting"], `${P.id}\n`), /no disclosures to account for/);
+    assert.equal((await cli(["vault", "verify"])).status, 0);
+    assert.equal((await cli(["audit", "verify"])).status, 0);
+    assert.match((await cli(["audit", "export", "--format", "csv"])).out, /disclosure\.send/);
+  });
+});
