@@ -29,7 +29,9 @@ export interface ShareDeps extends DecideDeps {
   readonly clinic: ClinicIdentity;
   /** Undefined when no relay is configured: deliveries stay queued. */
   readonly transport?: MailTransport;
-  readonly mail: { readonly from: string; readonly maxBytes: number };
+  readonly mail: { readonly from: string; readonly maxBytes: number; readonly staleSeconds: number };
+  /** Test seam: called at named points of delivery N so a test can kill the process there. */
+  readonly deliveryFault?: (point: "mid-send" | "after-send", n: number) => void;
 }
 
 /** S/MIME profiles: standard (RSA-OAEP, AES-256-CBC: every current client), aead (AES-256-GCM), legacy (PKCS#1 v1.5: gpgsm 2.2, older Outlook). */
@@ -133,20 +135,35 @@ const BACKOFF_MIN = [1, 5, 25, 125];
 
 /**
  * Sends what is due, one delivery at a time; returns what happened. A delivery that was "sending" when a
- * process died is taken again after 10 minutes (its Message-ID is stable, so a receiver can tell a repeat).
+ * process died is taken again once stale (RAYVAULT_OUTBOX_STALE_SECONDS). A crash before the relay
+ * accepted the message sends it once; a crash after the relay accepted it but before the record is
+ * written sends it again with the same Message-ID, which receivers use to drop the repeat.
  */
 export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ readonly id: string; readonly status: string; readonly error?: string }>> {
   const out: Array<{ id: string; status: string; error?: string }> = [];
   if (!deps.transport) return out;
   for (let i = 0; i < limit; i++) {
     const now = deps.now();
-    const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - 10 * 60_000).toISOString());
+    const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - deps.mail.staleSeconds * 1000).toISOString());
     if (!job) break;
     const recipientAddress = job.addressId ? await deps.policy.get("addresses", job.addressId) : undefined;
     const to = recipientAddress ? decryptField(deps.fields, "recipient_addresses.address", recipientAddress.addressEnc) : undefined;
     try {
       if (!to) throw new RayvaultError(ErrorCode.NotFound, "the delivery's address is gone");
-      await deps.transport.send({ from: (/<([^>]+)>/.exec(deps.mail.from)?.[1] ?? deps.mail.from), to }, deps.blobs.get(job.messageBlobId));
+      const n = i + 1;
+      const fault = deps.deliveryFault;
+      const body = fault
+        ? (async function* (src: AsyncIterable<Uint8Array>) {
+            let first = true;
+            for await (const c of src) {
+              yield c;
+              if (first) fault("mid-send", n);
+              first = false;
+            }
+          })(deps.blobs.get(job.messageBlobId))
+        : deps.blobs.get(job.messageBlobId);
+      await deps.transport.send({ from: (/<([^>]+)>/.exec(deps.mail.from)?.[1] ?? deps.mail.from), to }, body);
+      deps.deliveryFault?.("after-send", n);
       const study = await deps.index.findStudy({ id: job.studyId });
       const at = deps.now();
       await deps.deliveries.markSent(job.id, at, {

@@ -56,7 +56,14 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     deliveries: dbDeliveryStore(database.db),
     clinic: fileClinicIdentity(join(config.home, "keys"), config.mailFrom),
     ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa) } : {}),
-    mail: { from: config.mailFrom, maxBytes: config.mailMaxMb * 1e6 },
+    mail: { from: config.mailFrom, maxBytes: config.mailMaxMb * 1e6, staleSeconds: config.outboxStaleSeconds },
+    ...(fault && /^(mid|after)-send:/.test(fault)
+      ? {
+          deliveryFault: (point: string, n: number) => {
+            if (fault === `${point}:${n}`) process.kill(process.pid, "SIGKILL");
+          },
+        }
+      : {}),
     keyReader: libraryKeyReader,
     ...(config.alertWebhook ? { alertPusher: webhookPusher(config.alertWebhook) } : {}),
     credentials: argon2TotpCredentials,

@@ -19,7 +19,7 @@ export interface RayvaultConfig {
   readonly databaseSchema?: string;
   /** Where encrypted objects are stored (default `<home>/blobs`). */
   readonly blobRoot: string;
-  /** RISKY, tests only: "after-blob:N" or "after-commit:N" kills the process at that point of file N. */
+  /** RISKY, tests only: "after-blob:N", "after-commit:N" (import file N), "mid-send:N", "after-send:N" (delivery N) kill the process there. */
   readonly testFault?: string;
   /** HTTP port on loopback (default 8080; 0 picks a free one). */
   readonly port: number;
@@ -35,11 +35,13 @@ export interface RayvaultConfig {
   readonly mailFrom: string;
   /** Messages above this size are not e-mailed (MB, default 20). */
   readonly mailMaxMb: number;
+  /** A delivery left "sending" by a crash is sent again after this many seconds (default 600). */
+  readonly outboxStaleSeconds: number;
   /** Where security alerts are pushed as JSON (https://, or http:// on loopback); queued only when absent. */
   readonly alertWebhook?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -58,7 +60,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DATABASE_URL must be embedded:<dir> or postgres://…");
   }
   const fault = env["RAYVAULT_TEST_FAULT"];
-  if (fault !== undefined && !/^(after-blob|after-commit):\d+$/.test(fault)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_TEST_FAULT is after-blob:N or after-commit:N");
+  if (fault !== undefined && !/^(after-blob|after-commit|mid-send|after-send):\d+$/.test(fault)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_TEST_FAULT is after-blob:N, after-commit:N, mid-send:N or after-send:N");
   const schema = env["RAYVAULT_DATABASE_SCHEMA"];
   const port = Number(env["RAYVAULT_PORT"] ?? "8080");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_PORT must be 0–65535");
@@ -76,10 +78,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!/^[^<>\r\n]*<[^@<>\s]+@[^@<>\s]+>$|^[^@<>\s]+@[^@<>\s]+$/.test(mailFrom)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_FROM must be an address or Name <address>");
   const mailMaxMb = Number(env["RAYVAULT_MAIL_MAX_MB"] ?? "20");
   if (!(mailMaxMb > 0 && mailMaxMb <= 1024)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_MAX_MB must be 1–1024");
+  const staleSeconds = Number(env["RAYVAULT_OUTBOX_STALE_SECONDS"] ?? "600");
+  if (!Number.isInteger(staleSeconds) || staleSeconds < 0) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_OUTBOX_STALE_SECONDS must be a whole number of seconds");
   return Object.freeze({
     home: absHome,
     mailFrom,
     mailMaxMb,
+    outboxStaleSeconds: staleSeconds,
     ...(smtpUrl ? { smtpUrl } : {}),
     ...(env["RAYVAULT_SMTP_CA"] ? { smtpCa: resolve(env["RAYVAULT_SMTP_CA"]) } : {}),
     auditRetentionYears: retention,

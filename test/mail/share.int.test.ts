@@ -36,6 +36,8 @@ function startSmtp(pki: ReturnType<typeof makeTestPki>, starttls: boolean): Prom
       });
     },
   });
+  // A client killed mid-message resets its connection: expected in the crash test.
+  server.on("error", () => undefined);
   return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ server, port: (server.server.address() as { port: number }).port, inbox })));
 }
 
@@ -168,9 +170,32 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
     assert.match(await ok(["outbox", "list"]), /smime\s+retrying\s+attempts 1/);
   });
 
+  it("survives a kill mid-send: the restarted outbox delivers exactly one message; after the relay accepted, a repeat keeps its Message-ID", async () => {
+    const id = await verified("provider", "Dr. Ana Silva", "silva@bay-ortho.test");
+    await ok(["recipient", "key", id, "--smime", pki.issue("silva@bay-ortho.test", "encrypt").certPath, "--method", "call-back"]);
+    const before = smtp.inbox.length;
+    const killed = await cli(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad"], "", { RAYVAULT_TEST_FAULT: "mid-send:1" });
+    assert.notEqual(killed.status, 0, killed.out);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(smtp.inbox.length, before, "nothing arrived from the killed send");
+    assert.match(await ok(["outbox", "list"]), /smime\s+sending\s+attempts 1/);
+    assert.match(await ok(["outbox", "run"]), /nothing due/, "not stale yet: left alone");
+    const run = await cli(["outbox", "run"], "", { RAYVAULT_OUTBOX_STALE_SECONDS: "0" });
+    assert.equal(run.status, 0, run.out);
+    assert.equal(smtp.inbox.filter((m) => m.to === "silva@bay-ortho.test").length, 1, "exactly one message");
+
+    const id2 = await verified("provider", "Dr. Omar Haddad", "haddad@bay-ortho.test");
+    await ok(["recipient", "key", id2, "--smime", pki.issue("haddad@bay-ortho.test", "encrypt").certPath, "--method", "call-back"]);
+    assert.notEqual((await cli(["share", "--study", P.studyUid, "--to", id2, "--purpose", "treatment", "--as", "rad"], "", { RAYVAULT_TEST_FAULT: "after-send:1" })).status, 0);
+    await cli(["outbox", "run"], "", { RAYVAULT_OUTBOX_STALE_SECONDS: "0" });
+    const copies = smtp.inbox.filter((m) => m.to === "haddad@bay-ortho.test").map((m) => /Message-ID: (<[^>]+>)/.exec(m.raw.toString("latin1"))![1]);
+    assert.equal(copies.length, 2, "accepted, then sent again after the crash");
+    assert.equal(copies[0], copies[1], "with the same Message-ID, so the receiver drops the repeat");
+  });
+
   it("lists every disclosure for the accounting (none accountable: all TPO or the patient's own access), and verifies", async () => {
     const all = await ok(["accounting", "--all"], `${P.id}\n`);
-    assert.equal(all.trim().split("\n").length, 3, all);
+    assert.equal(all.trim().split("\n").length, 5, all);
     assert.match(all, /Dr\. Amara Okafor.*purpose: treatment \(164\.506\(c\)\(2\)\)\s+\[not accountable\]/);
     assert.match(await ok(["accounting"], `${P.id}\n`), /no disclosures to account for/);
     assert.equal((await cli(["vault", "verify"])).status, 0);
