@@ -6,6 +6,7 @@
 import { DEID_USAGE, deidBench } from "./deid/deid-bench.ts";
 import { VAULT_ENVELOPE_USAGE, vaultEnvelopeBench } from "./vault/envelope-bench.ts";
 import { VAULT_USAGE, vaultBench } from "./vault/vault-bench.ts";
+import { MAIL_USAGE, mailBench } from "./mail/mail-bench.ts";
 
 interface Benchmark {
   /** One line for the listing. */
@@ -25,6 +26,16 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     summary: "vault: store/read 1 GiB vs cp+sync and openssl; import files/s vs cp+sync; audit appends/s (32 writers) vs fsync rate",
     usage: VAULT_USAGE,
     run: vaultBench,
+  },
+  smime: {
+    summary: "S/MIME: a 100 MB study signed and encrypted, streamed, vs openssl cms -encrypt -stream (and sign|encrypt); time, peak RSS",
+    usage: MAIL_USAGE,
+    run: (args) => mailBench("smime", args),
+  },
+  pgp: {
+    summary: "PGP/MIME: a 100 MB study signed and encrypted, armored, vs gpg -z 0 --encrypt (and --sign --encrypt --armor); time, peak RSS",
+    usage: MAIL_USAGE,
+    run: (args) => mailBench("pgp", args),
   },
   "vault-envelope": {
     summary: "vault format: AES-256-GCM segmented encrypt/decrypt throughput vs openssl speed -evp aes-256-gcm (one core)",
