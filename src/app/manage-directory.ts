@@ -3,8 +3,8 @@
  * Use-cases behind `rayvault recipient …`: the directory of who may receive PHI. A recipient has a kind
  * (provider with a checked NPI, health plan, clearinghouse, business associate, patient, personal
  * representative, other), addresses that must be verified before anything goes to them (how, when, by
- * whom), an identity verified under 164.514(h), and delivery keys (S/MIME certificates, OpenPGP keys)
- * bound to a verified address. A new address is compared with every address in the directory and a
+ * whom), an identity verified under 164.514(h), and delivery keys (S/MIME certificates that chain to a
+ * configured trust anchor, OpenPGP v4 keys) bound to a verified address. A new address is compared with every address in the directory and a
  * look-alike is reported by recipient reference. Every change is audited; names and addresses are
  * stored encrypted.
  */
@@ -28,6 +28,8 @@ export interface PolicyDeps {
   readonly fields: FieldKeys;
   readonly random: RandomSource;
   readonly keyReader: DeliveryKeyReader;
+  /** The CA certificates recipients' S/MIME certificates must chain to. */
+  readonly trustAnchors: () => readonly Uint8Array[];
   readonly now: () => string;
 }
 
@@ -156,6 +158,10 @@ export async function addDeliveryKey(req: { actor: string; recipientId: string; 
   const now = deps.now();
   if ((info.notBefore && info.notBefore > now) || (info.notAfter && info.notAfter <= now)) throw new RayvaultError(ErrorCode.UsageInvalid, "the key is outside its validity period");
   if (info.kind === "pgp" && info.version !== 4) throw new RayvaultError(ErrorCode.UsageInvalid, `OpenPGP v${info.version ?? "?"} key: GnuPG 2.2 recipients need v4 keys`);
+  if (info.kind === "smime") {
+    const path = await deps.keyReader.verifyChain(info.chain ?? [], deps.trustAnchors(), new Date(now));
+    if (!path.ok) throw new RayvaultError(ErrorCode.UsageInvalid, path.reason ?? "the certificate does not chain to a trusted anchor");
+  }
   const id = `key-${randomUUID()}`;
   const row: KeyRow = {
     id, recipientId: req.recipientId, kind: info.kind, fingerprint: info.fingerprint, materialEnc: enc(deps, "recipient_keys.material", info.material), addressIdx: match.addressIdx,

@@ -91,7 +91,11 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
     const cert = keys.at(-1);
     if (!cert) throw new RayvaultError(ErrorCode.KeyMissing, "no S/MIME certificate for this address");
     const pem = decryptField(deps.fields, "recipient_keys.material", cert.materialEnc);
-    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
+    const chain = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => Buffer.from(p.replace(/-----[^-]+-----|\s/g, ""), "base64"));
+    // Checked again at sending: validity dates and the path to today's trust anchors.
+    const path = await deps.keyReader.verifyChain(chain, deps.trustAnchors(), new Date(deps.now()));
+    if (!path.ok) throw new RayvaultError(ErrorCode.KeyMissing, path.reason ?? "the recipient's certificate is no longer valid");
+    const der = chain[0]!;
     message = smimeMessage(envelope, content, { recipients: [{ certificate: der, keyTransport: profile.keyTransport }], cipher: profile.cipher, signer });
   } else if (channel === "pgp") {
     const keys = (await deps.policy.find("keys", { recipientId: req.recipientId })).filter((k) => k.kind === "pgp" && k.addressIdx === address.addressIdx && k.revokedAt === null);

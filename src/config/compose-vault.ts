@@ -43,6 +43,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const columnKeys = openFileKeyStore(join(config.home, "keys", "column-keyring.json"), nodeRandom);
   const now = (): string => new Date().toISOString();
   const fault = config.testFault;
+  const clinic = fileClinicIdentity(join(config.home, "keys"), config.mailFrom);
   return {
     inputs: fsInputCatalog,
     blobs: openFsBlobStore(config.blobRoot, vaultKeys, nodeRandom),
@@ -54,7 +55,8 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     alerts: dbAlertQueue(database.db),
     policy: dbPolicyStore(database.db),
     deliveries: dbDeliveryStore(database.db),
-    clinic: fileClinicIdentity(join(config.home, "keys"), config.mailFrom),
+    clinic,
+    trustAnchors: () => clinic.trustAnchors(),
     ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa) } : {}),
     mail: { from: config.mailFrom, maxBytes: config.mailMaxMb * 1e6, staleSeconds: config.outboxStaleSeconds },
     ...(fault && /^(mid|after)-send:/.test(fault)

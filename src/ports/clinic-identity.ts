@@ -12,4 +12,8 @@ export interface ClinicIdentity {
   pgpPrivateKey(): Promise<string>;
   /** Installs the S/MIME certificate and key after checking they belong together. */
   installSmime(certPem: string, keyPem: string): void;
+  /** The CA certificates (DER) recipients' S/MIME certificates must chain to. */
+  trustAnchors(): Uint8Array[];
+  /** Adds CA certificates (PEM) to the trust anchors; returns their SHA-256 fingerprints. */
+  addTrustAnchors(pem: string): string[];
 }

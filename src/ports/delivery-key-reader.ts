@@ -18,9 +18,13 @@ export interface DeliveryKeyInfo {
   readonly material: string;
   /** OpenPGP: the key version (GnuPG 2.2 reads v4). */
   readonly version?: number;
+  /** S/MIME: the certificate first, then any intermediates given with it (DER). */
+  readonly chain?: readonly Uint8Array[];
 }
 
 export interface DeliveryKeyReader {
   /** Throws RV_USAGE_INVALID when the bytes are not a key of that kind. */
   read(kind: DeliveryKeyKind, bytes: Uint8Array): Promise<DeliveryKeyInfo>;
+  /** RFC 5280 path validation of a certificate chain (leaf first) to one of the anchors, at `at`. */
+  verifyChain(chain: readonly Uint8Array[], anchors: readonly Uint8Array[], at: Date): Promise<{ readonly ok: boolean; readonly reason?: string }>;
 }

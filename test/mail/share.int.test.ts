@@ -95,6 +95,7 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
     await ok(["user", "add", "rad", "--role", "radiologist"], `${PASS}\n`);
     await ok(["user", "add", "desk", "--role", "front-desk"], `${PASS}\n`);
     await ok(["mail", "identity", "--smime-cert", clinic.certPath, "--smime-key", clinic.keyPath]);
+    await ok(["mail", "trust", "add", pki.caPath]);
     mkdirSync(gnupg, { mode: 0o700 });
   });
   after(() => {
@@ -104,6 +105,9 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
 
   it("sends S/MIME that openssl decrypts and verifies, with the DICOM byte-identical; twice is once", async () => {
     const id = await verified("provider", "Dr. Amara Okafor", provider.email);
+    const wrongEmail = await cli(["recipient", "key", id, "--smime", pki.issue("someone.else@lakeside-ortho.test", "encrypt").certPath, "--method", "call-back"]);
+    assert.equal(wrongEmail.status, 1);
+    assert.match(wrongEmail.out, /not for any verified address/);
     await ok(["recipient", "key", id, "--smime", provider.certPath, "--method", "call-back"]);
     const out = await ok(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "smime"]);
     assert.match(out, /delivery dlv-[0-9a-f-]+ \(smime\): sent/);

@@ -3,7 +3,7 @@
  * officer sets up providers, a health plan, a billing company with its BAA, a life insurer with the
  * patient's authorization, the patient with an access request, and the police; for each, `decide` gives
  * the right answer with its rule, the preview of what leaves and what is missing — and the answers
- * change when a fact changes (a certificate added, a BAA signed, an authorization revoked, a self-pay
+ * change when a fact changes (a certificate that chains to a trusted CA added, a BAA signed, an authorization revoked, a self-pay
  * restriction, the e-mail warning acknowledged, the privacy officer's approval). No PHI in any output.
  */
 import assert from "node:assert/strict";
@@ -12,7 +12,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
-import { BIN, runTool, tempDir } from "../helpers/run-cli.ts";
+import { BIN, tempDir } from "../helpers/run-cli.ts";
+import { makeTestPki } from "../helpers/test-pki.ts";
 import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
 
 const havePg = await havePostgres();
@@ -81,10 +82,16 @@ for (const [name, setup] of Object.entries(setups)) {
       assert.deepEqual([t.d.decision.outcome, t.d.decision.permission?.citation, t.d.decision.plan?.level, t.d.decision.channels], ["permit", "164.506(c)(2)", "full", ["portal"]]);
       assert.ok(t.d.preview!.kept.includes("PatientName") && t.d.preview!.removed.length === 0);
 
-      const key = join(dir, "okafor.key");
-      const cert = join(dir, "okafor.pem");
-      const made = runTool("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "365", "-subj", "/CN=Amara Okafor", "-addext", "subjectAltName=email:dr.okafor@lakeside-ortho.com", "-addext", "keyUsage=digitalSignature,keyEncipherment"]);
-      assert.equal(made.status, 0, made.stderr);
+      const pki = makeTestPki();
+      const cert = pki.issue("dr.okafor@lakeside-ortho.com", "encrypt").certPath;
+      const stranger = makeTestPki().issue("dr.okafor@lakeside-ortho.com", "encrypt").certPath;
+      const untrusted = cli(["recipient", "key", provider, "--smime", cert, "--method", "call-back"]);
+      assert.equal(untrusted.status, 1);
+      assert.match(untrusted.out, /no trust anchors are configured/);
+      ok(["mail", "trust", "add", pki.caPath]);
+      const foreign = cli(["recipient", "key", provider, "--smime", stranger, "--method", "call-back"]);
+      assert.equal(foreign.status, 1);
+      assert.match(foreign.out, /does not chain to a trusted anchor/);
       ok(["recipient", "key", provider, "--smime", cert, "--method", "call-back"]);
       assert.deepEqual(decide(provider, "treatment", "rad").d.decision.channels, ["smime", "portal"]);
       const text = cli(["decide", "--study", STUDY, "--to", provider, "--purpose", "treatment", "--as", "rad"]);

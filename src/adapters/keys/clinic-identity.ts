@@ -15,6 +15,8 @@ export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIden
   const certPath = join(keyDir, "clinic-smime.pem");
   const keyPath = join(keyDir, "clinic-smime.key");
   const pgpPath = join(keyDir, "clinic-pgp.asc");
+  const anchorsPath = join(keyDir, "smime-trust-anchors.pem");
+  const pemsOf = (text: string): string[] => text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   return {
     smimeSigner() {
       if (!existsSync(certPath) || !existsSync(keyPath)) return undefined;
@@ -28,6 +30,18 @@ export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIden
       mkdirSync(keyDir, { recursive: true, mode: 0o700 });
       writeFileSync(pgpPath, made.privateKey, { mode: 0o600, flag: "wx" });
       return made.privateKey;
+    },
+    trustAnchors() {
+      return existsSync(anchorsPath) ? pemsOf(readFileSync(anchorsPath, "utf8")).map((p) => new X509Certificate(p).raw) : [];
+    },
+    addTrustAnchors(pem) {
+      const certs = pemsOf(pem).map((p) => new X509Certificate(p));
+      if (certs.length === 0) throw new RayvaultError(ErrorCode.UsageInvalid, "no PEM certificate found");
+      for (const c of certs) if (!c.ca) throw new RayvaultError(ErrorCode.UsageInvalid, "a trust anchor must be a CA certificate (basicConstraints CA:TRUE)");
+      const existing = existsSync(anchorsPath) ? readFileSync(anchorsPath, "utf8") : "";
+      mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+      writeFileSync(anchorsPath, `${existing}${certs.map((c) => c.toString()).join("\n")}\n`, { mode: 0o600 });
+      return certs.map((c) => c.fingerprint256.replace(/:/g, "").toLowerCase());
     },
     installSmime(certPem, keyPem) {
       let cert: X509Certificate;

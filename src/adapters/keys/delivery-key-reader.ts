@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import * as openpgp from "openpgp";
+import * as pkijs from "pkijs";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { DeliveryKeyInfo, DeliveryKeyReader } from "../../ports/delivery-key-reader.ts";
 
@@ -14,9 +15,12 @@ const EMAIL_OID = "1.2.840.113549.1.9.1";
 
 async function readSmime(bytes: Uint8Array): Promise<DeliveryKeyInfo> {
   let cert: x509.X509Certificate;
+  let all: x509.X509Certificate[];
   try {
     const text = Buffer.from(bytes).toString("latin1");
-    cert = new x509.X509Certificate(text.includes("-----BEGIN CERTIFICATE-----") ? text : Buffer.from(bytes));
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    all = pems ? pems.map((p) => new x509.X509Certificate(p)) : [new x509.X509Certificate(Buffer.from(bytes))];
+    cert = all[0]!;
   } catch (cause) {
     throw new RayvaultError(ErrorCode.UsageInvalid, "not an X.509 certificate (PEM or DER)", { cause });
   }
@@ -29,7 +33,8 @@ async function readSmime(bytes: Uint8Array): Promise<DeliveryKeyInfo> {
   const der = Buffer.from(cert.rawData);
   return {
     kind: "smime", fingerprint: createHash("sha256").update(der).digest("hex"), emails: [...emails],
-    notBefore: cert.notBefore.toISOString(), notAfter: cert.notAfter.toISOString(), canEncrypt, material: cert.toString("pem"),
+    notBefore: cert.notBefore.toISOString(), notAfter: cert.notAfter.toISOString(), canEncrypt,
+    material: all.map((c) => c.toString("pem")).join("\n"), chain: all.map((c) => new Uint8Array(c.rawData)),
   };
 }
 
@@ -57,6 +62,23 @@ async function readPgp(bytes: Uint8Array): Promise<DeliveryKeyInfo> {
   };
 }
 
+/** Path validation with pkijs (RFC 5280: signatures, validity at `at`, CA constraints) to the anchors. */
+async function verifyChain(chain: readonly Uint8Array[], anchors: readonly Uint8Array[], at: Date): Promise<{ ok: boolean; reason?: string }> {
+  if (anchors.length === 0) return { ok: false, reason: "no trust anchors are configured (rayvault mail trust add <ca.pem>)" };
+  try {
+    const engine = new pkijs.CertificateChainValidationEngine({
+      trustedCerts: anchors.map((a) => pkijs.Certificate.fromBER(a)),
+      certs: chain.map((c) => pkijs.Certificate.fromBER(c)),
+      checkDate: at,
+    });
+    const r = await engine.verify();
+    return r.result ? { ok: true } : { ok: false, reason: `the certificate does not chain to a trusted anchor (${r.resultMessage})` };
+  } catch (e) {
+    return { ok: false, reason: `the certificate chain could not be validated (${e instanceof Error ? e.message : "error"})` };
+  }
+}
+
 export const libraryKeyReader: DeliveryKeyReader = {
   read: (kind, bytes) => (kind === "smime" ? readSmime(bytes) : readPgp(bytes)),
+  verifyChain,
 };

@@ -487,7 +487,21 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
       });
     });
 
-  const mail = program.command("mail").description("the clinic's mail identity");
+  const mail = program.command("mail").description("the clinic's mail identity and the CAs it trusts");
+  const trust = mail.command("trust").description("trust anchors: the CAs recipients' S/MIME certificates must chain to");
+  trust.command("add").argument("<pem>", "CA certificate(s), PEM").action(async (path: string) => {
+    await withVault(async (deps) => {
+      const fps = deps.clinic.addTrustAnchors(Buffer.from(file(path)).toString("utf8"));
+      await deps.audit.append({ time: deps.now(), actor: operator, action: "config.trust-anchor.add", objects: fps.map((f) => `cert:${f.slice(0, 40)}`), purpose: "operations", outcome: "success" });
+      write(fps.map((f) => `trusted ${f}`).join("\n"));
+    });
+  });
+  trust.command("list").action(async () => {
+    await withVault(async (deps) => {
+      const { X509Certificate } = await import("node:crypto");
+      write(deps.clinic.trustAnchors().map((d) => { const c = new X509Certificate(d); return `${c.fingerprint256}  ${c.subject.replace(/\n/g, ", ")}  until ${c.validTo}`; }).join("\n") || "no trust anchors");
+    });
+  });
   mail
     .command("identity")
     .description("install the clinic's S/MIME signing certificate and key (for RAYVAULT_MAIL_FROM), or print its OpenPGP public key")
