@@ -19,6 +19,7 @@ import type { BlobStore } from "../ports/blob-store.ts";
 import type { ClinicIdentity } from "../ports/clinic-identity.ts";
 import type { DeliveryRow, DeliveryStore } from "../ports/delivery-store.ts";
 import type { MailTransport } from "../ports/mail-transport.ts";
+import type { PortalStore } from "../ports/portal-store.ts";
 import { decide, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
 import { currentAddress } from "./manage-directory.ts";
 import { packageStudy } from "./prepare-package.ts";
@@ -30,6 +31,9 @@ export interface ShareDeps extends DecideDeps {
   /** Undefined when no relay is configured: deliveries stay queued. */
   readonly transport?: MailTransport;
   readonly mail: { readonly from: string; readonly maxBytes: number; readonly staleSeconds: number };
+  /** Portal links (optional: without them, the portal channel is refused). */
+  readonly portal?: PortalStore;
+  readonly publicUrl?: string;
   /** Test seam: called at named points of delivery N so a test can kill the process there. */
   readonly deliveryFault?: (point: "mid-send" | "after-send", n: number) => void;
 }
@@ -43,16 +47,23 @@ export const SMIME_PROFILES: Readonly<Record<string, { readonly keyTransport: Ke
 
 export interface ShareRequest extends DecideRequest {
   readonly smimeProfile?: string;
+  /** Portal: a passcode the sender gives by phone; days the link lasts; downloads it allows. */
+  readonly passcode?: string;
+  readonly expiresDays?: number;
+  readonly maxDownloads?: number;
 }
 
 export interface ShareResult {
   readonly decision: DecideResult;
   readonly delivery?: DeliveryRow;
+  /** Portal shares: the link (its token is only in the notification). */
+  readonly link?: { readonly id: string; readonly expiresAt: string; readonly factor: string };
   /** False when the same share was already queued or sent (idempotent). */
   readonly created?: boolean;
 }
 
 const EMAIL_CHANNELS: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email"]);
+const SENDABLE: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email", "portal"]);
 
 async function* cat(parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   for await (const p of parts) yield p;
@@ -62,9 +73,9 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   const result = await decide(req, deps);
   const d = result.decision;
   if (d.outcome !== "permit" || !d.plan || !d.permission) return { decision: result };
-  const channel = (req.channel ?? d.channels.find((c) => EMAIL_CHANNELS.has(c))) as Channel | undefined;
+  const channel = (req.channel ?? d.channels.find((c) => EMAIL_CHANNELS.has(c)) ?? d.channels.find((c) => c === "portal")) as Channel | undefined;
   if (!channel || !d.channels.includes(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `no channel to send by: allowed ${d.channels.join(", ") || "none"}`);
-  if (!EMAIL_CHANNELS.has(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `${channel} delivery arrives with a later release: use smime, pgp or (for the patient) plain-email`);
+  if (!SENDABLE.has(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `${channel} delivery arrives with a later release: use smime, pgp, portal or (for the patient) plain-email`);
   const profile = SMIME_PROFILES[req.smimeProfile ?? "standard"];
   if (!profile) throw new RayvaultError(ErrorCode.UsageInvalid, `S/MIME profile: ${Object.keys(SMIME_PROFILES).join(", ")}`);
 
@@ -77,6 +88,15 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   if (!address || address.verifiedAt === null) throw new RayvaultError(ErrorCode.UsageInvalid, "the recipient's address is not verified");
   const to = decryptField(deps.fields, "recipient_addresses.address", address.addressEnc);
   const { stream } = await packageStudy(result.study, d.plan, deps);
+  if (channel === "portal") {
+    if (!deps.portal || !deps.publicUrl) throw new RayvaultError(ErrorCode.UsageInvalid, "portal links need the server's public address (RAYVAULT_PUBLIC_URL)");
+    const { createPortalShare } = await import("./portal.ts");
+    const made = await createPortalShare({
+      actor: req.actor.id, studyId: result.study, recipientId: req.recipientId, addressId: address.id, purpose: req.purpose, citation: d.permission.citation, accountable: d.accountable,
+      package: stream, expiresDays: req.expiresDays ?? 7, maxDownloads: req.maxDownloads ?? 3, ...(req.passcode !== undefined ? { passcode: req.passcode } : {}),
+    }, { ...deps, portal: deps.portal, publicUrl: deps.publicUrl });
+    return { decision: result, delivery: made.notification, created: true, link: { id: made.link.id, expiresAt: made.link.expiresAt, factor: made.link.factor } };
+  }
   const messageId = `<${randomUUID()}@${(/@([^>]+)>?$/.exec(deps.mail.from)?.[1] ?? "rayvault.local").replace(/>$/, "")}>`;
   const envelope: MailEnvelope = { from: deps.mail.from, to, subject: "Secure message from your care provider", messageId, date: new Date(deps.now()) };
   const content: SecureContent = {
@@ -127,7 +147,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   await deps.index.recordDocument(blob);
   const now = deps.now();
   const row: DeliveryRow = {
-    id: `dlv-${randomUUID()}`, idempotencyKey: key, messageId, channel, recipientId: req.recipientId, addressId: address.id, studyId: result.study, purpose: req.purpose,
+    id: `dlv-${randomUUID()}`, kind: "message", idempotencyKey: key, messageId, channel, recipientId: req.recipientId, addressId: address.id, studyId: result.study, purpose: req.purpose,
     citation: d.permission.citation, accountable: d.accountable, messageBlobId: blobId, status: "queued", attempts: 0, nextAttemptAt: now, lastError: null, createdAt: now, createdBy: req.actor.id, sentAt: null,
   };
   const q = await deps.deliveries.enqueue(row, { time: now, actor: req.actor.id, action: "disclosure.queue", objects: [`delivery:${row.id}`, `study:${result.study}`, `recipient:${req.recipientId}`, `channel:${channel}`], purpose: req.purpose.slice(0, 40), outcome: "success" });
@@ -170,10 +190,10 @@ export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ re
       deps.deliveryFault?.("after-send", n);
       const study = await deps.index.findStudy({ id: job.studyId });
       const at = deps.now();
-      await deps.deliveries.markSent(job.id, at, {
+      await deps.deliveries.markSent(job.id, at, job.kind === "notification" ? undefined : {
         id: `dsc-${randomUUID()}`, deliveryId: job.id, patientId: study!.patientId, studyId: job.studyId, recipientId: job.recipientId, purpose: job.purpose, citation: job.citation,
         descriptionEnc: encryptField(deps.fields, "disclosures.description", `imaging study (DICOM), ${job.channel}`, deps.random.bytes(12)), accountable: job.accountable, channel: job.channel, disclosedAt: at,
-      }, { time: at, actor: "system:outbox", action: "disclosure.send", objects: [`delivery:${job.id}`, `study:${job.studyId}`, `recipient:${job.recipientId}`, `rule:${job.citation}`], purpose: job.purpose.slice(0, 40), outcome: "success" });
+      }, { time: at, actor: "system:outbox", action: job.kind === "notification" ? "notification.send" : "disclosure.send", objects: [`delivery:${job.id}`, `study:${job.studyId}`, `recipient:${job.recipientId}`, `rule:${job.citation}`], purpose: job.purpose.slice(0, 40), outcome: "success" });
       out.push({ id: job.id, status: "sent" });
     } catch (e) {
       const failed = job.attempts >= 5;

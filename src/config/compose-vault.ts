@@ -11,8 +11,9 @@ import { dbCareTeam } from "../adapters/db/db-care-team.ts";
 import { dbAlertQueue } from "../adapters/db/db-alert-queue.ts";
 import { dbPolicyStore } from "../adapters/db/db-policy-store.ts";
 import { libraryKeyReader } from "../adapters/keys/delivery-key-reader.ts";
-import type { ShareDeps } from "../app/share.ts";
+import type { PortalDeps } from "../app/portal.ts";
 import { dbDeliveryStore } from "../adapters/db/db-delivery-store.ts";
+import { dbPortalStore } from "../adapters/db/db-portal-store.ts";
 import { fileClinicIdentity } from "../adapters/keys/clinic-identity.ts";
 import { smtpTransport } from "../adapters/mail/smtp-transport.ts";
 import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
@@ -34,7 +35,7 @@ import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & UserDeps & CareDeps & ShareDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
+export type VaultDeps = ImportDeps & UserDeps & CareDeps & PortalDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
@@ -55,6 +56,8 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     alerts: dbAlertQueue(database.db),
     policy: dbPolicyStore(database.db),
     deliveries: dbDeliveryStore(database.db),
+    portal: dbPortalStore(database.db),
+    publicUrl: config.publicUrl,
     clinic,
     trustAnchors: () => clinic.trustAnchors(),
     ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa) } : {}),

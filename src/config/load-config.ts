@@ -35,13 +35,15 @@ export interface RayvaultConfig {
   readonly mailFrom: string;
   /** Messages above this size are not e-mailed (MB, default 20). */
   readonly mailMaxMb: number;
+  /** The address recipients reach the server at, for portal links (default http://127.0.0.1:<port>). */
+  readonly publicUrl: string;
   /** A delivery left "sending" by a crash is sent again after this many seconds (default 600). */
   readonly outboxStaleSeconds: number;
   /** Where security alerts are pushed as JSON (https://, or http:// on loopback); queued only when absent. */
   readonly alertWebhook?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -78,6 +80,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!/^[^<>\r\n]*<[^@<>\s]+@[^@<>\s]+>$|^[^@<>\s]+@[^@<>\s]+$/.test(mailFrom)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_FROM must be an address or Name <address>");
   const mailMaxMb = Number(env["RAYVAULT_MAIL_MAX_MB"] ?? "20");
   if (!(mailMaxMb > 0 && mailMaxMb <= 1024)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_MAX_MB must be 1–1024");
+  const publicUrl = env["RAYVAULT_PUBLIC_URL"] ?? `http://127.0.0.1:${port === 0 ? 8080 : port}`;
+  if (!/^https?:\/\/[^/\s]+/.test(publicUrl)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_PUBLIC_URL must be an http(s) URL");
   const staleSeconds = Number(env["RAYVAULT_OUTBOX_STALE_SECONDS"] ?? "600");
   if (!Number.isInteger(staleSeconds) || staleSeconds < 0) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_OUTBOX_STALE_SECONDS must be a whole number of seconds");
   return Object.freeze({
@@ -85,6 +89,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     mailFrom,
     mailMaxMb,
     outboxStaleSeconds: staleSeconds,
+    publicUrl,
     ...(smtpUrl ? { smtpUrl } : {}),
     ...(env["RAYVAULT_SMTP_CA"] ? { smtpCa: resolve(env["RAYVAULT_SMTP_CA"]) } : {}),
     auditRetentionYears: retention,

@@ -10,6 +10,8 @@ export type DeliveryStatus = "queued" | "sending" | "sent" | "retrying" | "faile
 
 export interface DeliveryRow {
   readonly id: string;
+  /** "message" carries the study (sending it is the disclosure); "notification" carries no PHI. */
+  readonly kind: "message" | "notification";
   readonly idempotencyKey: string;
   readonly messageId: string;
   readonly channel: string;
@@ -49,8 +51,8 @@ export interface DeliveryStore {
   findByKey(idempotencyKey: string): Promise<DeliveryRow | undefined>;
   /** Claims the next due delivery (queued, retrying, or sending for longer than `staleBefore`): status sending. */
   claim(now: string, staleBefore: string): Promise<DeliveryRow | undefined>;
-  /** Sent: the delivery, the disclosure, the recipient's last address and the audit record, together. */
-  markSent(id: string, at: string, disclosure: DisclosureRow, audit: AuditEvent): Promise<void>;
+  /** Sent: the delivery, the disclosure (messages only), the recipient's last address and the audit record, together. */
+  markSent(id: string, at: string, disclosure: DisclosureRow | undefined, audit: AuditEvent): Promise<void>;
   markRetry(id: string, error: string, next: string, failed: boolean, audit: AuditEvent): Promise<void>;
   list(): Promise<DeliveryRow[]>;
   disclosuresOf(patientId: string): Promise<DisclosureRow[]>;

@@ -10,7 +10,7 @@ import { appendAuditIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
 import { deliveries, disclosures, recipients } from "./schema.ts";
 
-const toRow = (r: typeof deliveries.$inferSelect): DeliveryRow => ({ ...r, status: r.status as DeliveryRow["status"] });
+const toRow = (r: typeof deliveries.$inferSelect): DeliveryRow => ({ ...r, status: r.status as DeliveryRow["status"], kind: r.kind === "notification" ? "notification" : "message" });
 
 export function dbDeliveryStore(db: Db): DeliveryStore {
   return {
@@ -46,7 +46,7 @@ export function dbDeliveryStore(db: Db): DeliveryStore {
     markSent(id, at, disclosure, audit) {
       return db.transaction(async (tx) => {
         const [d] = await tx.update(deliveries).set({ status: "sent", sentAt: at, lastError: null }).where(eq(deliveries.id, id)).returning();
-        await tx.insert(disclosures).values(disclosure);
+        if (disclosure) await tx.insert(disclosures).values(disclosure);
         if (d?.addressId) await tx.update(recipients).set({ lastDisclosedAddressId: d.addressId }).where(eq(recipients.id, d.recipientId));
         await appendAuditIn(tx, audit);
       });

@@ -12,7 +12,7 @@ import type { ImagingIndex, ImportRecord, RecordedImport } from "../../ports/ima
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import { appendAuditIn, appendAuditsIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
-import { agreements, authorizations, blobs, deliveries, instances, patients, photos, series, studies } from "./schema.ts";
+import { agreements, authorizations, blobs, deliveries, instances, patients, photos, portalLinks, series, studies } from "./schema.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
@@ -171,7 +171,8 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       const d = await db.select({ id: authorizations.documentBlobId }).from(authorizations).where(isNotNull(authorizations.documentBlobId));
       // Messages built for delivery are kept encrypted in the vault until (and after) they are sent.
       const e = await db.select({ id: deliveries.messageBlobId }).from(deliveries);
-      return [...a, ...b, ...c, ...d, ...e].map((r) => r.id!);
+      const f = await db.select({ id: portalLinks.packageBlobId }).from(portalLinks);
+      return [...a, ...b, ...c, ...d, ...e, ...f].map((r) => r.id!);
     },
 
     async counts() {

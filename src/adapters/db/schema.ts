@@ -338,6 +338,8 @@ export const incidents = pgTable("incidents", {
 /** One message to deliver: the built message is a vault object; the job moves queued → sending → sent. */
 export const deliveries = pgTable("deliveries", {
   id: text("id").primaryKey(),
+  /** "message": the study itself (sending it is the disclosure); "notification": a portal link or code, no PHI. */
+  kind: text("kind").notNull().default("message"),
   /** Same study, recipient, purpose, channel and decision: one delivery, however often it is asked. */
   idempotencyKey: text("idempotency_key").notNull().unique(),
   messageId: text("message_id").notNull(),
@@ -371,4 +373,33 @@ export const disclosures = pgTable("disclosures", {
   accountable: boolean("accountable").notNull(),
   channel: text("channel").notNull(),
   disclosedAt: text("disclosed_at").notNull(),
+});
+
+/**
+ * Portal links (#5): the recipient proves who they are before anything is shown. Only hashes of the link
+ * token, the one-time code and the pickup session are stored; the package waits encrypted in the vault.
+ */
+export const portalLinks = pgTable("portal_links", {
+  id: text("id").primaryKey(),
+  tokenHash: text("token_hash").notNull().unique(),
+  studyId: text("study_id").notNull().references(() => studies.id),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  addressId: text("address_id").notNull().references(() => recipientAddresses.id),
+  purpose: text("purpose").notNull(),
+  citation: text("citation").notNull(),
+  accountable: boolean("accountable").notNull(),
+  packageBlobId: text("package_blob_id").notNull().references(() => blobs.id),
+  /** "mailbox": a code sent to the verified address; "passcode": one the sender passes by phone. */
+  factor: text("factor").notNull(),
+  passcodeHash: text("passcode_hash"),
+  codeHash: text("code_hash"),
+  codeExpiresAt: text("code_expires_at"),
+  failedAttempts: bigint("failed_attempts", { mode: "number" }).notNull().default(0),
+  sessionHash: text("session_hash"),
+  expiresAt: text("expires_at").notNull(),
+  maxDownloads: bigint("max_downloads", { mode: "number" }).notNull(),
+  downloads: bigint("downloads", { mode: "number" }).notNull().default(0),
+  revokedAt: text("revoked_at"),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
 });

@@ -431,8 +431,12 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
     .addOption(new Option("--smime-profile <p>", "standard: RSA-OAEP + AES-256-CBC; aead: AES-256-GCM; legacy: PKCS#1 v1.5 (gpgsm 2.2)").choices(["standard", "aead", "legacy"]).default("standard"))
     .option("--entire-record")
     .option("--justification <text>")
+    .option("--passcode-stdin", "portal: read a passcode you will give the recipient by phone from standard input (instead of a code to their mailbox)")
+    .option("--expires-days <n>", "portal: days the link lasts (default 7)", (v) => Number.parseInt(v, 10))
+    .option("--max-downloads <n>", "portal: downloads allowed (default 3)", (v) => Number.parseInt(v, 10))
     .option("--json")
-    .action(async (o: { study: string; to: string; purpose: string; as: string; channel?: string; email?: string; smimeProfile: string; entireRecord?: boolean; justification?: string; json?: boolean }) => {
+    .action(async (o: { study: string; to: string; purpose: string; as: string; channel?: string; email?: string; smimeProfile: string; entireRecord?: boolean; justification?: string; passcodeStdin?: boolean; expiresDays?: number; maxDownloads?: number; json?: boolean }) => {
+      const passcode = o.passcodeStdin ? await readStdin() : undefined;
       await withVault(async (deps) => {
         const user = await deps.users.find(o.as);
         if (!user) throw new RayvaultError(ErrorCode.NotFound, "no such user");
@@ -440,6 +444,7 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
         const r = await share({
           actor: { id: `user:${user.id}`, roles: user.roles as Role[], mfa: user.mfaRequired }, study: o.study, recipientId: o.to, purpose: o.purpose,
           selection: o.entireRecord ? "entire-record" : "study", smimeProfile: o.smimeProfile, ...(o.channel ? { channel: o.channel } : {}), ...(o.email ? { email: o.email } : {}), ...(o.justification ? { justification: o.justification } : {}),
+          ...(passcode !== undefined ? { passcode } : {}), ...(o.expiresDays !== undefined ? { expiresDays: o.expiresDays } : {}), ...(o.maxDownloads !== undefined ? { maxDownloads: o.maxDownloads } : {}),
         }, deps);
         if (!r.delivery) {
           write(o.json ? json(r) : renderDecision(r.decision));
@@ -451,6 +456,7 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
         if (o.json) write(json({ ...r, outbox: sent }));
         else {
           write(renderDecision(r.decision));
+          if (r.link) write(`portal link ${r.link.id} (${r.link.factor}, until ${r.link.expiresAt}); notification:`);
           write(r.created ? `delivery ${r.delivery.id} (${r.delivery.channel}): ${mine?.status ?? (deps.transport ? "queued" : "queued (no RAYVAULT_SMTP_URL configured)")}${mine?.error ? ` — ${mine.error}` : ""}` : `already shared: delivery ${r.delivery.id} is ${r.delivery.status}`);
         }
         kit.exit(mine && mine.status !== "sent" ? 3 : 0);
@@ -470,6 +476,21 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
       const r = await runOutbox(deps);
       write(r.map((x) => `${x.id}: ${x.status}${x.error ? ` — ${x.error}` : ""}`).join("\n") || "nothing due");
       kit.exit(r.some((x) => x.status !== "sent") ? 3 : 0);
+    });
+  });
+
+  const portal = program.command("portal").description("portal links: who opened what, and revocation");
+  portal.command("list").option("--json").action(async (o: { json?: boolean }) => {
+    await withVault(async (deps) => {
+      const links = (await deps.portal.list()).map((l) => ({ id: l.id, recipientId: l.recipientId, factor: l.factor, expiresAt: l.expiresAt, downloads: l.downloads, maxDownloads: l.maxDownloads, revokedAt: l.revokedAt, failedAttempts: l.failedAttempts }));
+      write(o.json ? json({ links }) : links.map((l) => `${l.id}  to ${l.recipientId}  ${l.factor}  downloads ${l.downloads}/${l.maxDownloads}  until ${l.expiresAt}${l.revokedAt ? "  REVOKED" : ""}${l.failedAttempts > 0 ? `  wrong codes ${l.failedAttempts}` : ""}`).join("\n") || "no portal links");
+    });
+  });
+  portal.command("revoke").argument("<link>").action(async (id: string) => {
+    await withVault(async (deps) => {
+      const { revokeLink } = await import("../../app/portal.ts");
+      await revokeLink(id, operator, deps);
+      write(`link ${id} revoked`);
     });
   });
 

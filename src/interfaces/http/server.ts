@@ -11,6 +11,7 @@ import { checkApiToken, checkSession, closeSession, completeSetup, declareBreakG
 import type { UserDeps } from "../../app/manage-users.ts";
 import { readInstance, type ReadDeps } from "../../app/read-instance.ts";
 import type { Logger } from "../../adapters/log/logger.ts";
+import { download, linkState, sendCode, verifyCode, type PortalDeps } from "../../app/portal.ts";
 
 const COOKIE = "rv_session";
 
@@ -77,7 +78,36 @@ function body(req: FastifyRequest): Record<string, unknown> {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
-export function buildServer(deps: UserDeps & ReadDeps, logger?: Logger): FastifyInstance {
+const PICKUP_COOKIE = "rv_pickup";
+
+/** The pickup page: no PHI (not even the clinic's patient name), a code box, a download button. */
+const PICKUP_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Secure pickup</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head><body>
+<h1>Secure pickup</h1><p id="why">Before anything is shown, prove it is you.</p>
+<button id="send">Send me a code</button>
+<form id="f"><label>Code or passcode <input name="code" autocomplete="one-time-code" required></label> <button>Check</button></form>
+<p><button id="dl" disabled>Download</button></p><pre id="out"></pre>
+<script>
+const token = location.pathname.split("/").pop();
+const out = (t) => { document.getElementById("out").textContent = t; };
+document.getElementById("send").onclick = async () => { const r = await fetch("/api/portal/" + token + "/code", { method: "POST" }); const j = await r.json(); out(r.ok ? (j.factor === "passcode" ? "Enter the passcode the sender gave you." : "A code was sent to your address.") : j.message); };
+document.getElementById("f").onsubmit = async (e) => { e.preventDefault(); const r = await fetch("/api/portal/" + token + "/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: new FormData(e.target).get("code") }) }); const j = await r.json(); out(r.ok ? "Verified." : j.message); document.getElementById("dl").disabled = !r.ok; };
+document.getElementById("dl").onclick = () => { location.href = "/api/portal/" + token + "/package"; };
+</script></body></html>`;
+
+function pickupCookie(req: FastifyRequest): string | undefined {
+  return new RegExp(`(?:^|;\\s*)${PICKUP_COOKIE}=([A-Za-z0-9_-]{20,})`).exec(req.headers.cookie ?? "")?.[1];
+}
+
+/** Portal errors: unknown 404, gone (expired, revoked, used up) 410, locked 429, not verified 401. */
+function sendPortalError(reply: FastifyReply, e: unknown): FastifyReply {
+  const code = errorCodeOf(e);
+  const message = safeMessageOf(e);
+  const status = code === ErrorCode.NotFound ? 404 : code === ErrorCode.StateLocked ? 429 : message.startsWith("gone") ? 410 : code === ErrorCode.AccessDenied ? 401 : code === ErrorCode.UsageInvalid ? 400 : 500;
+  return reply.code(status).send({ error: code, message });
+}
+
+export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps>, logger?: Logger): FastifyInstance {
   const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
   app.addHook("onSend", async (_req, reply) => {
     reply.header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer").header("cache-control", "no-store");
@@ -133,5 +163,38 @@ export function buildServer(deps: UserDeps & ReadDeps, logger?: Logger): Fastify
       return sendError(reply, e);
     }
   });
+  if (deps.portal && deps.publicUrl) registerPortal(app, deps as PortalDeps);
   return app;
+}
+
+function registerPortal(app: FastifyInstance, deps: PortalDeps): void {
+  app.get<{ Params: { token: string } }>("/p/:token", async (req, reply) => {
+    const state = await linkState(req.params.token, deps);
+    const csp = "default-src 'self'; script-src 'unsafe-inline'; frame-ancestors 'none'";
+    if (state.state !== "ok") return reply.code(state.state === "unknown" ? 404 : state.state === "locked" ? 429 : 410).type("text/html; charset=utf-8").header("content-security-policy", csp).send(`<!doctype html><title>Secure pickup</title><h1>This link cannot be used</h1><p>${state.reason.replace(/[<>&]/g, "")}</p>`);
+    return reply.type("text/html; charset=utf-8").header("content-security-policy", csp).send(PICKUP_PAGE);
+  });
+  app.post<{ Params: { token: string } }>("/api/portal/:token/code", async (req, reply) => {
+    try {
+      return await reply.send({ factor: await sendCode(req.params.token, deps) });
+    } catch (e) {
+      return sendPortalError(reply, e);
+    }
+  });
+  app.post<{ Params: { token: string } }>("/api/portal/:token/verify", async (req, reply) => {
+    try {
+      const session = await verifyCode(req.params.token, str(body(req)["code"]), deps);
+      return await reply.header("set-cookie", `${PICKUP_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/api/portal/${req.params.token}`).send({ verified: true });
+    } catch (e) {
+      return sendPortalError(reply, e);
+    }
+  });
+  app.get<{ Params: { token: string } }>("/api/portal/:token/package", async (req, reply) => {
+    try {
+      const stream = await download(req.params.token, pickupCookie(req), deps);
+      return await reply.type("application/zip").header("content-disposition", 'attachment; filename="study.zip"').send(Readable.from(stream));
+    } catch (e) {
+      return sendPortalError(reply, e);
+    }
+  });
 }

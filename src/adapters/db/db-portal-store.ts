@@ -1,0 +1,49 @@
+/**
+ * @module adapters/db/db-portal-store
+ * The PortalStore in the database: each change with its audit record; a download is counted with a
+ * conditional update, so two at once cannot pass the limit.
+ */
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import type { PortalLinkRow, PortalStore } from "../../ports/portal-store.ts";
+import { appendAuditIn } from "./db-audit-log.ts";
+import type { Db } from "./open-database.ts";
+import { disclosures, portalLinks } from "./schema.ts";
+
+const toRow = (r: typeof portalLinks.$inferSelect): PortalLinkRow => ({ ...r, factor: r.factor as PortalLinkRow["factor"] });
+
+export function dbPortalStore(db: Db): PortalStore {
+  return {
+    create(row, audit) {
+      return db.transaction(async (tx) => {
+        await tx.insert(portalLinks).values(row);
+        await appendAuditIn(tx, audit);
+      });
+    },
+    async byTokenHash(hash) {
+      const [r] = await db.select().from(portalLinks).where(eq(portalLinks.tokenHash, hash));
+      return r ? toRow(r) : undefined;
+    },
+    async get(id) {
+      const [r] = await db.select().from(portalLinks).where(eq(portalLinks.id, id));
+      return r ? toRow(r) : undefined;
+    },
+    update(id, patch, audit) {
+      return db.transaction(async (tx) => {
+        await tx.update(portalLinks).set(patch).where(eq(portalLinks.id, id));
+        await appendAuditIn(tx, audit);
+      });
+    },
+    download(id, disclosure, audit) {
+      return db.transaction(async (tx) => {
+        const done = await tx.update(portalLinks).set({ downloads: sql`${portalLinks.downloads} + 1` }).where(and(eq(portalLinks.id, id), lt(portalLinks.downloads, portalLinks.maxDownloads))).returning({ n: portalLinks.downloads });
+        if (done.length === 0) return false;
+        if (disclosure && done[0]!.n === 1) await tx.insert(disclosures).values(disclosure);
+        await appendAuditIn(tx, audit);
+        return true;
+      });
+    },
+    async list() {
+      return (await db.select().from(portalLinks).orderBy(asc(portalLinks.createdAt))).map(toRow);
+    },
+  };
+}

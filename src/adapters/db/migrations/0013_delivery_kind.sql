@@ -1,0 +1,1 @@
+ALTER TABLE "deliveries" ADD COLUMN "kind" text DEFAULT 'message' NOT NULL;

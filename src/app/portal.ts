@@ -1,0 +1,159 @@
+/**
+ * @module app/portal
+ * Portal links (the secure "pull" delivery): the study, prepared under the minimum-necessary plan, waits
+ * encrypted in the vault; the recipient gets a notification with no PHI and an unguessable link (256
+ * bits, only its hash stored); before anything is shown they prove who they are (164.514(h)) with a
+ * one-time code sent to their verified address, or a passcode the sender gave them by phone; the link
+ * expires, has a download limit, and can be revoked. Every step is audited, and the first download is
+ * the disclosure recorded for the accounting.
+ */
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
+import { decryptField, encryptField } from "../core/crypto/field-crypto.ts";
+import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import type { AuditEvent } from "../core/audit/audit-chain.ts";
+import type { DeliveryRow } from "../ports/delivery-store.ts";
+import type { PortalLinkRow, PortalStore } from "../ports/portal-store.ts";
+import { messageHeaders } from "../core/mail/smime-message.ts";
+import type { ShareDeps } from "./share.ts";
+
+export type PortalDeps = ShareDeps & {
+  readonly portal: PortalStore;
+  /** The address recipients reach the server at (the links point there). */
+  readonly publicUrl: string;
+};
+
+const hash = (salt: string, v: string): string => createHash("sha256").update(salt).update("\u0000").update(v).digest("hex");
+const MAX_ATTEMPTS = 5;
+const CODE_MINUTES = 10;
+
+const ev = (deps: PortalDeps, actor: string, action: string, objects: string[], purpose = "operations", outcome: AuditEvent["outcome"] = "success"): AuditEvent => ({ time: deps.now(), actor, action, objects, purpose, outcome });
+
+/** A notification with no PHI: the clinic's name, the link, how to open it, when it expires. */
+async function queueNotification(deps: PortalDeps, link: { id: string; studyId: string; recipientId: string; addressId: string; purpose: string; citation: string; actor: string }, subject: string, text: string): Promise<DeliveryRow> {
+  const address = await deps.policy.get("addresses", link.addressId);
+  const to = decryptField(deps.fields, "recipient_addresses.address", address!.addressEnc);
+  const messageId = `<${randomUUID()}@${/@([^>]+)>?$/.exec(deps.mail.from)?.[1]?.replace(/>$/, "") ?? "rayvault.local"}>`;
+  const head = messageHeaders({ from: deps.mail.from, to, subject, messageId, date: new Date(deps.now()) }, ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"]);
+  const blob = await deps.blobs.put(`ntf-${randomUUID()}`, (async function* () { yield Buffer.from(`${head}${text.replace(/\r?\n/g, "\r\n")}\r\n`, "utf8"); })());
+  await deps.index.recordDocument(blob);
+  const now = deps.now();
+  const row: DeliveryRow = {
+    id: `dlv-${randomUUID()}`, kind: "notification", idempotencyKey: `${link.id}:${randomUUID()}`, messageId, channel: "portal", recipientId: link.recipientId, addressId: link.addressId,
+    studyId: link.studyId, purpose: link.purpose, citation: link.citation, accountable: false, messageBlobId: blob.id, status: "queued", attempts: 0, nextAttemptAt: now, lastError: null,
+    createdAt: now, createdBy: link.actor, sentAt: null,
+  };
+  return (await deps.deliveries.enqueue(row, ev(deps, link.actor, "notification.queue", [`portal-link:${link.id}`, `delivery:${row.id}`]))).delivery;
+}
+
+export interface PortalShareRequest {
+  readonly actor: string;
+  readonly studyId: string;
+  readonly recipientId: string;
+  readonly addressId: string;
+  readonly purpose: string;
+  readonly citation: string;
+  readonly accountable: boolean;
+  readonly package: AsyncIterable<Uint8Array>;
+  /** A passcode the sender gives the recipient by phone (a factor independent of the mailbox). */
+  readonly passcode?: string;
+  readonly expiresDays: number;
+  readonly maxDownloads: number;
+}
+
+export async function createPortalShare(req: PortalShareRequest, deps: PortalDeps): Promise<{ readonly link: PortalLinkRow; readonly notification: DeliveryRow }> {
+  if (req.passcode !== undefined && req.passcode.trim().length < 6) throw new RayvaultError(ErrorCode.UsageInvalid, "a passcode has at least 6 characters");
+  if (!(req.expiresDays >= 1 && req.expiresDays <= 30) || !(req.maxDownloads >= 1 && req.maxDownloads <= 20)) throw new RayvaultError(ErrorCode.UsageInvalid, "a link lasts 1–30 days and allows 1–20 downloads");
+  const pkg = await deps.blobs.put(`pkg-${randomUUID()}`, req.package);
+  await deps.index.recordDocument(pkg);
+  const token = randomBytes(32).toString("base64url");
+  const id = `lnk-${randomUUID()}`;
+  const now = deps.now();
+  const row: PortalLinkRow = {
+    id, tokenHash: hash("portal-token", token), studyId: req.studyId, recipientId: req.recipientId, addressId: req.addressId, purpose: req.purpose, citation: req.citation, accountable: req.accountable,
+    packageBlobId: pkg.id, factor: req.passcode ? "passcode" : "mailbox", passcodeHash: req.passcode ? hash(id, req.passcode.trim()) : null, codeHash: null, codeExpiresAt: null, failedAttempts: 0,
+    sessionHash: null, expiresAt: new Date(Date.parse(now) + req.expiresDays * 86_400_000).toISOString(), maxDownloads: req.maxDownloads, downloads: 0, revokedAt: null, createdAt: now, createdBy: req.actor,
+  };
+  await deps.portal.create(row, ev(deps, req.actor, "portal.link.create", [`portal-link:${id}`, `study:${req.studyId}`, `recipient:${req.recipientId}`, `factor:${row.factor}`], req.purpose.slice(0, 40)));
+  const notification = await queueNotification(deps, { ...req, id, actor: req.actor }, "A secure message is waiting for you",
+    [`Medical images were shared with you through a secure portal.`, "", `Open: ${deps.publicUrl.replace(/\/$/, "")}/p/${token}`, "",
+      req.passcode ? "Before anything is shown, enter the passcode the sender gave you by phone." : "Before anything is shown, you will receive a one-time code at this address.",
+      `The link expires on ${row.expiresAt.slice(0, 10)} and can be used ${row.maxDownloads} time(s). If you did not expect this message, ignore it.`].join("\n"));
+  return { link: row, notification };
+}
+
+/** The link behind a token, or why it cannot be used (404 unknown, 410 over, 429 locked). */
+async function usable(token: string, deps: PortalDeps): Promise<PortalLinkRow> {
+  const link = await deps.portal.byTokenHash(hash("portal-token", token));
+  if (!link) throw new RayvaultError(ErrorCode.NotFound, "no such link");
+  const now = deps.now();
+  if (link.revokedAt !== null) throw new RayvaultError(ErrorCode.AccessDenied, "gone: the sender revoked this link");
+  if (link.expiresAt <= now) throw new RayvaultError(ErrorCode.AccessDenied, "gone: this link has expired");
+  if (link.downloads >= link.maxDownloads) throw new RayvaultError(ErrorCode.AccessDenied, "gone: this link has been used as many times as allowed");
+  if (link.failedAttempts >= MAX_ATTEMPTS) throw new RayvaultError(ErrorCode.StateLocked, "locked after too many wrong codes: ask the sender for a new link");
+  return link;
+}
+
+export type LinkState = { readonly state: "ok"; readonly factor: "mailbox" | "passcode" } | { readonly state: "gone" | "locked" | "unknown"; readonly reason: string };
+
+export async function linkState(token: string, deps: PortalDeps): Promise<LinkState> {
+  try {
+    const l = await usable(token, deps);
+    await deps.audit.append(ev(deps, `recipient:${l.recipientId}`, "portal.link.view", [`portal-link:${l.id}`], l.purpose.slice(0, 40)));
+    return { state: "ok", factor: l.factor };
+  } catch (e) {
+    const code = e instanceof RayvaultError ? e.code : undefined;
+    return { state: code === ErrorCode.NotFound ? "unknown" : code === ErrorCode.StateLocked ? "locked" : "gone", reason: e instanceof RayvaultError ? e.message : "error" };
+  }
+}
+
+/** Sends a fresh one-time code to the verified address (mailbox links); passcode links need none. */
+export async function sendCode(token: string, deps: PortalDeps): Promise<"mailbox" | "passcode"> {
+  const link = await usable(token, deps);
+  if (link.factor === "passcode") return "passcode";
+  const code = String(randomInt(0, 100_000_000)).padStart(8, "0");
+  await deps.portal.update(link.id, { codeHash: hash(link.id, code), codeExpiresAt: new Date(Date.parse(deps.now()) + CODE_MINUTES * 60_000).toISOString() }, ev(deps, `recipient:${link.recipientId}`, "portal.code.issue", [`portal-link:${link.id}`], link.purpose.slice(0, 40)));
+  await queueNotification(deps, { ...link, actor: "system:portal" }, "Your one-time code", [`Your one-time code is ${code}.`, "", `It works once, for ${CODE_MINUTES} minutes. Nobody from the clinic will ask you for it.`].join("\n"));
+  const { runOutbox } = await import("./share.ts");
+  await runOutbox(deps, 5);
+  return "mailbox";
+}
+
+/** Checks the code (once) or the passcode; opens a pickup session. Wrong five times: locked. */
+export async function verifyCode(token: string, code: string, deps: PortalDeps): Promise<string> {
+  const link = await usable(token, deps);
+  const expected = link.factor === "passcode" ? link.passcodeHash : link.codeExpiresAt !== null && link.codeExpiresAt > deps.now() ? link.codeHash : null;
+  const given = Buffer.from(hash(link.id, code.trim()), "hex");
+  const ok = expected !== null && timingSafeEqual(Buffer.from(expected, "hex"), given);
+  if (!ok) {
+    const attempts = link.failedAttempts + 1;
+    await deps.portal.update(link.id, { failedAttempts: attempts }, ev(deps, `recipient:${link.recipientId}`, attempts >= MAX_ATTEMPTS ? "portal.code.locked" : "portal.code.wrong", [`portal-link:${link.id}`], link.purpose.slice(0, 40), "failure"));
+    throw new RayvaultError(ErrorCode.AccessDenied, attempts >= MAX_ATTEMPTS ? "locked after too many wrong codes" : "that code is not right, or has expired or been used");
+  }
+  const session = randomBytes(32).toString("base64url");
+  // A mailed code works once: it is cleared as it is accepted.
+  await deps.portal.update(link.id, { sessionHash: hash(link.id, session), ...(link.factor === "mailbox" ? { codeHash: null, codeExpiresAt: null } : {}), failedAttempts: 0 },
+    ev(deps, `recipient:${link.recipientId}`, "portal.verify", [`portal-link:${link.id}`, `factor:${link.factor}`], link.purpose.slice(0, 40)));
+  return session;
+}
+
+/** The package, for a verified session, while downloads remain; the first download is the disclosure. */
+export async function download(token: string, session: string | undefined, deps: PortalDeps): Promise<AsyncIterable<Uint8Array>> {
+  const link = await usable(token, deps);
+  if (!session || link.sessionHash === null || !timingSafeEqual(Buffer.from(link.sessionHash, "hex"), Buffer.from(hash(link.id, session), "hex"))) {
+    throw new RayvaultError(ErrorCode.AccessDenied, "prove who you are first (the code or passcode)");
+  }
+  const study = await deps.index.findStudy({ id: link.studyId });
+  const at = deps.now();
+  const counted = await deps.portal.download(link.id, {
+    id: `dsc-${randomUUID()}`, deliveryId: null, patientId: study!.patientId, studyId: link.studyId, recipientId: link.recipientId, purpose: link.purpose, citation: link.citation,
+    descriptionEnc: encryptField(deps.fields, "disclosures.description", "imaging study (DICOM), secure portal", deps.random.bytes(12)), accountable: link.accountable, channel: "portal", disclosedAt: at,
+  }, ev(deps, `recipient:${link.recipientId}`, "disclosure.download", [`portal-link:${link.id}`, `study:${link.studyId}`, `rule:${link.citation}`], link.purpose.slice(0, 40)));
+  if (!counted) throw new RayvaultError(ErrorCode.AccessDenied, "gone: this link has been used as many times as allowed");
+  return deps.blobs.get(link.packageBlobId);
+}
+
+export async function revokeLink(id: string, actor: string, deps: PortalDeps): Promise<void> {
+  const link = await deps.portal.get(id);
+  if (!link) throw new RayvaultError(ErrorCode.NotFound, "no such link");
+  await deps.portal.update(id, { revokedAt: deps.now() }, ev(deps, actor, "portal.link.revoke", [`portal-link:${id}`]));
+}

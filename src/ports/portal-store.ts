@@ -1,0 +1,42 @@
+/**
+ * @module ports/portal-store
+ * Portal links: created with their audit record; looked up by the hash of their token; each change
+ * (code issued, attempt failed, verified, downloaded, revoked) commits with its audit record, and the
+ * first download records the disclosure.
+ */
+import type { AuditEvent } from "../core/audit/audit-chain.ts";
+import type { DisclosureRow } from "./delivery-store.ts";
+
+export interface PortalLinkRow {
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly studyId: string;
+  readonly recipientId: string;
+  readonly addressId: string;
+  readonly purpose: string;
+  readonly citation: string;
+  readonly accountable: boolean;
+  readonly packageBlobId: string;
+  readonly factor: "mailbox" | "passcode";
+  readonly passcodeHash: string | null;
+  readonly codeHash: string | null;
+  readonly codeExpiresAt: string | null;
+  readonly failedAttempts: number;
+  readonly sessionHash: string | null;
+  readonly expiresAt: string;
+  readonly maxDownloads: number;
+  readonly downloads: number;
+  readonly revokedAt: string | null;
+  readonly createdAt: string;
+  readonly createdBy: string;
+}
+
+export interface PortalStore {
+  create(row: PortalLinkRow, audit: AuditEvent): Promise<void>;
+  byTokenHash(hash: string): Promise<PortalLinkRow | undefined>;
+  get(id: string): Promise<PortalLinkRow | undefined>;
+  update(id: string, patch: Partial<PortalLinkRow>, audit: AuditEvent): Promise<void>;
+  /** Counts a download if one is left (atomic); records the disclosure on the first. False when none left. */
+  download(id: string, disclosure: DisclosureRow | undefined, audit: AuditEvent): Promise<boolean>;
+  list(): Promise<PortalLinkRow[]>;
+}
