@@ -60,6 +60,8 @@ export interface ShareResult {
   readonly link?: { readonly id: string; readonly expiresAt: string; readonly factor: string };
   /** False when the same share was already queued or sent (idempotent). */
   readonly created?: boolean;
+  /** The message was too large for e-mail, so a portal link was sent instead. */
+  readonly fellBackToPortal?: boolean;
 }
 
 const EMAIL_CHANNELS: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email"]);
@@ -143,7 +145,22 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
       yield c;
     }
   })();
-  const blob = await deps.blobs.put(blobId, counted);
+  let blob;
+  try {
+    blob = await deps.blobs.put(blobId, counted);
+  } catch (e) {
+    // Too big to e-mail: the same study goes by portal link when the decision allows it, and says so.
+    if (e instanceof RayvaultError && e.code === ErrorCode.InputTooLarge && d.channels.includes("portal") && deps.portal && deps.publicUrl && channel !== "plain-email") {
+      const again = await packageStudy(result.study, d.plan, deps);
+      const { createPortalShare } = await import("./portal.ts");
+      const made = await createPortalShare({
+        actor: req.actor.id, studyId: result.study, recipientId: req.recipientId, addressId: address.id, purpose: req.purpose, citation: d.permission.citation, accountable: d.accountable,
+        package: again.stream, expiresDays: req.expiresDays ?? 7, maxDownloads: req.maxDownloads ?? 3, ...(req.passcode !== undefined ? { passcode: req.passcode } : {}),
+      }, { ...deps, portal: deps.portal, publicUrl: deps.publicUrl });
+      return { decision: result, delivery: made.notification, created: true, link: { id: made.link.id, expiresAt: made.link.expiresAt, factor: made.link.factor }, fellBackToPortal: true };
+    }
+    throw e;
+  }
   await deps.index.recordDocument(blob);
   const now = deps.now();
   const row: DeliveryRow = {

@@ -160,6 +160,32 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
     assert.equal((await fetch(`${base}/api/portal/${token}/package`, { headers: { cookie } })).status, 200);
   });
 
+  it("shares through the API, and falls back to a portal link when the message is too large to e-mail", async () => {
+    const login = await fetch(`${base}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "rad", password: PASS }) });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const to = await recipient("api@portal-hospital.test");
+    const decision = (await (await post("/api/decisions", { study: P.studyUid, to, purpose: "treatment" }, cookie)).json()) as { decision: { outcome: string; channels: string[] } };
+    assert.deepEqual([decision.decision.outcome, decision.decision.channels], ["permit", ["portal"]]);
+    const refused = await post("/api/shares", { study: P.studyUid, to, purpose: "personal" }, cookie);
+    assert.equal(refused.status, 403);
+    const shared = await post("/api/shares", { study: P.studyUid, to, purpose: "treatment", channel: "portal" }, cookie);
+    assert.equal(shared.status, 202);
+    const body = (await shared.json()) as { delivery: { status: string }; link: { id: string } };
+    assert.deepEqual([body.delivery.status, body.link.id.startsWith("lnk-")], ["sent", true]);
+    assert.match(lastMailTo("api@portal-hospital.test"), /\/p\/[A-Za-z0-9_-]{43}/);
+
+    // A provider with a certificate, and a mail size limit smaller than the study: the portal instead.
+    await ok(["mail", "trust", "add", pki.caPath]);
+    await ok(["mail", "identity", "--smime-cert", pki.issue("gateway@clinic.test", "sign").certPath, "--smime-key", join(pki.dir, "gateway_clinic_test.key")]);
+    const big = await recipient("big@portal-hospital.test");
+    await ok(["recipient", "key", big, "--smime", pki.issue("big@portal-hospital.test", "encrypt").certPath, "--method", "call-back"]);
+    env = { ...env, RAYVAULT_MAIL_MAX_MB: "0.005" };
+    const out = await ok(["share", "--study", P.studyUid, "--to", big, "--purpose", "treatment", "--as", "rad", "--channel", "smime"]);
+    delete env["RAYVAULT_MAIL_MAX_MB"];
+    assert.match(out, /would exceed RAYVAULT_MAIL_MAX_MB: a portal link was sent instead/);
+    assert.match(lastMailTo("big@portal-hospital.test"), /A secure message is waiting for you/);
+  });
+
   it("has audited every step and accounted for the downloads", async () => {
     const csv = await ok(["audit", "export", "--format", "csv"]);
     for (const a of ["portal.link.create", "portal.code.issue", "portal.code.wrong", "portal.code.locked", "portal.verify", "disclosure.download", "portal.link.revoke"]) assert.match(csv, new RegExp(a.replace(/\./g, "\\.")), a);

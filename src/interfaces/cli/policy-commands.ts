@@ -456,6 +456,7 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
         if (o.json) write(json({ ...r, outbox: sent }));
         else {
           write(renderDecision(r.decision));
+          if (r.fellBackToPortal) write(`the message would exceed RAYVAULT_MAIL_MAX_MB: a portal link was sent instead`);
           if (r.link) write(`portal link ${r.link.id} (${r.link.factor}, until ${r.link.expiresAt}); notification:`);
           write(r.created ? `delivery ${r.delivery.id} (${r.delivery.channel}): ${mine?.status ?? (deps.transport ? "queued" : "queued (no RAYVAULT_SMTP_URL configured)")}${mine?.error ? ` — ${mine.error}` : ""}` : `already shared: delivery ${r.delivery.id} is ${r.delivery.status}`);
         }

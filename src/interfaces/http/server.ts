@@ -12,6 +12,9 @@ import type { UserDeps } from "../../app/manage-users.ts";
 import { readInstance, type ReadDeps } from "../../app/read-instance.ts";
 import type { Logger } from "../../adapters/log/logger.ts";
 import { download, linkState, sendCode, verifyCode, type PortalDeps } from "../../app/portal.ts";
+import { decide } from "../../app/decide.ts";
+import { runOutbox, share, type ShareRequest } from "../../app/share.ts";
+import type { Role } from "../../core/access/decide-access.ts";
 
 const COOKIE = "rv_session";
 
@@ -31,6 +34,12 @@ const OPENAPI = {
         responses: { "200": { description: "application/dicom" }, "403": { description: "refused, with the rule" }, "404": { description: "no such instance" } },
       },
     },
+    "/api/decisions": { post: { summary: "may this study go to this recipient for this purpose by this channel: {study, to, purpose, channel?, selection?}; the decision with its rules, plan, preview and what is missing", responses: { "200": { description: "decision" }, "401": { description: "not signed in" } } } },
+    "/api/shares": { post: { summary: "decide, prepare, encrypt and send: {study, to, purpose, channel?, smimeProfile?, passcode?, expiresDays?, maxDownloads?}", responses: { "202": { description: "queued or sent" }, "403": { description: "refused, with the decision" } } } },
+    "/p/{token}": { get: { summary: "portal pickup page (no PHI)", responses: { "200": { description: "page" }, "404": { description: "unknown link" }, "410": { description: "expired, revoked or used up" }, "429": { description: "locked" } } } },
+    "/api/portal/{token}/code": { post: { summary: "send a one-time code to the recipient's verified address (or say a passcode is needed)", responses: { "200": { description: "factor" } } } },
+    "/api/portal/{token}/verify": { post: { summary: "check the code or passcode {code}; sets the pickup cookie", responses: { "200": { description: "verified" }, "401": { description: "wrong, expired or used" }, "429": { description: "locked" } } } },
+    "/api/portal/{token}/package": { get: { summary: "the study as a zip with a DICOMDIR, once verified, within the download limit", responses: { "200": { description: "application/zip" }, "401": { description: "not verified" }, "410": { description: "gone" } } } },
   },
 };
 
@@ -163,8 +172,50 @@ export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps>, log
       return sendError(reply, e);
     }
   });
-  if (deps.portal && deps.publicUrl) registerPortal(app, deps as PortalDeps);
+  if (deps.portal && deps.publicUrl) {
+    registerPortal(app, deps as PortalDeps);
+    registerSharing(app, deps as PortalDeps & UserDeps);
+  }
   return app;
+}
+
+/** The request fields of /api/decisions and /api/shares (references and codes only, never PHI). */
+function shareRequest(user: SessionUser, b: Record<string, unknown>): ShareRequest {
+  const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+  const opt = (k: string): Record<string, string> => (str(b[k]) ? { [k]: str(b[k]) } : {});
+  return {
+    actor: { id: `user:${user.userId}`, roles: user.roles as Role[], mfa: user.mfa, ...(user.breakGlass ? { breakGlass: user.breakGlass } : {}) },
+    study: str(b["study"]), recipientId: str(b["to"]), purpose: str(b["purpose"]), selection: b["selection"] === "entire-record" ? "entire-record" : "study",
+    ...opt("channel"), ...opt("email"), ...opt("justification"), ...opt("smimeProfile"), ...opt("passcode"),
+    ...(num(b["expiresDays"]) !== undefined ? { expiresDays: num(b["expiresDays"])! } : {}), ...(num(b["maxDownloads"]) !== undefined ? { maxDownloads: num(b["maxDownloads"])! } : {}),
+    ...(b["emergency"] === true ? { emergency: true } : {}), ...(b["relationshipAttested"] === true ? { relationshipAttested: true } : {}),
+  };
+}
+
+/** The decision (#4) and the share (#5) for signed-in users and integrations. */
+function registerSharing(app: FastifyInstance, deps: PortalDeps & UserDeps): void {
+  app.post("/api/decisions", async (req, reply) => {
+    const user = await caller(req, deps);
+    if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
+    try {
+      return await reply.send(await decide(shareRequest(user, body(req)), deps));
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  app.post("/api/shares", async (req, reply) => {
+    const user = await caller(req, deps);
+    if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
+    try {
+      const r = await share(shareRequest(user, body(req)), deps);
+      if (!r.delivery) return await reply.code(403).send({ error: ErrorCode.AccessDenied, decision: r.decision });
+      const sent = r.created ? await runOutbox(deps) : [];
+      const status = sent.find((x) => x.id === r.delivery!.id)?.status ?? r.delivery.status;
+      return await reply.code(202).send({ decision: r.decision, delivery: { id: r.delivery.id, channel: r.delivery.channel, status }, ...(r.link ? { link: r.link } : {}), ...(r.fellBackToPortal ? { fellBackToPortal: true } : {}) });
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
 }
 
 function registerPortal(app: FastifyInstance, deps: PortalDeps): void {
