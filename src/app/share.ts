@@ -90,15 +90,17 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   if (!address || address.verifiedAt === null) throw new RayvaultError(ErrorCode.UsageInvalid, "the recipient's address is not verified");
   const to = decryptField(deps.fields, "recipient_addresses.address", address.addressEnc);
   const { stream } = await packageStudy(result.study, d.plan, deps);
-  if (channel === "portal") {
+  /** The study as a portal link instead of a message: the package waits in the vault, a notification goes. */
+  const viaPortal = async (pkg: AsyncIterable<Uint8Array>, fellBack: boolean): Promise<ShareResult> => {
     if (!deps.portal || !deps.publicUrl) throw new RayvaultError(ErrorCode.UsageInvalid, "portal links need the server's public address (RAYVAULT_PUBLIC_URL)");
     const { createPortalShare } = await import("./portal.ts");
     const made = await createPortalShare({
-      actor: req.actor.id, studyId: result.study, recipientId: req.recipientId, addressId: address.id, purpose: req.purpose, citation: d.permission.citation, accountable: d.accountable,
-      package: stream, expiresDays: req.expiresDays ?? 7, maxDownloads: req.maxDownloads ?? 3, ...(req.passcode !== undefined ? { passcode: req.passcode } : {}),
+      actor: req.actor.id, studyId: result.study, recipientId: req.recipientId, addressId: address.id, purpose: req.purpose, citation: d.permission!.citation, accountable: d.accountable,
+      package: pkg, expiresDays: req.expiresDays ?? 7, maxDownloads: req.maxDownloads ?? 3, ...(req.passcode !== undefined ? { passcode: req.passcode } : {}),
     }, { ...deps, portal: deps.portal, publicUrl: deps.publicUrl });
-    return { decision: result, delivery: made.notification, created: true, link: { id: made.link.id, expiresAt: made.link.expiresAt, factor: made.link.factor } };
-  }
+    return { decision: result, delivery: made.notification, created: true, link: { id: made.link.id, expiresAt: made.link.expiresAt, factor: made.link.factor }, ...(fellBack ? { fellBackToPortal: true } : {}) };
+  };
+  if (channel === "portal") return viaPortal(stream, false);
   const messageId = `<${randomUUID()}@${(/@([^>]+)>?$/.exec(deps.mail.from)?.[1] ?? "rayvault.local").replace(/>$/, "")}>`;
   const envelope: MailEnvelope = { from: deps.mail.from, to, subject: "Secure message from your care provider", messageId, date: new Date(deps.now()) };
   const content: SecureContent = {
@@ -151,13 +153,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   } catch (e) {
     // Too big to e-mail: the same study goes by portal link when the decision allows it, and says so.
     if (e instanceof RayvaultError && e.code === ErrorCode.InputTooLarge && d.channels.includes("portal") && deps.portal && deps.publicUrl && channel !== "plain-email") {
-      const again = await packageStudy(result.study, d.plan, deps);
-      const { createPortalShare } = await import("./portal.ts");
-      const made = await createPortalShare({
-        actor: req.actor.id, studyId: result.study, recipientId: req.recipientId, addressId: address.id, purpose: req.purpose, citation: d.permission.citation, accountable: d.accountable,
-        package: again.stream, expiresDays: req.expiresDays ?? 7, maxDownloads: req.maxDownloads ?? 3, ...(req.passcode !== undefined ? { passcode: req.passcode } : {}),
-      }, { ...deps, portal: deps.portal, publicUrl: deps.publicUrl });
-      return { decision: result, delivery: made.notification, created: true, link: { id: made.link.id, expiresAt: made.link.expiresAt, factor: made.link.factor }, fellBackToPortal: true };
+      return viaPortal((await packageStudy(result.study, d.plan, deps)).stream, true);
     }
     throw e;
   }
