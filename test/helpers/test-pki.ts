@@ -20,7 +20,7 @@ export interface TestPki {
   readonly dir: string;
   readonly caPath: string;
   readonly caDer: Uint8Array;
-  issue(email: string, usage: "encrypt" | "sign", days?: number): TestIdentity;
+  issue(email: string, usage: "encrypt" | "encrypt-ec" | "sign", days?: number): TestIdentity;
   /** A TLS server certificate for 127.0.0.1 (SAN IP and DNS localhost). */
   server(): { readonly certPath: string; readonly keyPath: string };
 }
@@ -41,9 +41,10 @@ export function makeTestPki(): TestPki {
     issue(email, usage, days = 30) {
       const base = join(dir, email.replace(/[^a-z0-9]/gi, "_"));
       const ext = `${base}.ext`;
-      const ku = usage === "encrypt" ? "keyEncipherment,dataEncipherment" : "digitalSignature,nonRepudiation";
+      const ku = usage === "encrypt" ? "keyEncipherment,dataEncipherment" : usage === "encrypt-ec" ? "keyAgreement" : "digitalSignature,nonRepudiation";
       runTool("sh", ["-c", `printf 'subjectAltName=email:${email}\\nkeyUsage=critical,${ku}\\nextendedKeyUsage=emailProtection\\n' > '${ext}'`]);
-      openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${email}`]);
+      const key = usage === "encrypt-ec" ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] : ["-newkey", "rsa:2048"];
+      openssl(["req", ...key, "-nodes", "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${email}`]);
       openssl(["x509", "-req", "-in", `${base}.csr`, "-CA", caPath, "-CAkey", caKey, "-set_serial", String(++serial), "-days", String(days), "-extfile", ext, "-out", `${base}.pem`]);
       openssl(["pkcs12", "-export", "-in", `${base}.pem`, "-inkey", `${base}.key`, "-out", `${base}.p12`, "-passout", "pass:test", "-name", email,
         // gpgsm 2.2 reads only the older PKCS#12 encryption.

@@ -72,6 +72,24 @@ describe("S/MIME opened by OpenSSL and gpgsm", { skip: haveTool("openssl") ? fal
     });
   }
 
+  for (const cipher of ["aes-256-cbc", "aes-256-gcm"] as const) {
+    it(`ECDH P-256 key agreement (RFC 5753) with ${cipher}: openssl cms decrypts it`, async () => {
+      const ec = pki.issue(`ec.reader.${cipher}@hospital.test`, "encrypt-ec");
+      const eml = join(dir, `ecdh-${cipher}.eml`);
+      writeFileSync(eml, await build({ recipient: ec, signer }, payload.subarray(0, 300_000), cipher, "rsa-oaep-sha256"));
+      // (openssl smime's PKCS#7 parser knows no key agreement; openssl cms reads the S/MIME message itself.)
+      const parsed = runTool("openssl", ["cms", "-cmsout", "-print", "-in", eml]).stdout;
+      assert.match(parsed, /d\.kari:/);
+      assert.match(parsed, /dhSinglePass-stdDH-sha256kdf-scheme/);
+      const inner = join(dir, `ecdh-${cipher}.inner`);
+      const dec = runTool("openssl", ["cms", "-decrypt", "-in", eml, "-recip", ec.certPath, "-inkey", ec.keyPath, "-out", inner]);
+      assert.equal(dec.status, 0, dec.stderr);
+      const content = join(dir, `ecdh-${cipher}.content`);
+      assert.equal(runTool("openssl", ["cms", "-verify", "-in", inner, "-CAfile", pki.caPath, "-purpose", "smimesign", "-out", content]).status, 0);
+      assert.ok(attachmentOf(readFileSync(content, "latin1")).equals(payload.subarray(0, 300_000)));
+    });
+  }
+
   it("refuses a tampered signed entity and a signer from another CA", async () => {
     const eml = join(dir, "tamper.eml");
     writeFileSync(eml, await build({ recipient, signer }, payload.subarray(0, 50_000), "aes-256-cbc", "rsa-oaep-sha256"));

@@ -8,11 +8,12 @@
  *   recipient is known to accept it (pkijs has no AuthEnvelopedData; its AES-GCM EnvelopedData is
  *   refused by OpenSSL);
  * - key transport RSAES-OAEP with SHA-256 (RFC 3560, parameters explicit) or RSA PKCS#1 v1.5 (RFC 3370)
- *   for recipients known to need it (gpgsm 2.2 opens only that);
+ *   for recipients known to need it (gpgsm 2.2 opens only that); for EC certificates, key agreement:
+ *   ephemeral-static ECDH with the X9.63 SHA-256 KDF and AES-256 key wrap (RFC 5753);
  * - a detached SignedData (RSA with SHA-256) over the canonical MIME entity, signed attributes sorted as
  *   DER requires: contentType, signingTime, messageDigest, SMIMECapabilities.
  */
-import { constants, createCipheriv, publicEncrypt, randomBytes, sign, type Cipheriv, type CipherGCM, type KeyObject } from "node:crypto";
+import { constants, createCipheriv, createHash, diffieHellman, generateKeyPairSync, publicEncrypt, randomBytes, sign, X509Certificate, type Cipheriv, type CipherGCM, type KeyObject } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 
@@ -32,6 +33,10 @@ const OID = {
   messageDigest: "1.2.840.113549.1.9.4",
   signingTime: "1.2.840.113549.1.9.5",
   smimeCapabilities: "1.2.840.113549.1.9.15",
+  ecPublicKey: "1.2.840.10045.2.1",
+  /** dhSinglePass-stdDH-sha256kdf-scheme (RFC 5753 §7.1.4, SEC 1). */
+  ecdhSha256Kdf: "1.3.132.1.11.1",
+  aes256Wrap: "2.16.840.1.101.3.4.1.45",
 } as const;
 
 export type KeyTransport = "rsa-oaep-sha256" | "rsa-pkcs1v15";
@@ -62,9 +67,41 @@ function sha256Algorithm(): pkijs.AlgorithmIdentifier {
   return new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 });
 }
 
+/** ECDH key agreement (RFC 5753 §3.1.1): an ephemeral key on the recipient's curve, the KEK from the X9.63 KDF, the CEK wrapped. */
+function keyAgreeInfo(cert: pkijs.Certificate, recipientKey: KeyObject, cek: Buffer): pkijs.RecipientInfo {
+  const curve = recipientKey.asymmetricKeyDetails?.namedCurve;
+  if (!curve) throw new Error("EC certificate without a named curve");
+  const eph = generateKeyPairSync("ec", { namedCurve: curve });
+  const z = diffieHellman({ privateKey: eph.privateKey, publicKey: recipientKey });
+  const wrapAlg = new pkijs.AlgorithmIdentifier({ algorithmId: OID.aes256Wrap });
+  // ECC-CMS-SharedInfo { keyInfo, suppPubInfo [2] = key length in bits }, the KDF's shared info.
+  const sharedInfo = der(new asn1js.Sequence({
+    value: [wrapAlg.toSchema(), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 2 }, value: [new asn1js.OctetString({ valueHex: new Uint8Array([0, 0, 1, 0]) })] })],
+  }));
+  const kek = createHash("sha256").update(z).update(Buffer.from([0, 0, 0, 1])).update(sharedInfo).digest();
+  const wrap = createCipheriv("id-aes256-wrap", kek, Buffer.from("A6A6A6A6A6A6A6A6", "hex"));
+  const encryptedKey = Buffer.concat([wrap.update(cek), wrap.final()]);
+  const point = eph.publicKey.export({ format: "der", type: "spki" });
+  const spki = pkijs.PublicKeyInfo.fromBER(point);
+  const kari = new pkijs.KeyAgreeRecipientInfo({
+    version: 3,
+    originator: new pkijs.OriginatorIdentifierOrKey({ variant: 3, value: new pkijs.OriginatorPublicKey({ algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecPublicKey }), publicKey: spki.subjectPublicKey }) }),
+    keyEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdhSha256Kdf, algorithmParams: wrapAlg.toSchema() }),
+    recipientEncryptedKeys: new pkijs.RecipientEncryptedKeys({
+      encryptedKeys: [new pkijs.RecipientEncryptedKey({
+        rid: new pkijs.KeyAgreeRecipientIdentifier({ variant: 1, value: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }) }),
+        encryptedKey: new asn1js.OctetString({ valueHex: new Uint8Array(encryptedKey) }),
+      })],
+    }),
+  });
+  return new pkijs.RecipientInfo({ variant: 2, value: kari });
+}
+
 function recipientInfo(r: CmsRecipient, cek: Buffer): pkijs.RecipientInfo {
   const cert = pkijs.Certificate.fromBER(r.certificate);
   const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(r.certificate).toString("base64")}\n-----END CERTIFICATE-----\n`;
+  const publicKey = new X509Certificate(pem).publicKey;
+  if (publicKey.asymmetricKeyType === "ec") return keyAgreeInfo(cert, publicKey, cek);
   const oaep = r.keyTransport === "rsa-oaep-sha256";
   const encryptedKey = publicEncrypt(oaep ? { key: pem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" } : { key: pem, padding: constants.RSA_PKCS1_PADDING }, cek);
   const keyEncryptionAlgorithm = oaep
@@ -97,14 +134,17 @@ export class CmsEnvelopeWriter {
     const cek = randomBytes(32);
     const iv = randomBytes(this.#gcm ? 12 : 16);
     this.#cipher = this.#gcm ? createCipheriv("aes-256-gcm", cek, iv, { authTagLength: 16 }) : createCipheriv("aes-256-cbc", cek, iv);
-    const infos = recipients.map((r) => recipientInfo(r, cek).toSchema());
+    const made = recipients.map((r) => recipientInfo(r, cek));
+    const infos = made.map((r) => r.toSchema());
+    // RFC 5652 §6.1: EnvelopedData is version 2 when a key agreement recipient is present; AuthEnvelopedData is always 0.
+    const version = !this.#gcm && made.some((r) => r.variant === 2) ? 2 : 0;
     cek.fill(0);
     const algorithm = this.#gcm
       ? new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: OID.aes256Gcm }), new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: new Uint8Array(iv) }), new asn1js.Integer({ value: 16 })] })] })
       : new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: OID.aes256Cbc }), new asn1js.OctetString({ valueHex: new Uint8Array(iv) })] });
     this.header = Buffer.concat([
       Buffer.from([0x30, 0x80]), oidDer(this.#gcm ? OID.authEnvelopedData : OID.envelopedData), Buffer.from([0xa0, 0x80]),
-      Buffer.from([0x30, 0x80]), der(new asn1js.Integer({ value: 0 })), der(new asn1js.Set({ value: infos })),
+      Buffer.from([0x30, 0x80]), der(new asn1js.Integer({ value: version })), der(new asn1js.Set({ value: infos })),
       Buffer.from([0x30, 0x80]), oidDer(OID.data), der(algorithm), Buffer.from([0xa0, 0x80]),
     ]);
   }
