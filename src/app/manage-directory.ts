@@ -28,8 +28,9 @@ export interface PolicyDeps {
   readonly fields: FieldKeys;
   readonly random: RandomSource;
   readonly keyReader: DeliveryKeyReader;
-  /** The CA certificates recipients' S/MIME certificates must chain to. */
+  /** The CA certificates recipients' S/MIME certificates must chain to, and the CRLs on file. */
   readonly trustAnchors: () => readonly Uint8Array[];
+  readonly crls: () => readonly Uint8Array[];
   readonly now: () => string;
 }
 
@@ -159,7 +160,7 @@ export async function addDeliveryKey(req: { actor: string; recipientId: string; 
   if ((info.notBefore && info.notBefore > now) || (info.notAfter && info.notAfter <= now)) throw new RayvaultError(ErrorCode.UsageInvalid, "the key is outside its validity period");
   if (info.kind === "pgp" && info.version !== 4) throw new RayvaultError(ErrorCode.UsageInvalid, `OpenPGP v${info.version ?? "?"} key: GnuPG 2.2 recipients need v4 keys`);
   if (info.kind === "smime") {
-    const path = await deps.keyReader.verifyChain(info.chain ?? [], deps.trustAnchors(), new Date(now));
+    const path = await deps.keyReader.verifyChain(info.chain ?? [], deps.trustAnchors(), new Date(now), deps.crls());
     if (!path.ok) throw new RayvaultError(ErrorCode.UsageInvalid, path.reason ?? "the certificate does not chain to a trusted anchor");
   }
   const id = `key-${randomUUID()}`;

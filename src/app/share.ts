@@ -117,7 +117,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
     const pem = decryptField(deps.fields, "recipient_keys.material", cert.materialEnc);
     const chain = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => Buffer.from(p.replace(/-----[^-]+-----|\s/g, ""), "base64"));
     // Checked again at sending: validity dates and the path to today's trust anchors.
-    const path = await deps.keyReader.verifyChain(chain, deps.trustAnchors(), new Date(deps.now()));
+    const path = await deps.keyReader.verifyChain(chain, deps.trustAnchors(), new Date(deps.now()), deps.crls());
     if (!path.ok) throw new RayvaultError(ErrorCode.KeyMissing, path.reason ?? "the recipient's certificate is no longer valid");
     const der = chain[0]!;
     message = smimeMessage(envelope, content, { recipients: [{ certificate: der, keyTransport: profile.keyTransport }], cipher: profile.cipher, signer });

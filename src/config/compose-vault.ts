@@ -60,6 +60,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     publicUrl: config.publicUrl,
     clinic,
     trustAnchors: () => clinic.trustAnchors(),
+    crls: () => clinic.crls(),
     ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa) } : {}),
     mail: { from: config.mailFrom, maxBytes: config.mailMaxMb * 1e6, staleSeconds: config.outboxStaleSeconds },
     ...(fault && /^(mid|after)-send:/.test(fault)

@@ -16,4 +16,8 @@ export interface ClinicIdentity {
   trustAnchors(): Uint8Array[];
   /** Adds CA certificates (PEM) to the trust anchors; returns their SHA-256 fingerprints. */
   addTrustAnchors(pem: string): string[];
+  /** Certificate revocation lists (DER) to check recipients' certificates against. */
+  crls(): Uint8Array[];
+  /** Adds or replaces a CA's CRL (PEM or DER); returns its issuer. */
+  addCrl(bytes: Uint8Array): string;
 }

@@ -25,6 +25,10 @@ export interface DeliveryKeyInfo {
 export interface DeliveryKeyReader {
   /** Throws RV_USAGE_INVALID when the bytes are not a key of that kind. */
   read(kind: DeliveryKeyKind, bytes: Uint8Array): Promise<DeliveryKeyInfo>;
-  /** RFC 5280 path validation of a certificate chain (leaf first) to one of the anchors, at `at`. */
-  verifyChain(chain: readonly Uint8Array[], anchors: readonly Uint8Array[], at: Date): Promise<{ readonly ok: boolean; readonly reason?: string }>;
+  /**
+   * RFC 5280 path validation of a certificate chain (leaf first) to one of the anchors, at `at`; with
+   * CRLs (DER), a certificate one of them lists as revoked fails (issuers without a CRL pass: revocation
+   * is checked where it is available).
+   */
+  verifyChain(chain: readonly Uint8Array[], anchors: readonly Uint8Array[], at: Date, crls?: readonly Uint8Array[]): Promise<{ readonly ok: boolean; readonly reason?: string }>;
 }

@@ -3,7 +3,7 @@
  * recipients for S/MIME encryption and a signer for the clinic, each with its e-mail in subjectAltName,
  * as PEM files in a temporary folder, plus a PKCS#12 for tools that import one (gpgsm).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { runTool, tempDir } from "./run-cli.ts";
@@ -21,6 +21,8 @@ export interface TestPki {
   readonly caPath: string;
   readonly caDer: Uint8Array;
   issue(email: string, usage: "encrypt" | "encrypt-ec" | "sign", days?: number): TestIdentity;
+  /** A CRL (PEM) from the CA revoking these identities' certificates, made by `openssl ca -gencrl`. */
+  revoke(ids: readonly TestIdentity[]): string;
   /** A TLS server certificate for 127.0.0.1 (SAN IP and DNS localhost). */
   server(): { readonly certPath: string; readonly keyPath: string };
 }
@@ -50,6 +52,20 @@ export function makeTestPki(): TestPki {
         // gpgsm 2.2 reads only the older PKCS#12 encryption.
         "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
       return { email, certPath: `${base}.pem`, keyPath: `${base}.key`, p12Path: `${base}.p12`, certDer: new X509Certificate(readFileSync(`${base}.pem`)).raw };
+    },
+    revoke(ids) {
+      const lines = ids.map((id) => {
+        const x = new X509Certificate(readFileSync(id.certPath));
+        const fmt = (d: Date): string => d.toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z";
+        return `R\t${fmt(new Date(x.validTo))}\t${fmt(new Date())}\t${x.serialNumber}\tunknown\t/CN=${id.email}`;
+      });
+      const index = join(dir, "index.txt");
+      writeFileSync(index, `${lines.join("\n")}\n`);
+      writeFileSync(join(dir, "crlnumber"), "01\n");
+      writeFileSync(join(dir, "ca.cnf"), `[ ca ]\ndefault_ca = t\n[ t ]\ndatabase = ${index}\ncrlnumber = ${join(dir, "crlnumber")}\ndefault_md = sha256\ndefault_crl_days = 7\n`);
+      const crl = join(dir, "ca.crl.pem");
+      openssl(["ca", "-gencrl", "-config", join(dir, "ca.cnf"), "-keyfile", caKey, "-cert", caPath, "-out", crl]);
+      return crl;
     },
     server() {
       const base = join(dir, "server");

@@ -164,6 +164,21 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
     assert.ok(zip, "the zip is attached");
   });
 
+  it("refuses a certificate the CA's CRL lists as revoked, when adding it and when sending", async () => {
+    const id = await verified("provider", "Dr. Noor Said", "said@harbor-clinic.test");
+    const cert = pki.issue("said@harbor-clinic.test", "encrypt");
+    await ok(["recipient", "key", id, "--smime", cert.certPath, "--method", "call-back"]);
+    await ok(["mail", "trust", "add-crl", pki.revoke([cert])]);
+    const before = smtp.inbox.length;
+    const r = await cli(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "smime"]);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /RV_KEY_MISSING: the certificate has been revoked/);
+    assert.equal(smtp.inbox.length, before, "nothing sent");
+    const again = await cli(["recipient", "key", id, "--smime", cert.certPath, "--method", "call-back"]);
+    assert.equal(again.status, 1);
+    assert.match(again.out, /has been revoked/);
+  });
+
   it("sends nothing through a relay without STARTTLS (the delivery waits to be retried)", async () => {
     const id = await verified("provider", "Dr. Mei Chen", "chen@harbor-clinic.test");
     await ok(["recipient", "key", id, "--smime", pki.issue("chen@harbor-clinic.test", "encrypt").certPath, "--method", "call-back"]);

@@ -4,10 +4,11 @@
  * by `rayvault mail identity`; the key must sign what the certificate verifies, and the certificate must
  * allow signing), and `clinic-pgp.asc` (an OpenPGP v4 Curve25519 key made on first use). Files are 0600.
  */
-import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash, createPrivateKey, createPublicKey, sign, verify, X509Certificate } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as openpgp from "openpgp";
+import * as pkijs from "pkijs";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { ClinicIdentity } from "../../ports/clinic-identity.ts";
 
@@ -16,6 +17,7 @@ export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIden
   const keyPath = join(keyDir, "clinic-smime.key");
   const pgpPath = join(keyDir, "clinic-pgp.asc");
   const anchorsPath = join(keyDir, "smime-trust-anchors.pem");
+  const crlDir = join(keyDir, "smime-crls");
   const pemsOf = (text: string): string[] => text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   return {
     smimeSigner() {
@@ -42,6 +44,25 @@ export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIden
       mkdirSync(keyDir, { recursive: true, mode: 0o700 });
       writeFileSync(anchorsPath, `${existing}${certs.map((c) => c.toString()).join("\n")}\n`, { mode: 0o600 });
       return certs.map((c) => c.fingerprint256.replace(/:/g, "").toLowerCase());
+    },
+    crls() {
+      return existsSync(crlDir) ? readdirSync(crlDir).filter((f) => f.endsWith(".crl")).sort().map((f) => new Uint8Array(readFileSync(join(crlDir, f)))) : [];
+    },
+    addCrl(bytes) {
+      const text = Buffer.from(bytes).toString("latin1");
+      const m = /-----BEGIN X509 CRL-----([\s\S]+?)-----END X509 CRL-----/.exec(text);
+      const der = m ? Buffer.from(m[1]!.replace(/\s/g, ""), "base64") : Buffer.from(bytes);
+      let issuer: string;
+      try {
+        const crl = pkijs.CertificateRevocationList.fromBER(der);
+        issuer = crl.issuer.typesAndValues.map((t) => `${t.type}=${t.value.valueBlock.value}`).join(",");
+      } catch (cause) {
+        throw new RayvaultError(ErrorCode.UsageInvalid, "not a certificate revocation list (PEM or DER)", { cause });
+      }
+      mkdirSync(crlDir, { recursive: true, mode: 0o700 });
+      // One CRL per issuer: a newer one replaces the older.
+      writeFileSync(join(crlDir, `${createHash("sha256").update(issuer).digest("hex").slice(0, 16)}.crl`), der, { mode: 0o600 });
+      return issuer;
     },
     installSmime(certPem, keyPem) {
       let cert: X509Certificate;

@@ -4,6 +4,7 @@
  * `access-request`, `review`, `incident` and `decide`. Thin: each command parses its options, calls one
  * use-case and prints its result. MRNs come on standard input, never on the command line.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import type { AccessSubject, Role } from "../../core/access/decide-access.ts";
@@ -516,6 +517,13 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
       const fps = deps.clinic.addTrustAnchors(Buffer.from(file(path)).toString("utf8"));
       await deps.audit.append({ time: deps.now(), actor: operator, action: "config.trust-anchor.add", objects: fps.map((f) => `cert:${f.slice(0, 40)}`), purpose: "operations", outcome: "success" });
       write(fps.map((f) => `trusted ${f}`).join("\n"));
+    });
+  });
+  trust.command("add-crl").description("add (or replace) a CA's certificate revocation list; revoked certificates are then refused").argument("<crl>", "CRL, PEM or DER").action(async (path: string) => {
+    await withVault(async (deps) => {
+      const issuer = deps.clinic.addCrl(file(path));
+      await deps.audit.append({ time: deps.now(), actor: operator, action: "config.crl.add", objects: [`crl:${createHash("sha256").update(issuer).digest("hex").slice(0, 16)}`], purpose: "operations", outcome: "success" });
+      write(`CRL recorded for ${issuer}`);
     });
   });
   trust.command("list").action(async () => {
