@@ -59,7 +59,15 @@ function purposeOfUse(p: string): string {
 /** The distinct top-level attributes of a few of the study's instances (headers only, values only for UIDs). */
 async function studyAttributes(studyId: string, deps: DecideDeps): Promise<PreviewAttribute[]> {
   const seen = new Map<string, PreviewAttribute>();
-  for (const blobId of await deps.index.studyBlobs(studyId, 8)) {
+  // The first instance of each series first (attributes differ by series more than within one), then the rest: eight at most.
+  const seenSeries = new Set<string>();
+  const first: string[] = [];
+  const rest: string[] = [];
+  for (const i of await deps.index.studyInstances(studyId)) {
+    (seenSeries.has(i.seriesId) ? rest : first).push(i.blobId);
+    seenSeries.add(i.seriesId);
+  }
+  for (const blobId of [...first, ...rest].slice(0, 8)) {
     const parts: Uint8Array[] = [];
     for await (const p of deps.blobs.get(blobId)) parts.push(Buffer.from(p));
     const file = parseDicom(memorySource(Buffer.concat(parts)));

@@ -8,12 +8,13 @@
 import { randomUUID } from "node:crypto";
 import { Action, decideAccess, type AccessSubject } from "../core/access/decide-access.ts";
 import type { AuditEvent } from "../core/audit/audit-chain.ts";
-import { blindIndex, type FieldKeys } from "../core/crypto/field-crypto.ts";
+import type { FieldKeys } from "../core/crypto/field-crypto.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import { CareKind, type CareRelationship, type CareTeam } from "../ports/care-team.ts";
 import type { ImagingIndex } from "../ports/imaging-index.ts";
 import type { UserDirectory } from "../ports/user-directory.ts";
+import { patientByMrn } from "./manage-directory.ts";
 
 export interface CareDeps {
   readonly care: CareTeam;
@@ -49,12 +50,7 @@ async function authorise(req: CareRequest, deps: CareDeps, action: string): Prom
 async function resolve(req: CareRequest, deps: CareDeps): Promise<{ userId: string; patientId: string }> {
   const user = await deps.users.find(req.username);
   if (!user) throw new RayvaultError(ErrorCode.NotFound, "no such user");
-  const mrn = req.mrn.trim();
-  if (mrn === "") throw new RayvaultError(ErrorCode.UsageInvalid, "an MRN is required");
-  const found = await deps.index.patientsByMrn(blindIndex(deps.fields, "patients.mrn", mrn));
-  if (found.length === 0) throw new RayvaultError(ErrorCode.NotFound, "no patient in the vault has that MRN");
-  if (found.length > 1) throw new RayvaultError(ErrorCode.UsageInvalid, "that MRN names several patients (different issuers): resolve them first");
-  return { userId: user.id, patientId: found[0]! };
+  return { userId: user.id, patientId: await patientByMrn(req.mrn, deps) };
 }
 
 export async function assignCare(req: CareRequest & { readonly kind: string; readonly until?: string }, deps: CareDeps): Promise<CareRelationship> {

@@ -13,7 +13,7 @@ import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import type { AuditEvent } from "../core/audit/audit-chain.ts";
 import type { DeliveryRow } from "../ports/delivery-store.ts";
 import type { PortalLinkRow, PortalStore } from "../ports/portal-store.ts";
-import { messageHeaders } from "../core/mail/smime-message.ts";
+import { messageHeaders, newMessageId } from "../core/mail/smime-message.ts";
 import type { ShareDeps } from "./share.ts";
 
 export type PortalDeps = ShareDeps & {
@@ -32,7 +32,7 @@ const ev = (deps: PortalDeps, actor: string, action: string, objects: string[], 
 async function queueNotification(deps: PortalDeps, link: { id: string; studyId: string; recipientId: string; addressId: string; purpose: string; citation: string; actor: string }, subject: string, text: string): Promise<DeliveryRow> {
   const address = await deps.policy.get("addresses", link.addressId);
   const to = decryptField(deps.fields, "recipient_addresses.address", address!.addressEnc);
-  const messageId = `<${randomUUID()}@${/@([^>]+)>?$/.exec(deps.mail.from)?.[1]?.replace(/>$/, "") ?? "rayvault.local"}>`;
+  const messageId = newMessageId(deps.mail.address);
   const head = messageHeaders({ from: deps.mail.from, to, subject, messageId, date: new Date(deps.now()) }, ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"]);
   const blob = await deps.blobs.put(`ntf-${randomUUID()}`, (async function* () { yield Buffer.from(`${head}${text.replace(/\r?\n/g, "\r\n")}\r\n`, "utf8"); })());
   await deps.index.recordDocument(blob);
@@ -86,9 +86,9 @@ async function usable(token: string, deps: PortalDeps): Promise<PortalLinkRow> {
   const link = await deps.portal.byTokenHash(hash("portal-token", token));
   if (!link) throw new RayvaultError(ErrorCode.NotFound, "no such link");
   const now = deps.now();
-  if (link.revokedAt !== null) throw new RayvaultError(ErrorCode.AccessDenied, "gone: the sender revoked this link");
-  if (link.expiresAt <= now) throw new RayvaultError(ErrorCode.AccessDenied, "gone: this link has expired");
-  if (link.downloads >= link.maxDownloads) throw new RayvaultError(ErrorCode.AccessDenied, "gone: this link has been used as many times as allowed");
+  if (link.revokedAt !== null) throw new RayvaultError(ErrorCode.LinkGone, "the sender revoked this link");
+  if (link.expiresAt <= now) throw new RayvaultError(ErrorCode.LinkGone, "this link has expired");
+  if (link.downloads >= link.maxDownloads) throw new RayvaultError(ErrorCode.LinkGone, "this link has been used as many times as allowed");
   if (link.failedAttempts >= MAX_ATTEMPTS) throw new RayvaultError(ErrorCode.StateLocked, "locked after too many wrong codes: ask the sender for a new link");
   return link;
 }
@@ -101,8 +101,8 @@ export async function linkState(token: string, deps: PortalDeps): Promise<LinkSt
     await deps.audit.append(ev(deps, `recipient:${l.recipientId}`, "portal.link.view", [`portal-link:${l.id}`], l.purpose.slice(0, 40)));
     return { state: "ok", factor: l.factor };
   } catch (e) {
-    const code = e instanceof RayvaultError ? e.code : undefined;
-    return { state: code === ErrorCode.NotFound ? "unknown" : code === ErrorCode.StateLocked ? "locked" : "gone", reason: e instanceof RayvaultError ? e.message : "error" };
+    if (!(e instanceof RayvaultError) || ![ErrorCode.NotFound, ErrorCode.StateLocked, ErrorCode.LinkGone].includes(e.code as never)) throw e;
+    return { state: e.code === ErrorCode.NotFound ? "unknown" : e.code === ErrorCode.StateLocked ? "locked" : "gone", reason: e.message };
   }
 }
 
@@ -148,7 +148,7 @@ export async function download(token: string, session: string | undefined, deps:
     id: `dsc-${randomUUID()}`, deliveryId: null, patientId: study!.patientId, studyId: link.studyId, recipientId: link.recipientId, purpose: link.purpose, citation: link.citation,
     descriptionEnc: encryptField(deps.fields, "disclosures.description", "imaging study (DICOM), secure portal", deps.random.bytes(12)), accountable: link.accountable, channel: "portal", disclosedAt: at,
   }, ev(deps, `recipient:${link.recipientId}`, "disclosure.download", [`portal-link:${link.id}`, `study:${link.studyId}`, `rule:${link.citation}`], link.purpose.slice(0, 40)));
-  if (!counted) throw new RayvaultError(ErrorCode.AccessDenied, "gone: this link has been used as many times as allowed");
+  if (!counted) throw new RayvaultError(ErrorCode.LinkGone, "this link has been used as many times as allowed");
   return deps.blobs.get(link.packageBlobId);
 }
 

@@ -13,7 +13,7 @@ import { decryptField, encryptField } from "../core/crypto/field-crypto.ts";
 import { ErrorCode, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import type { KeyTransport, ContentCipher } from "../core/mail/cms.ts";
 import { pgpMessage } from "../core/mail/pgp-message.ts";
-import { contentEntity, messageHeaders, smimeMessage, type MailEnvelope, type SecureContent } from "../core/mail/smime-message.ts";
+import { newMessageId, plainMessage, smimeMessage, type MailEnvelope, type SecureContent } from "../core/mail/smime-message.ts";
 import type { Channel } from "../core/policy/vocabulary.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import type { ClinicIdentity } from "../ports/clinic-identity.ts";
@@ -30,7 +30,8 @@ export interface ShareDeps extends DecideDeps {
   readonly clinic: ClinicIdentity;
   /** Undefined when no relay is configured: deliveries stay queued. */
   readonly transport?: MailTransport;
-  readonly mail: { readonly from: string; readonly maxBytes: number; readonly staleSeconds: number };
+  /** The sender ("Name <address>") and its bare address. */
+  readonly mail: { readonly from: string; readonly address: string; readonly maxBytes: number; readonly staleSeconds: number };
   /** Portal links (optional: without them, the portal channel is refused). */
   readonly portal?: PortalStore;
   readonly publicUrl?: string;
@@ -67,10 +68,6 @@ export interface ShareResult {
 const EMAIL_CHANNELS: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email"]);
 const SENDABLE: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email", "portal"]);
 
-async function* cat(parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for await (const p of parts) yield p;
-}
-
 export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareResult> {
   const result = await decide(req, deps);
   const d = result.decision;
@@ -101,7 +98,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
     return { decision: result, delivery: made.notification, created: true, link: { id: made.link.id, expiresAt: made.link.expiresAt, factor: made.link.factor }, ...(fellBack ? { fellBackToPortal: true } : {}) };
   };
   if (channel === "portal") return viaPortal(stream, false);
-  const messageId = `<${randomUUID()}@${(/@([^>]+)>?$/.exec(deps.mail.from)?.[1] ?? "rayvault.local").replace(/>$/, "")}>`;
+  const messageId = newMessageId(deps.mail.address);
   const envelope: MailEnvelope = { from: deps.mail.from, to, subject: "Secure message from your care provider", messageId, date: new Date(deps.now()) };
   const content: SecureContent = {
     text: "Imaging shared with you through Rayvault. The attached zip holds DICOM files with a DICOMDIR. It was sent to you alone; do not forward it.",
@@ -129,13 +126,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
     message = pgpMessage(envelope, content, { recipientKey: decryptField(deps.fields, "recipient_keys.material", k.materialEnc), expectedFingerprint: k.fingerprint, signingKey });
   } else {
     // Plain: only reached when the decision allowed it (the patient's own request, warning acknowledged).
-    const boundary = `rv-${randomUUID()}`;
-    const entity = contentEntity(content, boundary);
-    const head = messageHeaders(envelope, []).replace(/\r\n\r\n$/, "\r\n");
-    message = cat((async function* () {
-      yield Buffer.from(head, "latin1");
-      for await (const c of entity) yield c;
-    })());
+    message = plainMessage(envelope, content);
   }
   // Keep the message encrypted in the vault, counting its size: too big for e-mail is refused, not sent.
   const blobId = `msg-${randomUUID()}`;
@@ -199,7 +190,7 @@ export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ re
             }
           })(deps.blobs.get(job.messageBlobId))
         : deps.blobs.get(job.messageBlobId);
-      await deps.transport.send({ from: (/<([^>]+)>/.exec(deps.mail.from)?.[1] ?? deps.mail.from), to }, body);
+      await deps.transport.send({ from: deps.mail.address, to }, body);
       deps.deliveryFault?.("after-send", n);
       const study = await deps.index.findStudy({ id: job.studyId });
       const at = deps.now();

@@ -44,7 +44,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const columnKeys = openFileKeyStore(join(config.home, "keys", "column-keyring.json"), nodeRandom);
   const now = (): string => new Date().toISOString();
   const fault = config.testFault;
-  const clinic = fileClinicIdentity(join(config.home, "keys"), config.mailFrom);
+  const clinic = fileClinicIdentity(join(config.home, "keys"), config.mailFromAddress);
   return {
     inputs: fsInputCatalog,
     blobs: openFsBlobStore(config.blobRoot, vaultKeys, nodeRandom),
@@ -62,7 +62,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     trustAnchors: () => clinic.trustAnchors(),
     crls: () => clinic.crls(),
     ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa) } : {}),
-    mail: { from: config.mailFrom, maxBytes: config.mailMaxMb * 1e6, staleSeconds: config.outboxStaleSeconds },
+    mail: { from: config.mailFrom, address: config.mailFromAddress, maxBytes: config.mailMaxMb * 1e6, staleSeconds: config.outboxStaleSeconds },
     ...(fault && /^(mid|after)-send:/.test(fault)
       ? {
           deliveryFault: (point: string, n: number) => {

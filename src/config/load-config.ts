@@ -31,8 +31,9 @@ export interface RayvaultConfig {
   readonly smtpUrl?: string;
   /** A PEM file of CA certificates to trust for the relay (a private CA). */
   readonly smtpCa?: string;
-  /** The sender of every message ("Name <address>"). */
+  /** The sender of every message ("Name <address>"), and its bare address (envelope, certificates). */
   readonly mailFrom: string;
+  readonly mailFromAddress: string;
   /** Messages above this size are not e-mailed (MB, default 20). */
   readonly mailMaxMb: number;
   /** The address recipients reach the server at, for portal links (default http://127.0.0.1:<port>). */
@@ -87,6 +88,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   return Object.freeze({
     home: absHome,
     mailFrom,
+    mailFromAddress: (/<([^>]+)>$/.exec(mailFrom)?.[1] ?? mailFrom).toLowerCase(),
     mailMaxMb,
     outboxStaleSeconds: staleSeconds,
     publicUrl,

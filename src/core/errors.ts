@@ -42,6 +42,8 @@ export const ErrorCode = {
   StateLocked: "RV_STATE_LOCKED",
   /** A delivery (an alert webhook, later a message) was not accepted by the other side. */
   DeliveryFailed: "RV_DELIVERY_FAILED",
+  /** A portal link that can no longer be used: expired, revoked or its downloads used up. */
+  LinkGone: "RV_LINK_GONE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

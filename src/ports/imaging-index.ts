@@ -70,8 +70,6 @@ export interface ImagingIndex {
   findStudy(by: { readonly id?: string; readonly uidIdx?: string }): Promise<{ readonly id: string; readonly patientId: string; readonly studyDateEnc: string | null } | undefined>;
   /** Every instance of a study with its series, in series then import order. */
   studyInstances(studyId: string): Promise<Array<{ readonly blobId: string; readonly seriesId: string }>>;
-  /** The blobs of a study's instances, one per series first (for previews), at most `limit`. */
-  studyBlobs(studyId: string, limit: number): Promise<string[]>;
   /** Records that a document (a signed BAA or authorization) is stored in the vault. */
   recordDocument(blob: StoredBlob): Promise<void>;
   /** Patients whose MRN has this blind index (exact match; usually one). */

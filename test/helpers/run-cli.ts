@@ -3,7 +3,7 @@
  * Runs the real `rayvault` CLI in a child process (same Node as the tests) with its own RAYVAULT_HOME,
  * and finds the shared sample data when it is there.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +35,19 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     maxBuffer: 256 * 1024 * 1024,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The CLI without blocking this process: for tests whose servers (SMTP, webhooks) live in the test
+ * process and must answer while the CLI runs. `out` is stdout then stderr.
+ */
+export function runCliAsync(args: readonly string[], env: Record<string, string>, stdin = ""): Promise<{ readonly status: number; readonly out: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ status: error ? Number(error.code ?? -1) : 0, out: stdout + stderr });
+    });
+    child.stdin!.end(stdin);
+  });
 }
 
 /** Runs an external tool; returns its exit status and output (never throws on a non-zero exit). */

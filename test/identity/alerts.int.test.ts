@@ -5,12 +5,11 @@
  * audited. (Child processes run asynchronously: the webhook server shares this event loop.)
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { sql } from "drizzle-orm";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
-import { BIN, tempDir } from "../helpers/run-cli.ts";
+import { runCliAsync, tempDir } from "../helpers/run-cli.ts";
 import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas, withSchemaClient } from "../helpers/postgres.ts";
 import { join } from "node:path";
 
@@ -18,14 +17,7 @@ const havePg = await havePostgres();
 const newSchema = scratchSchemas("rv_alerts");
 const PASS = "violet tractor lantern quietly 91";
 
-function cli(env: Record<string, string>, args: string[], stdin = ""): Promise<{ status: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: "utf8" }, (error, stdout, stderr) => {
-      resolve({ status: error ? Number(error.code ?? -1) : 0, out: stdout + stderr });
-    });
-    child.stdin!.end(stdin);
-  });
-}
+const cli = (env: Record<string, string>, args: string[], stdin = ""): Promise<{ status: number; out: string }> => runCliAsync(args, env, stdin);
 
 interface Alert { id: string; kind: string; refs: string[]; summary: string; deliveredAt: string | null }
 

@@ -6,13 +6,13 @@
  * is the one imported; download limits, revocation; every step audited, the download accounted.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SMTPServer } from "smtp-server";
 import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
-import { BIN, tempDir } from "../helpers/run-cli.ts";
+import { BIN, runCliAsync, tempDir } from "../helpers/run-cli.ts";
 import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
 import { makeTestPki } from "../helpers/test-pki.ts";
 
@@ -31,11 +31,7 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
   let env: Record<string, string> = {};
   const original = xrayFile(63, 64, 64);
 
-  const cli = (args: string[], stdin = ""): Promise<{ status: number; out: string }> =>
-    new Promise((resolve) => {
-      const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: "utf8" }, (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? -1) : 0, out: stdout + stderr }));
-      child.stdin!.end(stdin);
-    });
+  const cli = (args: string[], stdin = ""): Promise<{ status: number; out: string }> => runCliAsync(args, env, stdin);
   const ok = async (args: string[], stdin = ""): Promise<string> => {
     const r = await cli(args, stdin);
     assert.equal(r.status, 0, `${args.join(" ")}: ${r.out}`);

@@ -7,14 +7,14 @@
  * header.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
-import { BIN, haveTool, runTool, tempDir } from "../helpers/run-cli.ts";
+import { haveTool, runCliAsync, runTool, tempDir } from "../helpers/run-cli.ts";
 import { makeTestPki } from "../helpers/test-pki.ts";
 
 const PASS = "violet tractor lantern quietly 91";
@@ -54,13 +54,7 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
   const gpg = (args: string[]): ReturnType<typeof runTool> => runTool("gpg", ["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", ...args], { env: { ...process.env, GNUPGHOME: gnupg } });
 
   // Asynchronous: the SMTP servers live in this process and must answer while the CLI runs.
-  const cli = (args: string[], stdin = "", extra: Record<string, string> = {}): Promise<{ status: number; out: string }> =>
-    new Promise((resolve) => {
-      const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, ...extra }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        resolve({ status: error ? Number(error.code ?? -1) : 0, out: stdout + stderr });
-      });
-      child.stdin!.end(stdin);
-    });
+  const cli = (args: string[], stdin = "", extra: Record<string, string> = {}): Promise<{ status: number; out: string }> => runCliAsync(args, { ...env, ...extra }, stdin);
   const ok = async (args: string[], stdin = ""): Promise<string> => {
     const r = await cli(args, stdin);
     assert.equal(r.status, 0, `${args.join(" ")}: ${r.out}`);

@@ -134,19 +134,6 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
         .orderBy(series.id, instances.importedAt, instances.id);
     },
 
-    async studyBlobs(studyId, limit) {
-      const rows = await db
-        .select({ blobId: instances.blobId, seriesId: instances.seriesId })
-        .from(instances)
-        .innerJoin(series, eq(series.id, instances.seriesId))
-        .where(eq(series.studyId, studyId))
-        .orderBy(instances.importedAt);
-      const firstOfSeries = new Map<string, string>();
-      for (const r of rows) if (!firstOfSeries.has(r.seriesId)) firstOfSeries.set(r.seriesId, r.blobId);
-      const ordered = [...firstOfSeries.values(), ...rows.map((r) => r.blobId).filter((b) => ![...firstOfSeries.values()].includes(b))];
-      return ordered.slice(0, limit);
-    },
-
     async recordDocument(blob) {
       await db.insert(blobs).values({ id: blob.id, keyId: blob.keyId, size: blob.size, sha256: blob.sha256 }).onConflictDoNothing({ target: blobs.id });
     },

@@ -12,7 +12,7 @@ import * as pkijs from "pkijs";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { ClinicIdentity } from "../../ports/clinic-identity.ts";
 
-export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIdentity {
+export function fileClinicIdentity(keyDir: string, address: string): ClinicIdentity {
   const certPath = join(keyDir, "clinic-smime.pem");
   const keyPath = join(keyDir, "clinic-smime.key");
   const pgpPath = join(keyDir, "clinic-pgp.asc");
@@ -27,7 +27,6 @@ export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIden
     },
     async pgpPrivateKey() {
       if (existsSync(pgpPath)) return readFileSync(pgpPath, "utf8");
-      const address = /<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom;
       const made = await openpgp.generateKey({ type: "ecc", curve: "curve25519Legacy", userIDs: [{ name: "Rayvault", email: address }], format: "armored" });
       mkdirSync(keyDir, { recursive: true, mode: 0o700 });
       writeFileSync(pgpPath, made.privateKey, { mode: 0o600, flag: "wx" });
@@ -75,7 +74,6 @@ export function fileClinicIdentity(keyDir: string, mailFrom: string): ClinicIden
         throw new RayvaultError(ErrorCode.KeyMissing, "the certificate and key do not belong together (or are not PEM)", { cause });
       }
       if (cert.keyUsage !== undefined && cert.keyUsage.length > 0 && !cert.keyUsage.includes("1.3.6.1.5.5.7.3.4")) throw new RayvaultError(ErrorCode.UsageInvalid, "the certificate's extended key usage does not include e-mail protection");
-      const address = (/<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom).toLowerCase();
       if (!(cert.subjectAltName ?? "").toLowerCase().includes(`email:${address}`)) throw new RayvaultError(ErrorCode.UsageInvalid, `the certificate is not for ${address} (RAYVAULT_MAIL_FROM)`);
       mkdirSync(keyDir, { recursive: true, mode: 0o700 });
       writeFileSync(certPath, certPem, { mode: 0o600 });

@@ -7,7 +7,7 @@
  * The outer headers carry only what the caller gives (a neutral subject: headers travel in clear).
  * Memory stays flat whatever the attachment size: it is hashed and encrypted as it flows.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { Base64Lines, base64Lines } from "./base64-lines.ts";
 import { CmsEnvelopeWriter, detachedSignature, type CmsRecipient, type CmsSigner, type ContentCipher } from "./cms.ts";
 
@@ -39,6 +39,11 @@ export function headerValue(v: string): string {
 }
 
 const crlf = (s: string): string => s.replace(/\r?\n/g, "\r\n");
+
+/** A new, globally unique Message-ID in the sender's domain (kept with the delivery, so a resend repeats it). */
+export function newMessageId(senderAddress: string): string {
+  return `<${randomUUID()}@${senderAddress.split("@")[1] ?? "rayvault.local"}>`;
+}
 
 /** The outer RFC 5322 header block of any message Rayvault sends. */
 export function messageHeaders(e: MailEnvelope, contentHeaders: readonly string[]): string {
@@ -85,6 +90,13 @@ export async function* signedEntity(entity: AsyncIterable<Buffer>, signer: CmsSi
     "", `--${boundary}`, 'Content-Type: application/pkcs7-signature; name="smime.p7s"', "Content-Transfer-Encoding: base64",
     'Content-Disposition: attachment; filename="smime.p7s"', "", base64Lines(signature).trimEnd(), `--${boundary}--`, "",
   ].join("\n")), "latin1");
+}
+
+/** An unencrypted message (only for a patient who asked for it): the headers, then the content entity. */
+export async function* plainMessage(envelope: MailEnvelope, content: SecureContent): AsyncGenerator<Buffer> {
+  // The entity starts with its own Content-Type line, which continues the message's header block.
+  yield Buffer.from(messageHeaders(envelope, []).slice(0, -2), "latin1");
+  yield* contentEntity(content, `rv-${randomBytes(12).toString("hex")}`);
 }
 
 export interface SmimeOptions {
