@@ -14,12 +14,13 @@ import { codecOfDataset, elementText } from "../core/dicom/text.ts";
 import type { DicomElement } from "../core/dicom/dataset.ts";
 import { decideDisclosure, type DisclosureDecision, type DisclosureFacts, type Restriction } from "../core/policy/decide-disclosure.ts";
 import { findLookalike } from "../core/policy/lookalike.ts";
+import { isValidNpi } from "../core/policy/npi.ts";
 import { previewPlan, type DisclosurePreview, type PreviewAttribute } from "../core/policy/minimum-necessary.ts";
 import { isDisclosurePurpose, type Channel, type DisclosurePurpose } from "../core/policy/vocabulary.ts";
 import { memorySource } from "../ports/byte-source.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import type { CareTeam } from "../ports/care-team.ts";
-import { currentAddress, type PolicyDeps } from "./manage-directory.ts";
+import { currentAddress, usableKeys, type PolicyDeps } from "./manage-directory.ts";
 import { authorizationsOf, requestReview, studyRef } from "./manage-records.ts";
 
 export type DecideDeps = PolicyDeps & { readonly blobs: BlobStore; readonly care: CareTeam };
@@ -37,6 +38,8 @@ export interface DecideRequest {
   readonly justification?: string;
   readonly emergency?: boolean;
   readonly relationshipAttested?: boolean;
+  /** What the sender's access is decided for: asking (decide) or sending (share). Default: decide. */
+  readonly action?: "decide" | "send";
 }
 
 export interface DecideResult {
@@ -89,7 +92,7 @@ export async function decide(req: DecideRequest, deps: DecideDeps): Promise<Deci
   const study = await studyRef(req.study, deps);
   const recipient = await deps.policy.get("recipients", req.recipientId);
   const careRelationship = await deps.care.isTreating(req.actor.id.replace(/^user:/, ""), study.patientId, now);
-  const access = decideAccess({ subject: req.actor, action: Action.DisclosureDecide, purpose: purposeOfUse(req.purpose), careRelationship, now });
+  const access = decideAccess({ subject: req.actor, action: req.action === "send" ? Action.DisclosureSend : Action.DisclosureDecide, purpose: purposeOfUse(req.purpose), careRelationship, now });
 
   let address: DisclosureFacts["address"];
   let keys = { smime: false, pgp: false, dicomNode: false, portalFactor: false };
@@ -105,7 +108,7 @@ export async function decide(req: DecideRequest, deps: DecideDeps): Promise<Deci
         ...(flag ? { lookalikeOf: { recipientRef: similar ? `recipient:${similar.id}` : `provider-domain:${flag.similarTo}`, reasons: flag.reasons } } : {}),
         ...(recipient.lastDisclosedAddressId !== null && recipient.lastDisclosedAddressId !== a.id ? { changedSinceLastDisclosure: true } : {}),
       };
-      const usable = (await deps.policy.find("keys", { recipientId: recipient.id })).filter((k) => k.addressIdx === a.addressIdx && k.revokedAt === null && k.verifiedAt !== null && (k.notAfter === null || k.notAfter > now) && (k.notBefore === null || k.notBefore <= now));
+      const usable = await usableKeys(recipient.id, a.addressIdx, undefined, now, deps);
       keys = { smime: usable.some((k) => k.kind === "smime"), pgp: usable.some((k) => k.kind === "pgp"), dicomNode: false, portalFactor: false };
     }
   }
@@ -123,11 +126,12 @@ export async function decide(req: DecideRequest, deps: DecideDeps): Promise<Deci
     now,
     actor: { allowed: access.allowed, rule: access.rule, reason: `${access.reason} (${access.rule})` },
     study: { ref: study.id, patientRef: study.patientId, ...(study.date ? { date: study.date } : {}) },
-    ...(recipient ? { recipient: { id: recipient.id, kind: recipient.kind, identityVerified: recipient.identityVerifiedAt !== null, ...(recipient.kind === "provider" ? (recipient.npi ? { npiValid: true } : {}) : {}), ...(recipient.patientId ? { patientRef: recipient.patientId } : {}) } } : {}),
+    ...(recipient ? { recipient: { id: recipient.id, kind: recipient.kind, identityVerified: recipient.identityVerifiedAt !== null, ...(recipient.kind === "provider" && recipient.npi ? { npiValid: isValidNpi(recipient.npi) } : {}), ...(recipient.patientId ? { patientRef: recipient.patientId } : {}) } } : {}),
     ...(address ? { address } : {}),
     deliveryKeys: keys,
     baas: agreements.filter((x) => x.kind === "baa").map((x) => ({ id: x.id, effectiveAt: x.effectiveAt, scope: x.scope as DisclosurePurpose[], ...(x.endsAt ? { endsAt: x.endsAt } : {}), ...(x.terminatedAt ? { terminatedAt: x.terminatedAt } : {}) })),
-    dataUseAgreement: agreements.some((x) => x.kind === "dua" && inForce(x)),
+    // A data use agreement counts only for the purposes it covers.
+    dataUseAgreement: agreements.some((x) => x.kind === "dua" && inForce(x) && x.scope.includes(req.purpose)),
     authorizations: await authorizationsOf(study.patientId, deps),
     restrictions,
     ...(access_ ? { accessRequest: { id: access_.id, receivedAt: access_.receivedAt, identityVerified: access_.identityVerifiedAt !== null, ...(access_.plainEmailAckAt ? { plainEmailAcknowledgedAt: access_.plainEmailAckAt } : {}) } } : {}),

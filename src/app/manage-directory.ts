@@ -172,6 +172,16 @@ export async function addDeliveryKey(req: { actor: string; recipientId: string; 
   return { id, fingerprint: info.fingerprint };
 }
 
+/**
+ * The delivery keys of a recipient's address that may be used now: verified, not revoked, within their
+ * validity. The decision counts them and delivery encrypts to them: one rule for both.
+ */
+export async function usableKeys(recipientId: string, addressIdx: string, kind: "smime" | "pgp" | undefined, now: string, deps: Pick<PolicyDeps, "policy">): Promise<KeyRow[]> {
+  return (await deps.policy.find("keys", { recipientId })).filter((k) =>
+    k.addressIdx === addressIdx && (kind === undefined || k.kind === kind) && k.revokedAt === null && k.verifiedAt !== null &&
+    (k.notAfter === null || k.notAfter > now) && (k.notBefore === null || k.notBefore <= now));
+}
+
 export interface RecipientView {
   readonly id: string;
   readonly kind: string;

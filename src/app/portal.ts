@@ -125,14 +125,15 @@ export async function verifyCode(token: string, code: string, deps: PortalDeps):
   const given = Buffer.from(hash(link.id, code.trim()), "hex");
   const ok = expected !== null && timingSafeEqual(Buffer.from(expected, "hex"), given);
   if (!ok) {
-    const attempts = link.failedAttempts + 1;
-    await deps.portal.update(link.id, { failedAttempts: attempts }, ev(deps, `recipient:${link.recipientId}`, attempts >= MAX_ATTEMPTS ? "portal.code.locked" : "portal.code.wrong", [`portal-link:${link.id}`], link.purpose.slice(0, 40), "failure"));
+    const attempts = await deps.portal.failAttempt(link.id, (n) => ev(deps, `recipient:${link.recipientId}`, n >= MAX_ATTEMPTS ? "portal.code.locked" : "portal.code.wrong", [`portal-link:${link.id}`], link.purpose.slice(0, 40), "failure"));
     throw new RayvaultError(ErrorCode.AccessDenied, attempts >= MAX_ATTEMPTS ? "locked after too many wrong codes" : "that code is not right, or has expired or been used");
   }
   const session = randomBytes(32).toString("base64url");
   // A mailed code works once: it is cleared as it is accepted.
-  await deps.portal.update(link.id, { sessionHash: hash(link.id, session), ...(link.factor === "mailbox" ? { codeHash: null, codeExpiresAt: null } : {}), failedAttempts: 0 },
+  // Only while not locked: a right code racing wrong ones that reached the limit does not get in.
+  const opened = await deps.portal.updateIfUnlocked(link.id, MAX_ATTEMPTS, { sessionHash: hash(link.id, session), ...(link.factor === "mailbox" ? { codeHash: null, codeExpiresAt: null } : {}), failedAttempts: 0 },
     ev(deps, `recipient:${link.recipientId}`, "portal.verify", [`portal-link:${link.id}`, `factor:${link.factor}`], link.purpose.slice(0, 40)));
+  if (!opened) throw new RayvaultError(ErrorCode.StateLocked, "locked after too many wrong codes: ask the sender for a new link");
   return session;
 }
 

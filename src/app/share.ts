@@ -21,7 +21,7 @@ import type { DeliveryRow, DeliveryStore } from "../ports/delivery-store.ts";
 import type { MailTransport } from "../ports/mail-transport.ts";
 import type { PortalStore } from "../ports/portal-store.ts";
 import { decide, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
-import { currentAddress } from "./manage-directory.ts";
+import { currentAddress, usableKeys } from "./manage-directory.ts";
 import { packageStudy } from "./prepare-package.ts";
 
 export interface ShareDeps extends DecideDeps {
@@ -69,7 +69,8 @@ const EMAIL_CHANNELS: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-ema
 const SENDABLE: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email", "portal"]);
 
 export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareResult> {
-  const result = await decide(req, deps);
+  // The sender must be allowed to send, not only to ask.
+  const result = await decide({ ...req, action: "send" }, deps);
   const d = result.decision;
   if (d.outcome !== "permit" || !d.plan || !d.permission) return { decision: result };
   const channel = (req.channel ?? d.channels.find((c) => EMAIL_CHANNELS.has(c)) ?? d.channels.find((c) => c === "portal")) as Channel | undefined;
@@ -108,8 +109,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   if (channel === "smime") {
     const signer = deps.clinic.smimeSigner();
     if (!signer) throw new RayvaultError(ErrorCode.KeyMissing, "the clinic's S/MIME certificate is not installed (rayvault mail identity)");
-    const keys = (await deps.policy.find("keys", { recipientId: req.recipientId })).filter((k) => k.kind === "smime" && k.addressIdx === address.addressIdx && k.revokedAt === null);
-    const cert = keys.at(-1);
+    const cert = (await usableKeys(req.recipientId, address.addressIdx, "smime", deps.now(), deps)).at(-1);
     if (!cert) throw new RayvaultError(ErrorCode.KeyMissing, "no S/MIME certificate for this address");
     const pem = decryptField(deps.fields, "recipient_keys.material", cert.materialEnc);
     const chain = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => Buffer.from(p.replace(/-----[^-]+-----|\s/g, ""), "base64"));
@@ -119,8 +119,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
     const der = chain[0]!;
     message = smimeMessage(envelope, content, { recipients: [{ certificate: der, keyTransport: profile.keyTransport }], cipher: profile.cipher, signer });
   } else if (channel === "pgp") {
-    const keys = (await deps.policy.find("keys", { recipientId: req.recipientId })).filter((k) => k.kind === "pgp" && k.addressIdx === address.addressIdx && k.revokedAt === null);
-    const k = keys.at(-1);
+    const k = (await usableKeys(req.recipientId, address.addressIdx, "pgp", deps.now(), deps)).at(-1);
     if (!k) throw new RayvaultError(ErrorCode.KeyMissing, "no OpenPGP key for this address");
     const signingKey = await openpgp.readPrivateKey({ armoredKey: await deps.clinic.pgpPrivateKey() });
     message = pgpMessage(envelope, content, { recipientKey: decryptField(deps.fields, "recipient_keys.material", k.materialEnc), expectedFingerprint: k.fingerprint, signingKey });
@@ -175,9 +174,13 @@ export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ re
     const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - deps.mail.staleSeconds * 1000).toISOString());
     if (!job) break;
     const recipientAddress = job.addressId ? await deps.policy.get("addresses", job.addressId) : undefined;
-    const to = recipientAddress ? decryptField(deps.fields, "recipient_addresses.address", recipientAddress.addressEnc) : undefined;
     try {
-      if (!to) throw new RayvaultError(ErrorCode.NotFound, "the delivery's address is gone");
+      // Everything the record needs is looked up before sending: a failure after the relay accepted the
+      // message would send it again. The address must still be the recipient's verified, current one.
+      if (!recipientAddress || recipientAddress.verifiedAt === null || recipientAddress.supersededAt !== null) throw new RayvaultError(ErrorCode.UsageInvalid, "the delivery's address is no longer a verified, current address of the recipient");
+      const to = decryptField(deps.fields, "recipient_addresses.address", recipientAddress.addressEnc);
+      const study = await deps.index.findStudy({ id: job.studyId });
+      if (!study) throw new RayvaultError(ErrorCode.NotFound, "the delivery's study is gone");
       const n = i + 1;
       const fault = deps.deliveryFault;
       const body = fault
@@ -192,10 +195,9 @@ export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ re
         : deps.blobs.get(job.messageBlobId);
       await deps.transport.send({ from: deps.mail.address, to }, body);
       deps.deliveryFault?.("after-send", n);
-      const study = await deps.index.findStudy({ id: job.studyId });
       const at = deps.now();
       await deps.deliveries.markSent(job.id, at, job.kind === "notification" ? undefined : {
-        id: `dsc-${randomUUID()}`, deliveryId: job.id, patientId: study!.patientId, studyId: job.studyId, recipientId: job.recipientId, purpose: job.purpose, citation: job.citation,
+        id: `dsc-${randomUUID()}`, deliveryId: job.id, patientId: study.patientId, studyId: job.studyId, recipientId: job.recipientId, purpose: job.purpose, citation: job.citation,
         descriptionEnc: encryptField(deps.fields, "disclosures.description", `imaging study (DICOM), ${job.channel}`, deps.random.bytes(12)), accountable: job.accountable, channel: job.channel, disclosedAt: at,
       }, { time: at, actor: "system:outbox", action: job.kind === "notification" ? "notification.send" : "disclosure.send", objects: [`delivery:${job.id}`, `study:${job.studyId}`, `recipient:${job.recipientId}`, `rule:${job.citation}`], purpose: job.purpose.slice(0, 40), outcome: "success" });
       out.push({ id: job.id, status: "sent" });

@@ -28,13 +28,18 @@ export interface VaultVerdict {
 export async function verifyVault(deps: { readonly blobs: BlobStore; readonly index: ImagingIndex }): Promise<VaultVerdict> {
   const indexed = new Set(await deps.index.blobIds());
   const shredded = new Set(await deps.index.shreddedIds());
+  const digests = await deps.index.blobDigests();
   const problems: VaultProblem[] = [];
   const stored = new Set<string>();
   for await (const id of deps.blobs.list()) {
     stored.add(id);
     if (shredded.has(id)) continue; // unreadable on purpose
     try {
-      await deps.blobs.verify(id);
+      // Authentication proves the object is intact; the recorded digest proves it is the object the
+      // index means (an intact object copied over another one's name decrypts too).
+      const got = await deps.blobs.verify(id);
+      const want = digests.get(id);
+      if (want && (want.sha256 !== got.sha256 || want.size !== got.size)) problems.push({ blob: id, problem: "corrupt", reason: "decrypts, but not to the content the index recorded (swapped or replaced)" });
     } catch (e) {
       problems.push({ blob: id, problem: "corrupt", code: errorCodeOf(e), reason: safeMessageOf(e) });
     }

@@ -74,6 +74,8 @@ export interface ImagingIndex {
   recordDocument(blob: StoredBlob): Promise<void>;
   /** Patients whose MRN has this blind index (exact match; usually one). */
   patientsByMrn(mrnIdx: string): Promise<string[]>;
+  /** The size and SHA-256 recorded for each stored object (what it must decrypt to). */
+  blobDigests(): Promise<Map<string, { readonly size: number; readonly sha256: string }>>;
   /** Ids of every blob the index refers to. */
   blobIds(): Promise<string[]>;
   /** Records that an object was crypto-shredded on purpose (vault verify then expects it unreadable). */

@@ -36,6 +36,10 @@ export interface PortalStore {
   byTokenHash(hash: string): Promise<PortalLinkRow | undefined>;
   get(id: string): Promise<PortalLinkRow | undefined>;
   update(id: string, patch: Partial<PortalLinkRow>, audit: AuditEvent): Promise<void>;
+  /** Counts one wrong code atomically (parallel guesses cannot share a count); returns the new count. */
+  failAttempt(id: string, audit: (attempts: number) => AuditEvent): Promise<number>;
+  /** Applies `patch` only while fewer than `maxFailed` wrong codes were counted; false when locked. */
+  updateIfUnlocked(id: string, maxFailed: number, patch: Partial<PortalLinkRow>, audit: AuditEvent): Promise<boolean>;
   /** Counts a download if one is left (atomic); records the disclosure on the first. False when none left. */
   download(id: string, disclosure: DisclosureRow | undefined, audit: AuditEvent): Promise<boolean>;
   list(): Promise<PortalLinkRow[]>;

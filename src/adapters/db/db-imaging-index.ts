@@ -150,6 +150,10 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       return (await db.select({ id: blobs.id }).from(blobs).where(eq(blobs.shredded, true))).map((r) => r.id);
     },
 
+    async blobDigests() {
+      return new Map((await db.select({ id: blobs.id, size: blobs.size, sha256: blobs.sha256 }).from(blobs)).map((r) => [r.id, { size: r.size, sha256: r.sha256 }]));
+    },
+
     async blobIds() {
       const a = await db.select({ id: instances.blobId }).from(instances);
       const b = await db.select({ id: photos.blobId }).from(photos);

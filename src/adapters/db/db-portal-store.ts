@@ -33,6 +33,22 @@ export function dbPortalStore(db: Db): PortalStore {
         await appendAuditIn(tx, audit);
       });
     },
+    failAttempt(id, audit) {
+      return db.transaction(async (tx) => {
+        const [r] = await tx.update(portalLinks).set({ failedAttempts: sql`${portalLinks.failedAttempts} + 1` }).where(eq(portalLinks.id, id)).returning({ n: portalLinks.failedAttempts });
+        const n = r?.n ?? 0;
+        await appendAuditIn(tx, audit(n));
+        return n;
+      });
+    },
+    updateIfUnlocked(id, maxFailed, patch, audit) {
+      return db.transaction(async (tx) => {
+        const done = await tx.update(portalLinks).set(patch).where(and(eq(portalLinks.id, id), lt(portalLinks.failedAttempts, maxFailed))).returning({ id: portalLinks.id });
+        if (done.length === 0) return false;
+        await appendAuditIn(tx, audit);
+        return true;
+      });
+    },
     download(id, disclosure, audit) {
       return db.transaction(async (tx) => {
         const done = await tx.update(portalLinks).set({ downloads: sql`${portalLinks.downloads} + 1` }).where(and(eq(portalLinks.id, id), lt(portalLinks.downloads, portalLinks.maxDownloads))).returning({ n: portalLinks.downloads });

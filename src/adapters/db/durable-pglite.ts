@@ -41,7 +41,9 @@ class DurableNodeFS extends NodeFS {
       const ops = module.NODEFS?.stream_ops;
       if (!ops) throw new Error("this PGlite build does not expose NODEFS: cannot make the embedded database durable");
       ops.fsync = (stream) => {
-        if (stream.nfd !== undefined) fsyncSync(stream.nfd);
+        // A stream without a host file cannot be made durable: report EIO (5) so PostgreSQL stops.
+        if (stream.nfd === undefined) return 5;
+        fsyncSync(stream.nfd);
         hostFsyncs.count++;
         return 0;
       };

@@ -73,6 +73,8 @@ export function fileClinicIdentity(keyDir: string, address: string): ClinicIdent
       } catch (cause) {
         throw new RayvaultError(ErrorCode.KeyMissing, "the certificate and key do not belong together (or are not PEM)", { cause });
       }
+      // The signature is written as sha256WithRSAEncryption (core/mail/cms): an EC key would make mail that fails to verify.
+      if (cert.publicKey.asymmetricKeyType !== "rsa") throw new RayvaultError(ErrorCode.UsageInvalid, "the clinic's signing certificate must have an RSA key");
       if (cert.keyUsage !== undefined && cert.keyUsage.length > 0 && !cert.keyUsage.includes("1.3.6.1.5.5.7.3.4")) throw new RayvaultError(ErrorCode.UsageInvalid, "the certificate's extended key usage does not include e-mail protection");
       if (!(cert.subjectAltName ?? "").toLowerCase().includes(`email:${address}`)) throw new RayvaultError(ErrorCode.UsageInvalid, `the certificate is not for ${address} (RAYVAULT_MAIL_FROM)`);
       mkdirSync(keyDir, { recursive: true, mode: 0o700 });

@@ -65,16 +65,21 @@ async function readPgp(bytes: Uint8Array): Promise<DeliveryKeyInfo> {
 /** Path validation with pkijs (RFC 5280: signatures, validity at `at`, CA constraints) to the anchors. */
 async function verifyChain(chain: readonly Uint8Array[], anchors: readonly Uint8Array[], at: Date, crls: readonly Uint8Array[] = []): Promise<{ ok: boolean; reason?: string }> {
   if (anchors.length === 0) return { ok: false, reason: "no trust anchors are configured (rayvault mail trust add <ca.pem>)" };
+  if (chain.length === 0) return { ok: false, reason: "no certificate to validate" };
   try {
     const engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: anchors.map((a) => pkijs.Certificate.fromBER(a)),
-      certs: chain.map((c) => pkijs.Certificate.fromBER(c)),
+      // pkijs validates the LAST certificate given: the recipient's own goes last, intermediates before it.
+      certs: [...chain.slice(1), chain[0]!].map((c) => pkijs.Certificate.fromBER(c)),
       crls: crls.map((c) => pkijs.CertificateRevocationList.fromBER(c)),
       checkDate: at,
     });
     const r = await engine.verify({ passedWhenNotRevValues: true });
-    if (r.result) return { ok: true };
-    return { ok: false, reason: /revoked/i.test(r.resultMessage) ? "the certificate has been revoked (its CA's CRL lists it)" : `the certificate does not chain to a trusted anchor (${r.resultMessage})` };
+    const leaf = Buffer.from(chain[0]!);
+    const pathStartsAtLeaf = (r.certificatePath ?? []).some((c) => leaf.equals(Buffer.from(c.toSchema().toBER(false))));
+    if (r.result && pathStartsAtLeaf) return { ok: true };
+    if (r.result) return { ok: false, reason: "the validated path does not include the recipient's own certificate" };
+    return { ok: false, reason: r.resultCode === 12 ? "the certificate has been revoked (its CA's CRL lists it)" : `the certificate does not chain to a trusted anchor (${r.resultMessage})` };
   } catch (e) {
     return { ok: false, reason: `the certificate chain could not be validated (${e instanceof Error ? e.message : "error"})` };
   }

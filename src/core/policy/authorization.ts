@@ -69,6 +69,10 @@ export function validateAuthorization(a: Authorization, now: string): Authorizat
   need(a.compound !== true, "not combined with another document", "164.508(b)(3)");
   need(a.conditionedTreatment !== true, "treatment not conditioned on signing", "164.508(b)(4)");
   const t = Date.parse(now);
+  // A date that cannot be read is a defect, never a pass.
+  for (const [field, v] of [["signedAt", a.signedAt], ["expiresAt", a.expiresAt], ["eventOccurredAt", a.eventOccurredAt], ["revokedAt", a.revokedAt], ["scope.from", a.scope.from], ["scope.to", a.scope.to]] as const) {
+    if (v !== undefined && Number.isNaN(Date.parse(v))) defects.push({ element: `a readable date in ${field}`, citation: "164.508(b)(2)" });
+  }
   need(!(a.signedAt !== undefined && Date.parse(a.signedAt) > t), "signed before it is used", "164.508(c)(1)(vi)");
   need(!(a.expiresAt !== undefined && !(Date.parse(a.expiresAt) > t)), "not expired", "164.508(b)(2)(i)");
   need(!(a.eventOccurredAt !== undefined && Date.parse(a.eventOccurredAt) <= t), "its expiration event has not occurred", "164.508(b)(2)(i)");
@@ -91,7 +95,10 @@ export function authorizationCovers(a: Authorization, d: DisclosureSubject): { r
   const byId = a.recipients.ids?.includes(d.recipientId) ?? false;
   const byKind = a.recipients.kinds?.includes(d.recipientKind) ?? false;
   if (!byId && !byKind) gaps.push("the recipient is not one it names");
-  if (!a.purposes.includes(d.purpose) && !a.purposes.includes("authorized")) gaps.push("the purpose is not one it states");
+  // "At the request of the individual" covers any purpose except marketing and sale, which must be named
+  // with their remuneration (164.508(a)(3)-(4)).
+  const paid = d.purpose === "marketing" || d.purpose === "sale";
+  if (paid ? !(a.purposes.includes(d.purpose) && filled(a.remunerationStatement)) : !a.purposes.includes(d.purpose) && !a.purposes.includes("authorized")) gaps.push("the purpose is not one it states");
   const named = a.scope.studyRefs?.includes(d.studyRef) ?? false;
   const ranged = (a.scope.from !== undefined || a.scope.to !== undefined) && d.studyDate !== undefined &&
     (a.scope.from === undefined || d.studyDate >= a.scope.from) && (a.scope.to === undefined || d.studyDate <= a.scope.to);

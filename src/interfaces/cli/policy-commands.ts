@@ -356,7 +356,12 @@ export function registerPolicyCommands(program: Command, kit: CliKit): void {
     .addOption(new Option("--kind <kind>").choices(["misdirected", "unauthorized-access", "lost-device", "questioned-break-glass", "refused-attempt"]).makeOptionMandatory())
     .requiredOption("--discovered <time>")
     .requiredOption("--affected <n>", "number of individuals", (v) => Number.parseInt(v, 10))
-    .option("--state <state=n>", "residents affected per State (repeat)", (v: string, all: Record<string, number>) => ({ ...all, [v.split("=")[0]!]: Number(v.split("=")[1]) }), {} as Record<string, number>)
+    .option("--state <state=n>", "residents affected per State (repeat)", (v: string, all: Record<string, number>) => {
+      const m = /^([A-Za-z][A-Za-z .-]*)=(\d+)$/.exec(v);
+      // A count that cannot be read must not silently drop a media notice.
+      if (!m) throw new RayvaultError(ErrorCode.UsageInvalid, "--state is STATE=whole number, e.g. IL=600");
+      return { ...all, [m[1]!]: Number(m[2]) };
+    }, {} as Record<string, number>)
     .addOption(new Option("--protection <p>", "how the PHI was protected").choices(["smime", "pgp", "portal-with-independent-factor", "portal-mailbox-code", "vault-encrypted", "tls-only", "plain", "unknown"]).makeOptionMandatory())
     .option("--key-compromised")
     .option("--json")

@@ -1,0 +1,26 @@
+/**
+ * Path validation of recipients' certificates: the recipient's own certificate must be the one validated
+ * — a self-signed certificate bundled with a trusted CA certificate is refused — and a certificate from
+ * the trusted CA passes (certificates made with openssl).
+ */
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { it } from "node:test";
+import { libraryKeyReader } from "../../src/adapters/keys/delivery-key-reader.ts";
+import { runTool, tempDir } from "../helpers/run-cli.ts";
+import { makeTestPki } from "../helpers/test-pki.ts";
+
+it("validates the recipient's own certificate, not whatever is last in the bundle", async () => {
+  const pki = makeTestPki();
+  const good = pki.issue("reader@hospital.test", "encrypt");
+  const dir = tempDir("self");
+  const r = runTool("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem"), "-days", "5", "-subj", "/CN=forged", "-addext", "subjectAltName=email:reader@hospital.test"]);
+  assert.equal(r.status, 0, r.stderr);
+  const forged = new X509Certificate(readFileSync(join(dir, "c.pem"))).raw;
+  const now = new Date();
+  assert.deepEqual(await libraryKeyReader.verifyChain([good.certDer], [pki.caDer], now), { ok: true });
+  assert.equal((await libraryKeyReader.verifyChain([forged, pki.caDer], [pki.caDer], now)).ok, false, "a self-signed certificate with the CA appended");
+  assert.equal((await libraryKeyReader.verifyChain([forged], [pki.caDer], now)).ok, false);
+});
