@@ -14,7 +14,7 @@ import { blindIndex, decryptField, encryptField, type FieldKeys } from "../core/
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { findLookalike, parseAddress, type LookalikeReason } from "../core/policy/lookalike.ts";
 import { isValidNpi } from "../core/policy/npi.ts";
-import { isRecipientKind, RecipientKind } from "../core/policy/vocabulary.ts";
+import { isRecipientKind, RecipientKind, VERIFICATION_METHODS } from "../core/policy/vocabulary.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import type { DeliveryKeyKind, DeliveryKeyReader } from "../ports/delivery-key-reader.ts";
 import type { ImagingIndex } from "../ports/imaging-index.ts";
@@ -34,7 +34,7 @@ export interface PolicyDeps {
   readonly now: () => string;
 }
 
-export const VERIFICATION_METHODS = ["code-reply", "call-back", "in-person", "signed-form", "known-relationship"] as const;
+export { VERIFICATION_METHODS };
 
 const enc = (deps: PolicyDeps, column: string, value: string): string => encryptField(deps.fields, column, value, deps.random.bytes(12));
 const event = (deps: PolicyDeps, actor: string, action: string, objects: string[]): AuditEvent => ({ time: deps.now(), actor, action, objects, purpose: "operations", outcome: "success" });

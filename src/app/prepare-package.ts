@@ -11,13 +11,13 @@ import { Readable } from "node:stream";
 import yazl from "yazl";
 import type { DicomElement } from "../core/dicom/dataset.ts";
 import { findElement } from "../core/dicom/dataset.ts";
-import { isPrivateTag, keywordOf, lookupTag, Tags } from "../core/dicom/dictionary.ts";
+import { Tags } from "../core/dicom/dictionary.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
 import { codecOfDataset, elementText } from "../core/dicom/text.ts";
 import { concat, serializeDicom } from "../core/dicom/write-dicom.ts";
 import { buildDicomdir, type PackagedInstance } from "../core/delivery/build-dicomdir.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
-import { PlanLevel, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
+import { PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
 import { memorySource } from "../ports/byte-source.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import type { ImagingIndex } from "../ports/imaging-index.ts";
@@ -39,7 +39,7 @@ async function readBlob(blobs: BlobStore, id: string): Promise<Uint8Array> {
   return concat(parts);
 }
 
-const removable = (plan: MinimumNecessaryPlan) => (e: DicomElement): boolean => isPrivateTag(e.tag) || (lookupTag(e.tag) !== undefined && plan.remove.includes(keywordOf(e.tag)));
+const removable = (plan: MinimumNecessaryPlan) => (e: DicomElement): boolean => removedUnderPlan(plan, e.tag);
 
 /** Removes the plan's attributes (and private ones) at every level; returns how many went. */
 function cut(elements: DicomElement[], drop: (e: DicomElement) => boolean): { kept: DicomElement[]; removed: number } {
@@ -108,8 +108,8 @@ export function prepareInstance(bytes: Uint8Array, plan: MinimumNecessaryPlan, f
 
 /**
  * The study as a zip stream (stored, not deflated: pixel data barely compresses) with the DICOMDIR last.
- * `summary` is complete once the stream has ended. The first instance is prepared before this resolves,
- * so a plan that cannot be applied fails before anything is built.
+ * `summary` is complete once the stream has ended. A plan that cannot be applied is refused before the
+ * zip is started; instances are prepared only as the zip is read.
  */
 export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, deps: PackageDeps): Promise<{ stream: Readable; summary: PackageSummary }> {
   const instances = await deps.index.studyInstances(studyId);

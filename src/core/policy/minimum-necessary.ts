@@ -76,6 +76,11 @@ export function limitedDataSetPlan(): MinimumNecessaryPlan {
   };
 }
 
+/** Under an identified-minimum plan: does this attribute go? (Private ones always do.) One rule for the preview and the package. */
+export function removedUnderPlan(plan: MinimumNecessaryPlan, tag: number): boolean {
+  return isPrivateTag(tag) || (lookupTag(tag) !== undefined && plan.remove.includes(keywordOf(tag)));
+}
+
 /** An attribute as the preview sees it (from the study's headers; values only for UIDs). */
 export interface PreviewAttribute {
   readonly tag: number;
@@ -105,7 +110,7 @@ export function previewPlan(plan: MinimumNecessaryPlan, attributes: readonly Pre
     if ((a.tag & 0xffff0000) === 0x00020000) continue; // file meta is rebuilt
     const name = nameOf(a);
     if (plan.level === PlanLevel.Full) kept.add(name);
-    else if (plan.level === PlanLevel.IdentifiedMinimum) (isPrivateTag(a.tag) || plan.remove.includes(name) ? removed : kept).add(name);
+    else if (plan.level === PlanLevel.IdentifiedMinimum) (removedUnderPlan(plan, a.tag) ? removed : kept).add(name);
     else {
       const r = resolveAction({ tag: a.tag, vr: a.vr, options, privateCreator: a.privateCreator, ...(a.text !== undefined ? { text: a.text } : {}) });
       (r.action === "K" ? kept : r.action === "X" ? removed : changed).add(name);

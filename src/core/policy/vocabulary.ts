@@ -62,6 +62,9 @@ export const REVIEW_PATHS: Readonly<Partial<Record<DisclosurePurpose, { readonly
   coroner: { citation: "164.512(g)", accountable: true, label: "coroners, medical examiners, funeral directors" },
 };
 
+/** How an address, an identity or a key was verified (164.514(h)). */
+export const VERIFICATION_METHODS = ["code-reply", "call-back", "in-person", "signed-form", "known-relationship"] as const;
+
 export const Channel = {
   Smime: "smime",
   Pgp: "pgp",

@@ -10,6 +10,7 @@ import { Option, type Command } from "commander";
 import type { AccessSubject, Role } from "../../core/access/decide-access.ts";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { DecideResult } from "../../app/decide.ts";
+import { VERIFICATION_METHODS } from "../../core/policy/vocabulary.ts";
 import type { IncidentAssessment } from "../../core/policy/incident.ts";
 import type { VaultDeps } from "../../config/compose-vault.ts";
 
@@ -94,13 +95,14 @@ export function registerPolicyCommands(program: Command, kit: CliKit): void {
         if (r.lookalike) write(`WARNING: the address looks like that of ${r.lookalike.recipientId} (${r.lookalike.reasons.join(", ")}): check it is not a typo before verifying it`);
       });
     });
-  const method = new Option("--method <method>", "how it was verified").choices(["code-reply", "call-back", "in-person", "signed-form", "known-relationship"]).makeOptionMandatory();
+  /** How something was verified: one list, the use-cases' own. */
+  const method = (help: string): Option => new Option("--method <method>", help).choices(VERIFICATION_METHODS).makeOptionMandatory();
   recipient
     .command("verify-address")
     .description("record that an address was verified (how, when, by whom)")
     .argument("<recipient>")
     .option("--email <address>", "which address (default: the current one)")
-    .addOption(method)
+    .addOption(method("how it was verified"))
     .action(async (id: string, o: { email?: string; method: string }) => {
       await withVault(async (deps) => {
         const { verifyAddress } = await import("../../app/manage-directory.ts");
@@ -111,7 +113,7 @@ export function registerPolicyCommands(program: Command, kit: CliKit): void {
     .command("verify-identity")
     .description("record that the recipient's identity and authority were verified (164.514(h))")
     .argument("<recipient>")
-    .addOption(new Option("--method <method>").choices(["code-reply", "call-back", "in-person", "signed-form", "known-relationship"]).makeOptionMandatory())
+    .addOption(method("how the identity and authority were verified"))
     .action(async (id: string, o: { method: string }) => {
       await withVault(async (deps) => {
         const { verifyIdentity } = await import("../../app/manage-directory.ts");
@@ -125,7 +127,7 @@ export function registerPolicyCommands(program: Command, kit: CliKit): void {
     .argument("<recipient>")
     .option("--smime <file>", "certificate, PEM or DER")
     .option("--pgp <file>", "public key, armored or binary")
-    .addOption(new Option("--method <method>", "how the key was verified to be theirs").choices(["code-reply", "call-back", "in-person", "signed-form", "known-relationship"]).makeOptionMandatory())
+    .addOption(method("how the key was verified to be theirs"))
     .action(async (id: string, o: { smime?: string; pgp?: string; method: string }) => {
       if ((o.smime === undefined) === (o.pgp === undefined)) throw new RayvaultError(ErrorCode.UsageInvalid, "give exactly one of --smime or --pgp");
       await withVault(async (deps) => {
