@@ -2,7 +2,9 @@
  * @module app/prepare-package
  * Prepares what leaves for a disclosure: each instance of the study read from the vault, cut to the
  * minimum-necessary plan and checked, then written into a zip with a DICOMDIR — the form PACS and CD
- * importers expect — whose names carry no PHI (`DICOM/S0001/I0001`, `DICOMDIR`). Instances are prepared
+ * importers expect — whose names carry no PHI (`DICOM/S0001/I0001`, `DICOMDIR`), with, when asked, a JPEG
+ * or PNG preview of each instance rendered from the prepared file's own pixels (`PREVIEW/S0001/I0001.jpg`).
+ * Instances are prepared
  * one at a time as the zip is read, so memory holds one file, not the study. Plans that need pixel
  * cleaning (de-identified, limited data set) are refused until burned-in text can be removed (#7).
  */
@@ -20,15 +22,38 @@ import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
 import { memorySource } from "../ports/byte-source.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
+import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
 import type { ImagingIndex } from "../ports/imaging-index.ts";
 
 export interface PackageDeps {
   readonly index: ImagingIndex;
   readonly blobs: BlobStore;
+  /** Needed only for previews. */
+  readonly renderer?: ImageRenderer;
 }
+
+export interface PackageOptions {
+  /** A preview of each instance's first frame beside the DICOM files. */
+  readonly previews?: PreviewFormat;
+}
+
+/**
+ * Storage classes that carry no image (structured reports, key objects, presentation states, RT plans
+ * and structures, encapsulated documents, raw data, waveforms): they get no preview. Every other
+ * instance must render, or the package is refused.
+ */
+const NON_IMAGE_CLASSES = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88\.|11\.|104\.|481\.(3|5|6|8|9)$|66(\.|$)|9\.)/;
+
+export function hasPreview(sopClassUid: string | null): boolean {
+  return !NON_IMAGE_CLASSES.test(sopClassUid ?? "");
+}
+
+/** Longest side of a preview: enough to recognise the image, small beside the DICOM. */
+export const PREVIEW_MAX_SIDE = 1024;
 
 export interface PackageSummary {
   files: number;
+  previews: number;
   bytes: number;
   removedAttributes: number;
 }
@@ -111,16 +136,21 @@ export function prepareInstance(bytes: Uint8Array, plan: MinimumNecessaryPlan, f
  * `summary` is complete once the stream has ended. A plan that cannot be applied is refused before the
  * zip is started; instances are prepared only as the zip is read.
  */
-export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, deps: PackageDeps): Promise<{ stream: Readable; summary: PackageSummary }> {
+export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, deps: PackageDeps, options: PackageOptions = {}): Promise<{ stream: Readable; summary: PackageSummary }> {
   const instances = await deps.index.studyInstances(studyId);
   if (instances.length === 0) throw new RayvaultError(ErrorCode.NotFound, "the study has no instances in the vault");
   assertPreparable(plan);
+  const previews = options.previews;
+  const renderer = deps.renderer;
+  if (previews && !renderer) throw new RayvaultError(ErrorCode.UsageInvalid, "previews need an image renderer");
   const zip = new yazl.ZipFile();
   // yazl's output is a Node stream (a PassThrough); typed as the generic readable interface.
   const output = Readable.from(zip.outputStream);
   zip.on("error", (e: Error) => output.destroy(e));
   const facts: PackagedInstance[] = [];
-  const summary: PackageSummary = { files: 0, bytes: 0, removedAttributes: 0 };
+  const summary: PackageSummary = { files: 0, previews: 0, bytes: 0, removedAttributes: 0 };
+  // The prepared instance waits here for its preview, which is the next entry of the zip.
+  const forPreview = new Map<string, Uint8Array>();
   const seriesIndex = new Map<string, number>();
   const perSeries = new Map<string, number>();
   const when = new Date("2000-01-01T00:00:00Z");
@@ -138,10 +168,29 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
           summary.files++;
           summary.bytes += p.bytes.length;
           summary.removedAttributes += p.removed;
+          if (previews) forPreview.set(fileId.join("/"), p.bytes);
           cb(null, Readable.from([Buffer.from(p.bytes)]));
         })
         .catch((e: unknown) => cb(e instanceof Error ? e : new Error(String(e)), undefined as never));
     });
+    if (previews && renderer && hasPreview(inst.sopClassUid)) {
+      const previewName = ["PREVIEW", fileId[1], `${fileId[2]}.${previews === "png" ? "png" : "jpg"}`].join("/");
+      zip.addReadStreamLazy(previewName, { compress: false, mtime: when }, (cb) => {
+        const prepared = forPreview.get(fileId.join("/"));
+        forPreview.delete(fileId.join("/"));
+        if (!prepared) {
+          cb(new RayvaultError(ErrorCode.PixelsUndecodable, "a preview was asked before its instance was prepared"), undefined as never);
+          return;
+        }
+        // Rendered from the prepared file, so the preview shows exactly the pixels that leave.
+        renderer.renderPreview(prepared, previews, PREVIEW_MAX_SIDE)
+          .then((r) => {
+            summary.previews++;
+            cb(null, Readable.from([Buffer.from(r.bytes)]));
+          })
+          .catch((e: unknown) => cb(e instanceof Error ? e : new Error(String(e)), undefined as never));
+      });
+    }
   }
   zip.addReadStreamLazy("DICOMDIR", { compress: false, mtime: when }, (cb) => {
     try {

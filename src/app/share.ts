@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import * as openpgp from "openpgp";
 import { decryptField, encryptField } from "../core/crypto/field-crypto.ts";
-import { ErrorCode, RayvaultError, safeMessageOf } from "../core/errors.ts";
+import { DeliveryRefusedError, ErrorCode, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import type { KeyTransport, ContentCipher } from "../core/mail/cms.ts";
 import { pgpMessage } from "../core/mail/pgp-message.ts";
 import { newMessageId, plainMessage, smimeMessage, type MailEnvelope, type SecureContent } from "../core/mail/smime-message.ts";
@@ -18,6 +18,7 @@ import type { Channel } from "../core/policy/vocabulary.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import type { ClinicIdentity } from "../ports/clinic-identity.ts";
 import type { DeliveryRow, DeliveryStore } from "../ports/delivery-store.ts";
+import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
 import type { MailTransport } from "../ports/mail-transport.ts";
 import type { PortalStore } from "../ports/portal-store.ts";
 import { decide, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
@@ -26,6 +27,8 @@ import { packageStudy } from "./prepare-package.ts";
 
 export interface ShareDeps extends DecideDeps {
   readonly blobs: BlobStore;
+  /** Renders package previews (optional: without it, previews are refused). */
+  readonly renderer?: ImageRenderer;
   readonly deliveries: DeliveryStore;
   readonly clinic: ClinicIdentity;
   /** Undefined when no relay is configured: deliveries stay queued. */
@@ -52,6 +55,8 @@ export interface ShareRequest extends DecideRequest {
   readonly passcode?: string;
   readonly expiresDays?: number;
   readonly maxDownloads?: number;
+  /** A JPEG or PNG preview of each image beside the DICOM files. */
+  readonly previews?: PreviewFormat;
 }
 
 export interface ShareResult {
@@ -80,14 +85,15 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   if (!profile) throw new RayvaultError(ErrorCode.UsageInvalid, `S/MIME profile: ${Object.keys(SMIME_PROFILES).join(", ")}`);
 
   // One delivery per study, recipient, purpose, channel and permission, however often it is asked.
-  const key = createHash("sha256").update(JSON.stringify([result.study, req.recipientId, req.purpose, channel, d.permission.citation, req.selection])).digest("hex");
+  const key = createHash("sha256").update(JSON.stringify([result.study, req.recipientId, req.purpose, channel, d.permission.citation, req.selection, req.previews ?? null])).digest("hex");
   const existing = await deps.deliveries.findByKey(key);
   if (existing && existing.status !== "failed") return { decision: result, delivery: existing, created: false };
 
   const address = await currentAddress(req.recipientId, req.email, deps);
   if (!address || address.verifiedAt === null) throw new RayvaultError(ErrorCode.UsageInvalid, "the recipient's address is not verified");
   const to = decryptField(deps.fields, "recipient_addresses.address", address.addressEnc);
-  const { stream } = await packageStudy(result.study, d.plan, deps);
+  const packageOptions = req.previews ? { previews: req.previews } : {};
+  const { stream } = await packageStudy(result.study, d.plan, deps, packageOptions);
   /** The study as a portal link instead of a message: the package waits in the vault, a notification goes. */
   const viaPortal = async (pkg: AsyncIterable<Uint8Array>, fellBack: boolean): Promise<ShareResult> => {
     if (!deps.portal || !deps.publicUrl) throw new RayvaultError(ErrorCode.UsageInvalid, "portal links need the server's public address (RAYVAULT_PUBLIC_URL)");
@@ -100,9 +106,10 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   };
   if (channel === "portal") return viaPortal(stream, false);
   const messageId = newMessageId(deps.mail.address);
-  const envelope: MailEnvelope = { from: deps.mail.from, to, subject: "Secure message from your care provider", messageId, date: new Date(deps.now()) };
+  // Encrypted messages ask for the recipient system's disposition notification (Direct); plain ones do not.
+  const envelope: MailEnvelope = { from: deps.mail.from, to, subject: "Secure message from your care provider", messageId, date: new Date(deps.now()), ...(channel === "plain-email" ? {} : { receiptTo: deps.mail.address }) };
   const content: SecureContent = {
-    text: "Imaging shared with you through Rayvault. The attached zip holds DICOM files with a DICOMDIR. It was sent to you alone; do not forward it.",
+    text: `Imaging shared with you through Rayvault. The attached zip holds DICOM files with a DICOMDIR${req.previews ? ` and a ${req.previews.toUpperCase()} preview of each image (folder PREVIEW)` : ""}. It was sent to you alone; do not forward it.`,
     attachment: { filename: "study.zip", contentType: "application/zip", bytes: stream },
   };
   let message: AsyncIterable<Uint8Array>;
@@ -143,7 +150,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   } catch (e) {
     // Too big to e-mail: the same study goes by portal link when the decision allows it, and says so.
     if (e instanceof RayvaultError && e.code === ErrorCode.InputTooLarge && d.channels.includes("portal") && deps.portal && deps.publicUrl && channel !== "plain-email") {
-      return viaPortal((await packageStudy(result.study, d.plan, deps)).stream, true);
+      return viaPortal((await packageStudy(result.study, d.plan, deps, packageOptions)).stream, true);
     }
     throw e;
   }
@@ -193,7 +200,7 @@ export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ re
             }
           })(deps.blobs.get(job.messageBlobId))
         : deps.blobs.get(job.messageBlobId);
-      await deps.transport.send({ from: deps.mail.address, to }, body);
+      await deps.transport.send({ from: deps.mail.address, to, envelopeId: job.id }, body);
       deps.deliveryFault?.("after-send", n);
       const at = deps.now();
       await deps.deliveries.markSent(job.id, at, job.kind === "notification" ? undefined : {
@@ -202,7 +209,8 @@ export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ re
       }, { time: at, actor: "system:outbox", action: job.kind === "notification" ? "notification.send" : "disclosure.send", objects: [`delivery:${job.id}`, `study:${job.studyId}`, `recipient:${job.recipientId}`, `rule:${job.citation}`], purpose: job.purpose.slice(0, 40), outcome: "success" });
       out.push({ id: job.id, status: "sent" });
     } catch (e) {
-      const failed = job.attempts >= 5;
+      // A relay's permanent refusal (5xx: no such user, policy) is not retried: the sender must act.
+      const failed = job.attempts >= 5 || (e instanceof DeliveryRefusedError && e.permanent);
       const next = new Date(Date.parse(deps.now()) + (BACKOFF_MIN[job.attempts - 1] ?? 125) * 60_000).toISOString();
       await deps.deliveries.markRetry(job.id, safeMessageOf(e), next, failed, { time: deps.now(), actor: "system:outbox", action: failed ? "disclosure.send.failed" : "disclosure.send.retry", objects: [`delivery:${job.id}`], purpose: job.purpose.slice(0, 40), outcome: "failure" });
       out.push({ id: job.id, status: failed ? "failed" : "retrying", error: safeMessageOf(e) });

@@ -15,6 +15,7 @@ import type { PortalDeps } from "../app/portal.ts";
 import { dbDeliveryStore } from "../adapters/db/db-delivery-store.ts";
 import { dbPortalStore } from "../adapters/db/db-portal-store.ts";
 import { fileClinicIdentity } from "../adapters/keys/clinic-identity.ts";
+import { dicomRenderer } from "../adapters/imaging/dicom-renderer.ts";
 import { smtpTransport } from "../adapters/mail/smtp-transport.ts";
 import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
@@ -77,6 +78,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     fields: deriveFieldKeys(columnKeys.current().key),
     random: nodeRandom,
     photos: sharpPhotoCodec,
+    renderer: dicomRenderer(),
     now,
     ...(fault
       ? {

@@ -42,6 +42,8 @@ export const ErrorCode = {
   StateLocked: "RV_STATE_LOCKED",
   /** A delivery (an alert webhook, later a message) was not accepted by the other side. */
   DeliveryFailed: "RV_DELIVERY_FAILED",
+  /** The pixel data could not be decoded (a preview, later pixel cleaning): nothing is made from it. */
+  PixelsUndecodable: "RV_PIXELS_UNDECODABLE",
   /** A portal link that can no longer be used: expired, revoked or its downloads used up. */
   LinkGone: "RV_LINK_GONE",
 } as const;
@@ -89,4 +91,15 @@ export function safeMessageOf(error: unknown): string {
   if (error instanceof RayvaultError) return error.message;
   if (error instanceof Error) return `internal error (${error.name})`;
   return "internal error";
+}
+
+/** The other side refused a delivery; `permanent` (an SMTP 5xx reply) means retrying cannot succeed. */
+export class DeliveryRefusedError extends RayvaultError {
+  readonly permanent: boolean;
+
+  constructor(message: string, permanent: boolean, cause?: unknown) {
+    super(ErrorCode.DeliveryFailed, message, { cause });
+    this.name = "DeliveryRefusedError";
+    this.permanent = permanent;
+  }
 }

@@ -6,7 +6,17 @@
  */
 import type { AuditEvent } from "../core/audit/audit-chain.ts";
 
-export type DeliveryStatus = "queued" | "sending" | "sent" | "retrying" | "failed";
+/** After "sent": "delivered" when a DSN or MDN says it arrived, "bounced" when one says it did not. */
+export type DeliveryStatus = "queued" | "sending" | "sent" | "retrying" | "failed" | "delivered" | "bounced";
+
+export interface DeliveryReportRow {
+  readonly id: string;
+  readonly deliveryId: string;
+  readonly kind: "dsn" | "mdn";
+  readonly outcome: string;
+  readonly statusCode: string | null;
+  readonly receivedAt: string;
+}
 
 export interface DeliveryRow {
   readonly id: string;
@@ -49,6 +59,11 @@ export interface DeliveryStore {
   /** Queues a delivery; returns the existing one when the idempotency key is already queued or sent. */
   enqueue(row: DeliveryRow, audit: AuditEvent): Promise<{ readonly delivery: DeliveryRow; readonly created: boolean }>;
   findByKey(idempotencyKey: string): Promise<DeliveryRow | undefined>;
+  find(id: string): Promise<DeliveryRow | undefined>;
+  findByMessageId(messageId: string): Promise<DeliveryRow | undefined>;
+  /** A report received: kept, the delivery's status moved when it says so (never back to queued), audited, together. */
+  recordReport(report: DeliveryReportRow, status: "delivered" | "bounced" | undefined, audit: AuditEvent): Promise<void>;
+  reportsOf(deliveryId: string): Promise<DeliveryReportRow[]>;
   /** Claims the next due delivery (queued, retrying, or sending for longer than `staleBefore`): status sending. */
   claim(now: string, staleBefore: string): Promise<DeliveryRow | undefined>;
   /** Sent: the delivery, the disclosure (messages only), the recipient's last address and the audit record, together. */

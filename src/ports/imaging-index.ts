@@ -69,7 +69,7 @@ export interface ImagingIndex {
   /** A study by its id or by the blind index of its Study Instance UID. */
   findStudy(by: { readonly id?: string; readonly uidIdx?: string }): Promise<{ readonly id: string; readonly patientId: string; readonly studyDateEnc: string | null } | undefined>;
   /** Every instance of a study with its series, in series then import order. */
-  studyInstances(studyId: string): Promise<Array<{ readonly blobId: string; readonly seriesId: string }>>;
+  studyInstances(studyId: string): Promise<Array<{ readonly blobId: string; readonly seriesId: string; readonly sopClassUid: string | null }>>;
   /** Records that a document (a signed BAA or authorization) is stored in the vault. */
   recordDocument(blob: StoredBlob): Promise<void>;
   /** Patients whose MRN has this blind index (exact match; usually one). */

@@ -2,8 +2,8 @@
  * The package that leaves: a zip whose DICOMDIR pydicom follows to every file, dcmdump reads and
  * dciodvfy validates as a Basic Directory without error, names
  * without PHI, the files byte-identical to the vault's for a full plan; for a payment plan the removed
- * attributes are gone (dcmdump) and the rest is intact; a de-identified plan is refused until pixel
- * cleaning exists (fail closed).
+ * attributes are gone (dcmdump) and the rest is intact; previews are the pixels that leave, as dcmtk's
+ * dcmj2pnm renders them; a de-identified plan is refused until pixel cleaning exists (fail closed).
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -18,6 +18,7 @@ import { loadConfig } from "../../src/config/load-config.ts";
 import { deidentifiedPlan, fullPlan, paymentPlan } from "../../src/core/policy/minimum-necessary.ts";
 import { ctSliceFile, syntheticPatient } from "../fixtures/synthetic-dicom.ts";
 import { haveTool, runCli, runTool, tempDir } from "../helpers/run-cli.ts";
+import { dicomRenderer } from "../../src/adapters/imaging/dicom-renderer.ts";
 
 const CHECK = new URL("../helpers/dicomdir-check.py", import.meta.url).pathname;
 
@@ -73,6 +74,41 @@ describe("study packages", { skip: haveTool("dcmdump") ? false : "dcmtk not inst
     for (const kept of ["PatientName", "PatientID", "StudyInstanceUID", "PixelData"]) assert.match(dump, new RegExp(kept), kept);
     assert.ok(summary.removedAttributes >= 12, `${summary.removedAttributes} removed`);
     assert.equal(runTool("dcmdump", [join(out, "DICOMDIR")]).status, 0);
+  });
+
+  it("previews: one per image, rendered from the file that leaves, within one grey level of dcmtk's dcmj2pnm", async () => {
+    const { default: sharp } = await import("sharp");
+    const { stream, summary } = await packageStudy(study, fullPlan("164.502(b)(2)(i)", "treatment"), { ...deps, renderer: dicomRenderer() }, { previews: "png" });
+    const out = await unzip(stream, "previews");
+    const names = readdirSync(join(out, "PREVIEW", "S0001")).sort();
+    assert.deepEqual(names, ["I0001.png", "I0002.png", "I0003.png"]);
+    assert.equal(summary.previews, 3);
+    for (const n of ["I0001", "I0002", "I0003"]) {
+      const dicom = join(out, "DICOM", "S0001", n);
+      const theirs = join(tempDir("dcmj2pnm"), `${n}.png`);
+      // No window in these headers: both use the pixel range (dcmtk +Wm), overlays off.
+      assert.equal(runTool("dcmj2pnm", ["+Wm", "-O", "+on", dicom, theirs]).status, 0);
+      const a = await sharp(join(out, "PREVIEW", "S0001", `${n}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      const b = await sharp(theirs).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([a.info.width, a.info.height], [b.info.width, b.info.height]);
+      let max = 0;
+      for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i]! - b.data[i]!));
+      assert.ok(max <= 1, `${n}: ${max} grey levels from dcmtk's render`);
+      const meta = await sharp(join(out, "PREVIEW", "S0001", `${n}.png`)).metadata();
+      assert.equal(meta.exif, undefined, "no metadata in a preview");
+    }
+  });
+
+  it("previews as JPEG: decodable, named without PHI; an instance whose pixels cannot be decoded stops the package", async () => {
+    const { default: sharp } = await import("sharp");
+    const { stream } = await packageStudy(study, fullPlan("164.502(b)(2)(i)", "treatment"), { ...deps, renderer: dicomRenderer() }, { previews: "jpeg" });
+    const out = await unzip(stream, "previews-jpeg");
+    const meta = await sharp(join(out, "PREVIEW", "S0001", "I0001.jpg")).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ["jpeg", 512, 512]);
+    // The renderer itself refuses pixels it cannot decode (the package then fails, see packageStudy).
+    const broken = Buffer.from(originals[0]!);
+    const pixelTag = broken.lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00]));
+    await assert.rejects(dicomRenderer().renderPreview(broken.subarray(0, pixelTag + 12), "jpeg", 1024), /RV_PIXELS_UNDECODABLE|could not be decoded/);
   });
 
   it("refuses a plan that needs pixel cleaning", async () => {

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { dsnMessage, mdnMessage, plainBounce } from "../fixtures/delivery-reports.ts";
 import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
 import { haveTool, runCliAsync, runTool, tempDir } from "../helpers/run-cli.ts";
 import { makeTestPki } from "../helpers/test-pki.ts";
@@ -20,18 +21,25 @@ import { makeTestPki } from "../helpers/test-pki.ts";
 const PASS = "violet tractor lantern quietly 91";
 const P = syntheticPatient(52);
 
-interface Received { to: string; raw: Buffer }
+interface Received { to: string; raw: Buffer; dsn: { envid?: string; ret?: string }; notify: string[] }
 
 function startSmtp(pki: ReturnType<typeof makeTestPki>, starttls: boolean): Promise<{ server: SMTPServer; port: number; inbox: Received[] }> {
   const tls = pki.server();
   const inbox: Received[] = [];
   const server = new SMTPServer({
-    secure: false, key: readFileSync(tls.keyPath), cert: readFileSync(tls.certPath), authOptional: true, ...(starttls ? {} : { disabledCommands: ["STARTTLS"] }),
+    secure: false, key: readFileSync(tls.keyPath), cert: readFileSync(tls.certPath), authOptional: true, hideDSN: false, ...(starttls ? {} : { disabledCommands: ["STARTTLS"] }),
+    // A mailbox that does not exist is refused for good, as a real MX does (550 5.1.1).
+    onRcptTo(address, _session, cb) {
+      if (address.address.startsWith("unknown.")) cb(Object.assign(new Error("5.1.1 user unknown"), { responseCode: 550 }));
+      else cb();
+    },
     onData(stream, session, cb) {
       const parts: Buffer[] = [];
       stream.on("data", (d: Buffer) => parts.push(d));
       stream.on("end", () => {
-        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), raw: Buffer.concat(parts) });
+        const envelope = session.envelope as typeof session.envelope & { dsn?: { envid?: string; ret?: string } };
+        const notify = session.envelope.rcptTo.flatMap((r) => (r as typeof r & { dsn?: { notify?: string[] } }).dsn?.notify ?? []);
+        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), raw: Buffer.concat(parts), dsn: envelope.dsn ?? {}, notify });
         cb();
       });
     },
@@ -121,6 +129,45 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
     assert.ok(dicomFromEntity(readFileSync(content, "latin1"), "smime").equals(Buffer.from(original)), "the DICOM file arrives as imported");
     assert.match(await ok(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "smime"]), /already shared: delivery dlv-[0-9a-f-]+ is sent/);
     assert.equal(smtp.inbox.length, 1, "no second message");
+  });
+
+  it("asks the relay for DSNs and the recipient's system for an MDN; the reports that come back move the delivery", async () => {
+    const first = smtp.inbox[0]!;
+    const delivery = /(dlv-[0-9a-f-]{36})/.exec(await ok(["outbox", "list"]))![1]!;
+    assert.equal(first.dsn.envid, delivery, "ENVID is the delivery's id");
+    assert.equal(first.dsn.ret, "HDRS", "only headers come back, never the message");
+    assert.deepEqual(first.notify, ["FAILURE", "DELAY"]);
+    const headers = first.raw.toString("latin1").split("\r\n\r\n")[0]!;
+    assert.match(headers, /Disposition-Notification-To: <gateway@clinic\.test>/);
+    assert.match(headers, /Disposition-Notification-Options: X-DIRECT-FINAL-DESTINATION-DELIVERY=optional,true/);
+    const messageId = /Message-ID: (<[^>]+>)/.exec(headers)![1]!;
+
+    const mdn = await ok(["mail", "inbound"], mdnMessage({ messageId, disposition: "processed", recipient: provider.email }));
+    assert.match(mdn, new RegExp(`delivery ${delivery}: MDN processed → delivered`));
+    const dsn = await ok(["mail", "inbound"], dsnMessage({ envid: delivery, messageId, action: "failed", status: "5.2.2", recipient: provider.email }));
+    assert.match(dsn, new RegExp(`delivery ${delivery}: DSN failed \\(5\\.2\\.2\\) → bounced`));
+    const show = await ok(["outbox", "show", delivery]);
+    assert.match(show, /bounced/);
+    assert.match(show, /MDN processed[\s\S]*DSN failed 5\.2\.2/);
+    assert.equal(show.includes(provider.email), false, "the report's addresses are not kept");
+    assert.match(await ok(["alerts", "list"]), new RegExp(`delivery-bounced.*delivery:${delivery}`));
+    // Not a report, or a report for a message we never sent: nothing changes, exit 3.
+    const plain = await cli(["mail", "inbound"], plainBounce(messageId));
+    assert.equal(plain.status, 3);
+    assert.match(plain.out, /not a delivery report/);
+    const stranger = await cli(["mail", "inbound"], dsnMessage({ messageId: "<not-ours@elsewhere.test>", action: "failed", status: "5.1.1", recipient: "x@elsewhere.test" }));
+    assert.equal(stranger.status, 3);
+    assert.match(stranger.out, /matches no delivery/);
+    assert.match(await ok(["audit", "export", "--format", "csv"]), /disclosure\.report\.unmatched/);
+  });
+
+  it("does not retry a message the relay refused for good (5xx): failed at once, for the sender to act", async () => {
+    const id = await verified("provider", "Dr. Ivo Marsh", "unknown.marsh@lakeside-ortho.test");
+    await ok(["recipient", "key", id, "--smime", pki.issue("unknown.marsh@lakeside-ortho.test", "encrypt").certPath, "--method", "call-back"]);
+    const r = await cli(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "smime"]);
+    assert.equal(r.status, 3, r.out);
+    assert.match(r.out, /failed — the mail relay did not accept the message \(EENVELOPE 550\)/);
+    assert.match(await ok(["outbox", "list"]), /smime\s+failed\s+attempts 1\s+to rcp-/);
   });
 
   it("sends PGP/MIME that gpg decrypts with a good signature from the clinic", async () => {

@@ -5,10 +5,10 @@
  * claimed again once stale. Sending and its disclosure record commit together with the audit record.
  */
 import { and, asc, eq, inArray, lte, or, sql } from "drizzle-orm";
-import type { DeliveryRow, DeliveryStore } from "../../ports/delivery-store.ts";
+import type { DeliveryReportRow, DeliveryRow, DeliveryStore } from "../../ports/delivery-store.ts";
 import { appendAuditIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
-import { deliveries, disclosures, recipients } from "./schema.ts";
+import { deliveries, deliveryReports, disclosures, recipients } from "./schema.ts";
 
 const toRow = (r: typeof deliveries.$inferSelect): DeliveryRow => ({ ...r, status: r.status as DeliveryRow["status"], kind: r.kind === "notification" ? "notification" : "message" });
 
@@ -28,6 +28,27 @@ export function dbDeliveryStore(db: Db): DeliveryStore {
     async findByKey(key) {
       const [r] = await db.select().from(deliveries).where(eq(deliveries.idempotencyKey, key));
       return r ? toRow(r) : undefined;
+    },
+    async find(id) {
+      const [r] = await db.select().from(deliveries).where(eq(deliveries.id, id));
+      return r ? toRow(r) : undefined;
+    },
+    async findByMessageId(messageId) {
+      const [r] = await db.select().from(deliveries).where(eq(deliveries.messageId, messageId)).orderBy(asc(deliveries.createdAt)).limit(1);
+      return r ? toRow(r) : undefined;
+    },
+    recordReport(report, status, audit) {
+      return db.transaction(async (tx) => {
+        await tx.insert(deliveryReports).values(report);
+        // Only a sent message can be delivered or bounced; "bounced" is not undone by a later receipt.
+        if (status === "bounced") await tx.update(deliveries).set({ status }).where(and(eq(deliveries.id, report.deliveryId), inArray(deliveries.status, ["sent", "delivered"])));
+        if (status === "delivered") await tx.update(deliveries).set({ status }).where(and(eq(deliveries.id, report.deliveryId), eq(deliveries.status, "sent")));
+        await appendAuditIn(tx, audit);
+      });
+    },
+    async reportsOf(deliveryId) {
+      const rows = await db.select().from(deliveryReports).where(eq(deliveryReports.deliveryId, deliveryId)).orderBy(asc(deliveryReports.receivedAt));
+      return rows.map((r): DeliveryReportRow => ({ ...r, kind: r.kind === "mdn" ? "mdn" : "dsn" }));
     },
     claim(now, staleBefore) {
       return db.transaction(async (tx) => {

@@ -127,7 +127,7 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
 
     async studyInstances(studyId) {
       return db
-        .select({ blobId: instances.blobId, seriesId: instances.seriesId })
+        .select({ blobId: instances.blobId, seriesId: instances.seriesId, sopClassUid: instances.sopClassUid })
         .from(instances)
         .innerJoin(series, eq(series.id, instances.seriesId))
         .where(eq(series.studyId, studyId))

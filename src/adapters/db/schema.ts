@@ -358,7 +358,21 @@ export const deliveries = pgTable("deliveries", {
   createdAt: text("created_at").notNull(),
   createdBy: text("created_by").notNull(),
   sentAt: text("sent_at"),
-});
+}, (t) => [index("deliveries_message_id").on(t.messageId)]);
+
+/**
+ * What came back after a message left (#5): delivery status notifications from relays (RFC 3464) and
+ * disposition notifications from the recipient's system (RFC 8098, Direct). Outcome and status code
+ * only: a report's addresses and diagnostic text are not kept.
+ */
+export const deliveryReports = pgTable("delivery_reports", {
+  id: text("id").primaryKey(),
+  deliveryId: text("delivery_id").notNull().references(() => deliveries.id),
+  kind: text("kind").notNull(),
+  outcome: text("outcome").notNull(),
+  statusCode: text("status_code"),
+  receivedAt: text("received_at").notNull(),
+}, (t) => [index("delivery_reports_delivery").on(t.deliveryId)]);
 
 /** The disclosures made (164.528): what went to whom, when, why; accountable ones are reported. */
 export const disclosures = pgTable("disclosures", {

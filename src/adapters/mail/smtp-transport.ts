@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import nodemailer from "nodemailer";
-import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import { DeliveryRefusedError } from "../../core/errors.ts";
 import type { MailTransport } from "../../ports/mail-transport.ts";
 
 export function smtpTransport(url: string, caPath?: string): MailTransport {
@@ -25,10 +25,18 @@ export function smtpTransport(url: string, caPath?: string): MailTransport {
   return {
     async send(envelope, raw) {
       try {
-        const info = await transporter.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw: Readable.from(raw) });
+        const info = await transporter.sendMail({
+          envelope: { from: envelope.from, to: [envelope.to] }, raw: Readable.from(raw),
+          // Relays that support DSN (RFC 3461) report failure and delay with our id and the headers only.
+          ...(envelope.envelopeId ? { dsn: { id: envelope.envelopeId, return: "headers" as const, notify: ["failure", "delay"] as ["failure", "delay"], recipient: envelope.to } } : {}),
+        });
         return { response: info.response };
       } catch (cause) {
-        throw new RayvaultError(ErrorCode.DeliveryFailed, `the mail relay did not accept the message (${(cause as { code?: string }).code ?? "error"})`, { cause });
+        // Permanent only when the relay itself answered 5xx to the envelope or the message; a TLS or
+        // connection failure on our side is retried.
+        const c = cause as { code?: string; responseCode?: number };
+        const code = c.responseCode ? `${c.code ?? "error"} ${c.responseCode}` : (c.code ?? "error");
+        throw new DeliveryRefusedError(`the mail relay did not accept the message (${code})`, (c.code === "EENVELOPE" || c.code === "EMESSAGE") && c.responseCode !== undefined && c.responseCode >= 500 && c.responseCode < 600, cause);
       }
     },
   };

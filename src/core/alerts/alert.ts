@@ -13,6 +13,7 @@ export const AlertKind = {
   BreakGlassAccess: "break-glass-access",
   AuditTampered: "audit-tampered",
   VaultCorrupt: "vault-corrupt",
+  DeliveryBounced: "delivery-bounced",
 } as const;
 export type AlertKind = (typeof AlertKind)[keyof typeof AlertKind];
 
@@ -35,6 +36,7 @@ const TEXT: Readonly<Record<AlertKind, { severity: AlertSeverity; summary: strin
   "break-glass-access": { severity: "warning", summary: "PHI was opened under emergency (break-glass) access; review it." },
   "audit-tampered": { severity: "critical", summary: "The audit log failed verification: records were edited, deleted, inserted or reordered." },
   "vault-corrupt": { severity: "critical", summary: "Stored objects failed verification (corrupt, missing or unindexed)." },
+  "delivery-bounced": { severity: "warning", summary: "A message with PHI came back undelivered; check the recipient's address and whether it reached anyone else." },
 };
 
 const REF = /^[a-z][a-z-]*:[A-Za-z0-9._:-]{1,128}$/;

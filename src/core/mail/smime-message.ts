@@ -24,6 +24,11 @@ export interface MailEnvelope {
   readonly subject: string;
   readonly messageId: string;
   readonly date: Date;
+  /**
+   * Where the recipient's system sends its disposition notification (RFC 8098), with the Direct
+   * Project's request for "dispatched" on final delivery; absent, none is asked.
+   */
+  readonly receiptTo?: string;
 }
 
 export interface SecureContent {
@@ -49,7 +54,9 @@ export function newMessageId(senderAddress: string): string {
 export function messageHeaders(e: MailEnvelope, contentHeaders: readonly string[]): string {
   return [
     `From: ${headerValue(e.from)}`, `To: ${headerValue(e.to)}`, `Subject: ${headerValue(e.subject)}`, `Date: ${e.date.toUTCString().replace("GMT", "+0000")}`,
-    `Message-ID: ${headerValue(e.messageId)}`, "MIME-Version: 1.0", ...contentHeaders, "", "",
+    `Message-ID: ${headerValue(e.messageId)}`,
+    ...(e.receiptTo ? [`Disposition-Notification-To: <${headerValue(e.receiptTo)}>`, "Disposition-Notification-Options: X-DIRECT-FINAL-DESTINATION-DELIVERY=optional,true"] : []),
+    "MIME-Version: 1.0", ...contentHeaders, "", "",
   ].join("\r\n");
 }
 

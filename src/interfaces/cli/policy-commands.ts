@@ -439,11 +439,12 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
     .addOption(new Option("--smime-profile <p>", "standard: RSA-OAEP + AES-256-CBC; aead: AES-256-GCM; legacy: PKCS#1 v1.5 (gpgsm 2.2)").choices(["standard", "aead", "legacy"]).default("standard"))
     .option("--entire-record")
     .option("--justification <text>")
+    .addOption(new Option("--previews <format>", "add a preview of each image, rendered from the pixels that leave").choices(["jpeg", "png"]))
     .option("--passcode-stdin", "portal: read a passcode you will give the recipient by phone from standard input (instead of a code to their mailbox)")
     .option("--expires-days <n>", "portal: days the link lasts (default 7)", (v) => Number.parseInt(v, 10))
     .option("--max-downloads <n>", "portal: downloads allowed (default 3)", (v) => Number.parseInt(v, 10))
     .option("--json")
-    .action(async (o: { study: string; to: string; purpose: string; as: string; channel?: string; email?: string; smimeProfile: string; entireRecord?: boolean; justification?: string; passcodeStdin?: boolean; expiresDays?: number; maxDownloads?: number; json?: boolean }) => {
+    .action(async (o: { study: string; to: string; purpose: string; as: string; channel?: string; email?: string; smimeProfile: string; entireRecord?: boolean; justification?: string; passcodeStdin?: boolean; expiresDays?: number; maxDownloads?: number; previews?: "jpeg" | "png"; json?: boolean }) => {
       const passcode = o.passcodeStdin ? await readStdin() : undefined;
       await withVault(async (deps) => {
         const user = await deps.users.find(o.as);
@@ -453,6 +454,7 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
           actor: { id: `user:${user.id}`, roles: user.roles as Role[], mfa: user.mfaRequired }, study: o.study, recipientId: o.to, purpose: o.purpose,
           selection: o.entireRecord ? "entire-record" : "study", smimeProfile: o.smimeProfile, ...(o.channel ? { channel: o.channel } : {}), ...(o.email ? { email: o.email } : {}), ...(o.justification ? { justification: o.justification } : {}),
           ...(passcode !== undefined ? { passcode } : {}), ...(o.expiresDays !== undefined ? { expiresDays: o.expiresDays } : {}), ...(o.maxDownloads !== undefined ? { maxDownloads: o.maxDownloads } : {}),
+          ...(o.previews ? { previews: o.previews } : {}),
         }, deps);
         if (!r.delivery) {
           write(o.json ? json(r) : renderDecision(r.decision));
@@ -477,6 +479,14 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
     await withVault(async (deps) => {
       const rows = await deps.deliveries.list();
       write(o.json ? json({ deliveries: rows }) : rows.map((d) => `${d.id}  ${d.channel.padEnd(11)} ${d.status.padEnd(9)} attempts ${d.attempts}  to ${d.recipientId}${d.lastError ? `  (${d.lastError})` : ""}`).join("\n") || "no deliveries");
+    });
+  });
+  outbox.command("show").argument("<delivery>").description("one delivery with the reports that came back for it").option("--json").action(async (id: string, o: { json?: boolean }) => {
+    await withVault(async (deps) => {
+      const d = await deps.deliveries.find(id);
+      if (!d) throw new RayvaultError(ErrorCode.NotFound, "no such delivery");
+      const reports = await deps.deliveries.reportsOf(id);
+      write(o.json ? json({ delivery: d, reports }) : [`${d.id}  ${d.channel}  ${d.status}  attempts ${d.attempts}  to ${d.recipientId}  sent ${d.sentAt ?? "-"}${d.lastError ? `  (${d.lastError})` : ""}`, ...reports.map((r) => `  ${r.receivedAt}  ${r.kind.toUpperCase()} ${r.outcome}${r.statusCode ? ` ${r.statusCode}` : ""}`)].join("\n"));
     });
   });
   outbox.command("run").description("send what is due (retries with backoff)").action(async () => {
@@ -517,7 +527,22 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
       });
     });
 
-  const mail = program.command("mail").description("the clinic's mail identity and the CAs it trusts");
+  const mail = program.command("mail").description("the clinic's mail identity, the CAs it trusts, and the reports that come back");
+  mail
+    .command("inbound")
+    .description("read one delivery report (a relay's DSN, a recipient's MDN) from standard input — pipe the clinic's bounce address here — and update its delivery; exit 3 when it is not a report or matches no delivery")
+    .option("--json")
+    .action(async (o: { json?: boolean }) => {
+      const raw = await readStdin();
+      await withVault(async (deps) => {
+        const { receiveReport } = await import("../../app/delivery-reports.ts");
+        const r = await receiveReport(raw, deps);
+        if (o.json) write(json(r));
+        else if (r.status === "recorded") write(`delivery ${r.deliveryId}: ${r.report!.kind.toUpperCase()} ${r.report!.outcome}${r.report!.statusCode ? ` (${r.report!.statusCode})` : ""} → ${r.deliveryStatus}`);
+        else write(r.status === "unmatched" ? `a ${r.report!.kind.toUpperCase()} (${r.report!.outcome}) that matches no delivery: recorded in the audit log only` : "not a delivery report (no multipart/report with a DSN or MDN): ignored");
+        kit.exit(r.status === "recorded" ? 0 : 3);
+      });
+    });
   const trust = mail.command("trust").description("trust anchors: the CAs recipients' S/MIME certificates must chain to");
   trust.command("add").argument("<pem>", "CA certificate(s), PEM").action(async (path: string) => {
     await withVault(async (deps) => {

@@ -35,7 +35,8 @@ const OPENAPI = {
       },
     },
     "/api/decisions": { post: { summary: "may this study go to this recipient for this purpose by this channel: {study, to, purpose, channel?, selection?}; the decision with its rules, plan, preview and what is missing", responses: { "200": { description: "decision" }, "401": { description: "not signed in" } } } },
-    "/api/shares": { post: { summary: "decide, prepare, encrypt and send: {study, to, purpose, channel?, smimeProfile?, passcode?, expiresDays?, maxDownloads?}", responses: { "202": { description: "queued or sent" }, "403": { description: "refused, with the decision" } } } },
+    "/api/shares": { post: { summary: "decide, prepare, encrypt and send: {study, to, purpose, channel?, smimeProfile?, passcode?, expiresDays?, maxDownloads?, previews?: jpeg|png}", responses: { "202": { description: "queued or sent" }, "403": { description: "refused, with the decision" } } } },
+    "/api/deliveries/{id}": { get: { summary: "a delivery's status (queued, sending, sent, retrying, failed, delivered, bounced) and the DSNs/MDNs received; the sender or a privacy officer", responses: { "200": { description: "delivery and reports" }, "404": { description: "unknown, or not yours" } } } },
     "/p/{token}": { get: { summary: "portal pickup page (no PHI)", responses: { "200": { description: "page" }, "404": { description: "unknown link" }, "410": { description: "expired, revoked or used up" }, "429": { description: "locked" } } } },
     "/api/portal/{token}/code": { post: { summary: "send a one-time code to the recipient's verified address (or say a passcode is needed)", responses: { "200": { description: "factor" } } } },
     "/api/portal/{token}/verify": { post: { summary: "check the code or passcode {code}; sets the pickup cookie", responses: { "200": { description: "verified" }, "401": { description: "wrong, expired or used" }, "429": { description: "locked" } } } },
@@ -188,6 +189,7 @@ function shareRequest(user: SessionUser, b: Record<string, unknown>): ShareReque
     study: str(b["study"]), recipientId: str(b["to"]), purpose: str(b["purpose"]), selection: b["selection"] === "entire-record" ? "entire-record" : "study",
     ...opt("channel"), ...opt("email"), ...opt("justification"), ...opt("smimeProfile"), ...opt("passcode"),
     ...(num(b["expiresDays"]) !== undefined ? { expiresDays: num(b["expiresDays"])! } : {}), ...(num(b["maxDownloads"]) !== undefined ? { maxDownloads: num(b["maxDownloads"])! } : {}),
+    ...(b["previews"] === "jpeg" || b["previews"] === "png" ? { previews: b["previews"] } : {}),
     ...(b["emergency"] === true ? { emergency: true } : {}), ...(b["relationshipAttested"] === true ? { relationshipAttested: true } : {}),
   };
 }
@@ -215,6 +217,19 @@ function registerSharing(app: FastifyInstance, deps: PortalDeps & UserDeps): voi
     } catch (e) {
       return sendError(reply, e);
     }
+  });
+  // The sender (or a privacy officer) sees what became of a delivery: status and the DSNs/MDNs received.
+  app.get<{ Params: { id: string } }>("/api/deliveries/:id", async (req, reply) => {
+    const user = await caller(req, deps);
+    if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
+    const d = await deps.deliveries.find(req.params.id);
+    const maySee = d && (d.createdBy === `user:${user.userId}` || user.roles.includes("privacy-officer") || user.roles.includes("administrator"));
+    if (!d || !maySee) return reply.code(404).send({ error: ErrorCode.NotFound, message: "no such delivery" });
+    const reports = await deps.deliveries.reportsOf(d.id);
+    return reply.header("cache-control", "no-store").send({
+      delivery: { id: d.id, channel: d.channel, status: d.status, attempts: d.attempts, recipientId: d.recipientId, createdAt: d.createdAt, sentAt: d.sentAt, lastError: d.lastError },
+      reports: reports.map((r) => ({ kind: r.kind, outcome: r.outcome, statusCode: r.statusCode, receivedAt: r.receivedAt })),
+    });
   });
 }
 

@@ -1,0 +1,24 @@
+/**
+ * @module ports/image-renderer
+ * Turning a DICOM instance's pixels into a picture a person can look at (a preview beside the DICOM
+ * files in a package, later the portal's viewer), behind one interface so use-cases do not depend on a
+ * codec library.
+ */
+export type PreviewFormat = "jpeg" | "png";
+
+export interface RenderedPreview {
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** Frames in the instance; the preview shows the first. */
+  readonly frames: number;
+}
+
+export interface ImageRenderer {
+  /**
+   * Renders the first frame with the header's first window (or the pixel range when it has none),
+   * MONOCHROME1 shown inverted, overlays left out; scaled down to fit `maxSide`. Throws a RayvaultError
+   * when the pixels cannot be decoded: a preview that cannot be made is not skipped silently.
+   */
+  renderPreview(dicom: Uint8Array, format: PreviewFormat, maxSide: number): Promise<RenderedPreview>;
+}
