@@ -25,11 +25,14 @@ export type PortalDeps = ShareDeps & {
 const hash = (salt: string, v: string): string => createHash("sha256").update(salt).update("\u0000").update(v).digest("hex");
 const MAX_ATTEMPTS = 5;
 const CODE_MINUTES = 10;
+/** Codes a link may send in all, and the wait between two: the link cannot flood the mailbox. */
+const MAX_CODES = 5;
+const CODE_INTERVAL_SECONDS = 60;
 
 const ev = (deps: PortalDeps, actor: string, action: string, objects: string[], purpose = "operations", outcome: AuditEvent["outcome"] = "success"): AuditEvent => ({ time: deps.now(), actor, action, objects, purpose, outcome });
 
 /** A notification with no PHI: the clinic's name, the link, how to open it, when it expires. */
-async function queueNotification(deps: PortalDeps, link: { id: string; studyId: string; recipientId: string; addressId: string; purpose: string; citation: string; actor: string }, subject: string, text: string): Promise<DeliveryRow> {
+async function queueNotification(deps: PortalDeps, link: { id: string; studyId: string; recipientId: string; addressId: string; purpose: string; citation: string; actor: string }, subject: string, text: string, idempotencyKey?: string): Promise<DeliveryRow> {
   const address = await deps.policy.get("addresses", link.addressId);
   const to = decryptField(deps.fields, "recipient_addresses.address", address!.addressEnc);
   const messageId = newMessageId(deps.mail.address);
@@ -38,7 +41,7 @@ async function queueNotification(deps: PortalDeps, link: { id: string; studyId: 
   await deps.index.recordDocument(blob);
   const now = deps.now();
   const row: DeliveryRow = {
-    id: `dlv-${randomUUID()}`, kind: "notification", idempotencyKey: `${link.id}:${randomUUID()}`, messageId, channel: "portal", recipientId: link.recipientId, addressId: link.addressId,
+    id: `dlv-${randomUUID()}`, kind: "notification", idempotencyKey: idempotencyKey ?? `${link.id}:${randomUUID()}`, messageId, channel: "portal", recipientId: link.recipientId, addressId: link.addressId,
     studyId: link.studyId, purpose: link.purpose, citation: link.citation, accountable: false, messageBlobId: blob.id, status: "queued", attempts: 0, nextAttemptAt: now, lastError: null,
     createdAt: now, createdBy: link.actor, sentAt: null,
   };
@@ -58,6 +61,8 @@ export interface PortalShareRequest {
   readonly passcode?: string;
   readonly expiresDays: number;
   readonly maxDownloads: number;
+  /** The share's idempotency key, given to the link's notification: the same share twice is one link. */
+  readonly idempotencyKey: string;
 }
 
 export async function createPortalShare(req: PortalShareRequest, deps: PortalDeps): Promise<{ readonly link: PortalLinkRow; readonly notification: DeliveryRow }> {
@@ -71,14 +76,19 @@ export async function createPortalShare(req: PortalShareRequest, deps: PortalDep
   const row: PortalLinkRow = {
     id, tokenHash: hash("portal-token", token), studyId: req.studyId, recipientId: req.recipientId, addressId: req.addressId, purpose: req.purpose, citation: req.citation, accountable: req.accountable,
     packageBlobId: pkg.id, factor: req.passcode ? "passcode" : "mailbox", passcodeHash: req.passcode ? hash(id, req.passcode.trim()) : null, codeHash: null, codeExpiresAt: null, failedAttempts: 0,
-    sessionHash: null, expiresAt: new Date(Date.parse(now) + req.expiresDays * 86_400_000).toISOString(), maxDownloads: req.maxDownloads, downloads: 0, revokedAt: null, createdAt: now, createdBy: req.actor,
+    codesIssued: 0, shareKey: req.idempotencyKey, sessionHash: null, expiresAt: new Date(Date.parse(now) + req.expiresDays * 86_400_000).toISOString(), maxDownloads: req.maxDownloads, downloads: 0, revokedAt: null, createdAt: now, createdBy: req.actor,
   };
   await deps.portal.create(row, ev(deps, req.actor, "portal.link.create", [`portal-link:${id}`, `study:${req.studyId}`, `recipient:${req.recipientId}`, `factor:${row.factor}`], req.purpose.slice(0, 40)));
   const notification = await queueNotification(deps, { ...req, id, actor: req.actor }, "A secure message is waiting for you",
     [`Medical images were shared with you through a secure portal.`, "", `Open: ${deps.publicUrl.replace(/\/$/, "")}/p/${token}`, "",
       req.passcode ? "Before anything is shown, enter the passcode the sender gave you by phone." : "Before anything is shown, you will receive a one-time code at this address.",
-      `The link expires on ${row.expiresAt.slice(0, 10)} and can be used ${row.maxDownloads} time(s). If you did not expect this message, ignore it.`].join("\n"));
+      `The link expires on ${row.expiresAt.slice(0, 10)} and can be used ${row.maxDownloads} time(s). If you did not expect this message, ignore it.`].join("\n"), `${req.idempotencyKey}:${id}`);
   return { link: row, notification };
+}
+
+/** Whether a link can still be used (not revoked, expired, used up or locked). */
+export function linkUsable(link: PortalLinkRow, now: string): boolean {
+  return link.revokedAt === null && link.expiresAt > now && link.downloads < link.maxDownloads && link.failedAttempts < MAX_ATTEMPTS;
 }
 
 /** The link behind a token, or why it cannot be used (404 unknown, 410 over, 429 locked). */
@@ -111,10 +121,22 @@ export async function sendCode(token: string, deps: PortalDeps): Promise<"mailbo
   const link = await usable(token, deps);
   if (link.factor === "passcode") return "passcode";
   const code = String(randomInt(0, 100_000_000)).padStart(8, "0");
-  await deps.portal.update(link.id, { codeHash: hash(link.id, code), codeExpiresAt: new Date(Date.parse(deps.now()) + CODE_MINUTES * 60_000).toISOString() }, ev(deps, `recipient:${link.recipientId}`, "portal.code.issue", [`portal-link:${link.id}`], link.purpose.slice(0, 40)));
-  await queueNotification(deps, { ...link, actor: "system:portal" }, "Your one-time code", [`Your one-time code is ${code}.`, "", `It works once, for ${CODE_MINUTES} minutes. Nobody from the clinic will ask you for it.`].join("\n"));
+  const now = Date.parse(deps.now());
+  const issued = await deps.portal.issueCode(
+    link.id,
+    // The current code must expire within CODE_MINUTES minus the interval, i.e. have been issued an interval ago.
+    { maxCodes: MAX_CODES, expiresBefore: new Date(now + (CODE_MINUTES * 60 - CODE_INTERVAL_SECONDS) * 1000).toISOString() },
+    { codeHash: hash(link.id, code), codeExpiresAt: new Date(now + CODE_MINUTES * 60_000).toISOString() },
+    ev(deps, `recipient:${link.recipientId}`, "portal.code.issue", [`portal-link:${link.id}`], link.purpose.slice(0, 40)),
+  );
+  if (!issued) {
+    await deps.audit.append(ev(deps, `recipient:${link.recipientId}`, "portal.code.refused", [`portal-link:${link.id}`], link.purpose.slice(0, 40), "failure"));
+    throw new RayvaultError(ErrorCode.RateLimited, link.codesIssued >= MAX_CODES ? "no more codes can be sent for this link: ask the sender for a new one" : `a code was sent less than ${CODE_INTERVAL_SECONDS} seconds ago: check your mailbox, or try again in a minute`);
+  }
+  const notification = await queueNotification(deps, { ...link, actor: "system:portal" }, "Your one-time code", [`Your one-time code is ${code}.`, "", `It works once, for ${CODE_MINUTES} minutes. Nobody from the clinic will ask you for it.`].join("\n"));
+  // Only this notification is sent now: a request does not run the rest of the outbox.
   const { runOutbox } = await import("./share.ts");
-  await runOutbox(deps, 5);
+  await runOutbox(deps, 1, notification.id);
   return "mailbox";
 }
 

@@ -88,6 +88,13 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   const key = createHash("sha256").update(JSON.stringify([result.study, req.recipientId, req.purpose, channel, d.permission.citation, req.selection, req.previews ?? null])).digest("hex");
   const existing = await deps.deliveries.findByKey(key);
   if (existing && existing.status !== "failed") return { decision: result, delivery: existing, created: false };
+  if (channel === "portal" && deps.portal) {
+    // A portal share is the same while its link can still be used; a revoked, expired or used-up link gets a new one.
+    const { linkUsable } = await import("./portal.ts");
+    const link = await deps.portal.byShareKey(key);
+    const notification = link ? await deps.deliveries.findByKey(`${key}:${link.id}`) : undefined;
+    if (link && notification && notification.status !== "failed" && linkUsable(link, deps.now())) return { decision: result, delivery: notification, created: false };
+  }
 
   const address = await currentAddress(req.recipientId, req.email, deps);
   if (!address || address.verifiedAt === null) throw new RayvaultError(ErrorCode.UsageInvalid, "the recipient's address is not verified");
@@ -100,7 +107,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
     const { createPortalShare } = await import("./portal.ts");
     const made = await createPortalShare({
       actor: req.actor.id, studyId: result.study, recipientId: req.recipientId, addressId: address.id, purpose: req.purpose, citation: d.permission!.citation, accountable: d.accountable,
-      package: pkg, expiresDays: req.expiresDays ?? 7, maxDownloads: req.maxDownloads ?? 3, ...(req.passcode !== undefined ? { passcode: req.passcode } : {}),
+      package: pkg, idempotencyKey: key, expiresDays: req.expiresDays ?? 7, maxDownloads: req.maxDownloads ?? 3, ...(req.passcode !== undefined ? { passcode: req.passcode } : {}),
     }, { ...deps, portal: deps.portal, publicUrl: deps.publicUrl });
     return { decision: result, delivery: made.notification, created: true, link: { id: made.link.id, expiresAt: made.link.expiresAt, factor: made.link.factor }, ...(fellBack ? { fellBackToPortal: true } : {}) };
   };
@@ -173,12 +180,12 @@ const BACKOFF_MIN = [1, 5, 25, 125];
  * accepted the message sends it once; a crash after the relay accepted it but before the record is
  * written sends it again with the same Message-ID, which receivers use to drop the repeat.
  */
-export async function runOutbox(deps: ShareDeps, limit = 50): Promise<Array<{ readonly id: string; readonly status: string; readonly error?: string }>> {
+export async function runOutbox(deps: ShareDeps, limit = 50, only?: string): Promise<Array<{ readonly id: string; readonly status: string; readonly error?: string }>> {
   const out: Array<{ id: string; status: string; error?: string }> = [];
   if (!deps.transport) return out;
   for (let i = 0; i < limit; i++) {
     const now = deps.now();
-    const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - deps.mail.staleSeconds * 1000).toISOString());
+    const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - deps.mail.staleSeconds * 1000).toISOString(), only);
     if (!job) break;
     const recipientAddress = job.addressId ? await deps.policy.get("addresses", job.addressId) : undefined;
     try {

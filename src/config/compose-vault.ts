@@ -62,7 +62,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     clinic,
     trustAnchors: () => clinic.trustAnchors(),
     crls: () => clinic.crls(),
-    ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa) } : {}),
+    ...(config.smtpUrl ? { transport: smtpTransport(config.smtpUrl, config.smtpCa, config.dkim) } : {}),
     mail: { from: config.mailFrom, address: config.mailFromAddress, maxBytes: config.mailMaxMb * 1e6, staleSeconds: config.outboxStaleSeconds },
     ...(fault && /^(mid|after)-send:/.test(fault)
       ? {

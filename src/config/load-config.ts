@@ -33,6 +33,8 @@ export interface RayvaultConfig {
   readonly smtpCa?: string;
   /** The sender of every message ("Name <address>"), and its bare address (envelope, certificates). */
   readonly mailFrom: string;
+  /** DKIM signing of outgoing mail (RFC 6376): the sender's domain, the DNS selector, the private key's PEM file. */
+  readonly dkim?: { readonly domain: string; readonly selector: string; readonly keyPath: string };
   readonly mailFromAddress: string;
   /** Messages above this size are not e-mailed (MB, default 20). */
   readonly mailMaxMb: number;
@@ -44,7 +46,7 @@ export interface RayvaultConfig {
   readonly alertWebhook?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -81,6 +83,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!/^[^<>\r\n]*<[^@<>\s]+@[^@<>\s]+>$|^[^@<>\s]+@[^@<>\s]+$/.test(mailFrom)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_FROM must be an address or Name <address>");
   const mailMaxMb = Number(env["RAYVAULT_MAIL_MAX_MB"] ?? "20");
   if (!(mailMaxMb > 0 && mailMaxMb <= 1024)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_MAIL_MAX_MB must be 1–1024");
+  const dkimSelector = env["RAYVAULT_DKIM_SELECTOR"];
+  const dkimKey = env["RAYVAULT_DKIM_KEY"];
+  if ((dkimSelector === undefined) !== (dkimKey === undefined)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: DKIM needs both RAYVAULT_DKIM_SELECTOR and RAYVAULT_DKIM_KEY");
+  if (dkimSelector !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(dkimSelector)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DKIM_SELECTOR must be a DNS label");
   const publicUrl = env["RAYVAULT_PUBLIC_URL"] ?? `http://127.0.0.1:${port === 0 ? 8080 : port}`;
   if (!/^https?:\/\/[^/\s]+/.test(publicUrl)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_PUBLIC_URL must be an http(s) URL");
   const staleSeconds = Number(env["RAYVAULT_OUTBOX_STALE_SECONDS"] ?? "600");
@@ -90,6 +96,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     mailFrom,
     mailFromAddress: (/<([^>]+)>$/.exec(mailFrom)?.[1] ?? mailFrom).toLowerCase(),
     mailMaxMb,
+    ...(dkimSelector && dkimKey ? { dkim: { domain: (/@([^@>]+)>?$/.exec(mailFrom)?.[1] ?? "localhost").toLowerCase(), selector: dkimSelector, keyPath: resolve(dkimKey) } } : {}),
     outboxStaleSeconds: staleSeconds,
     publicUrl,
     ...(smtpUrl ? { smtpUrl } : {}),

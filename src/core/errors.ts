@@ -44,6 +44,8 @@ export const ErrorCode = {
   DeliveryFailed: "RV_DELIVERY_FAILED",
   /** The pixel data could not be decoded (a preview, later pixel cleaning): nothing is made from it. */
   PixelsUndecodable: "RV_PIXELS_UNDECODABLE",
+  /** Too many requests of one kind (portal codes): wait, or ask the sender. */
+  RateLimited: "RV_RATE_LIMITED",
   /** A portal link that can no longer be used: expired, revoked or its downloads used up. */
   LinkGone: "RV_LINK_GONE",
 } as const;

@@ -64,8 +64,8 @@ export interface DeliveryStore {
   /** A report received: kept, the delivery's status moved when it says so (never back to queued), audited, together. */
   recordReport(report: DeliveryReportRow, status: "delivered" | "bounced" | undefined, audit: AuditEvent): Promise<void>;
   reportsOf(deliveryId: string): Promise<DeliveryReportRow[]>;
-  /** Claims the next due delivery (queued, retrying, or sending for longer than `staleBefore`): status sending. */
-  claim(now: string, staleBefore: string): Promise<DeliveryRow | undefined>;
+  /** Claims the next due delivery (queued, retrying, or sending for longer than `staleBefore`), or only `id`: status sending. */
+  claim(now: string, staleBefore: string, id?: string): Promise<DeliveryRow | undefined>;
   /** Sent: the delivery, the disclosure (messages only), the recipient's last address and the audit record, together. */
   markSent(id: string, at: string, disclosure: DisclosureRow | undefined, audit: AuditEvent): Promise<void>;
   markRetry(id: string, error: string, next: string, failed: boolean, audit: AuditEvent): Promise<void>;

@@ -22,6 +22,8 @@ export interface PortalLinkRow {
   readonly codeHash: string | null;
   readonly codeExpiresAt: string | null;
   readonly failedAttempts: number;
+  readonly codesIssued: number;
+  readonly shareKey: string | null;
   readonly sessionHash: string | null;
   readonly expiresAt: string;
   readonly maxDownloads: number;
@@ -35,7 +37,14 @@ export interface PortalStore {
   create(row: PortalLinkRow, audit: AuditEvent): Promise<void>;
   byTokenHash(hash: string): Promise<PortalLinkRow | undefined>;
   get(id: string): Promise<PortalLinkRow | undefined>;
+  /** The newest link made by this share (idempotency key). */
+  byShareKey(key: string): Promise<PortalLinkRow | undefined>;
   update(id: string, patch: Partial<PortalLinkRow>, audit: AuditEvent): Promise<void>;
+  /**
+   * Stores a new one-time code only while fewer than `maxCodes` were issued and the current code (if
+   * any) expires at or before `expiresBefore`, i.e. was issued long enough ago; atomic. False: refused.
+   */
+  issueCode(id: string, limits: { readonly maxCodes: number; readonly expiresBefore: string }, patch: { readonly codeHash: string; readonly codeExpiresAt: string }, audit: AuditEvent): Promise<boolean>;
   /** Counts one wrong code atomically (parallel guesses cannot share a count); returns the new count. */
   failAttempt(id: string, audit: (attempts: number) => AuditEvent): Promise<number>;
   /** Applies `patch` only while fewer than `maxFailed` wrong codes were counted; false when locked. */

@@ -1,7 +1,8 @@
 /**
  * Portal links end to end (PostgreSQL, so the server and the CLI share the database; a real SMTP server
  * over STARTTLS): the notification carries the link and no PHI; nothing is shown before the recipient
- * proves who they are with a one-time code sent to their verified address (or a passcode given by
+ * proves who they are with a one-time code sent to their verified address — one a minute, five per
+ * link — (or a passcode given by
  * phone); codes work once; wrong codes lock the link; the package downloads as a zip whose DICOM file
  * is the one imported; download limits, revocation; every step audited, the download accounted.
  */
@@ -105,6 +106,15 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
     assert.equal((await fetch(`${base}/api/portal/${token}/package`)).status, 401, "nothing before verification");
     assert.equal((await post(`/api/portal/${token}/code`)).status, 200);
     const code = /one-time code is (\d{8})/.exec(lastMailTo("reader@portal-hospital.test"))![1]!;
+    // Another code at once is refused (the link cannot flood the mailbox) and the first stays valid.
+    const mails = inbox.length;
+    const again = await post(`/api/portal/${token}/code`);
+    assert.equal(again.status, 429);
+    assert.equal(((await again.json()) as { error: string }).error, "RV_RATE_LIMITED");
+    assert.equal(inbox.length, mails, "no second code mailed");
+    // The same share again is the same link: no second notification.
+    assert.match(await ok(["share", "--study", P.studyUid, "--to", to, "--purpose", "treatment", "--as", "rad", "--channel", "portal"]), /already shared: delivery dlv-/);
+    assert.equal(inbox.length, mails, "no second link");
     assert.equal((await post(`/api/portal/${token}/verify`, { code: code === "00000000" ? "11111111" : "00000000" })).status, 401);
     const verified = await post(`/api/portal/${token}/verify`, { code });
     assert.equal(verified.status, 200);
@@ -169,6 +179,13 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
     const body = (await shared.json()) as { delivery: { status: string }; link: { id: string } };
     assert.deepEqual([body.delivery.status, body.link.id.startsWith("lnk-")], ["sent", true]);
     assert.match(lastMailTo("api@portal-hospital.test"), /\/p\/[A-Za-z0-9_-]{43}/);
+    // The sender sees the delivery's status (no-store); nobody signed out does.
+    const id = (body.delivery as { id?: string }).id!;
+    const mine = await fetch(`${base}/api/deliveries/${id}`, { headers: { cookie } });
+    assert.equal(mine.status, 200);
+    assert.equal(mine.headers.get("cache-control"), "no-store");
+    assert.deepEqual(((await mine.json()) as { delivery: { status: string }; reports: unknown[] }).delivery.status, "sent");
+    assert.equal((await fetch(`${base}/api/deliveries/${id}`)).status, 401);
 
     // A provider with a certificate, and a mail size limit smaller than the study: the portal instead.
     await ok(["mail", "trust", "add", pki.caPath]);

@@ -4,7 +4,8 @@
  * what was imported), to a GnuPG user by PGP/MIME (gpg decrypts it, good signature), and to the patient
  * by plain e-mail after the acknowledged warning; the same share twice is one delivery; a refused share
  * and a relay without STARTTLS send nothing; the disclosures are in the accounting, not the PHI in any
- * header.
+ * header. DSNs are asked with the delivery's id and the reports that come back move its status; a 5xx
+ * refusal fails at once; DKIM signatures verify with dkimpy.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -19,6 +20,7 @@ import { haveTool, runCliAsync, runTool, tempDir } from "../helpers/run-cli.ts";
 import { makeTestPki } from "../helpers/test-pki.ts";
 
 const PASS = "violet tractor lantern quietly 91";
+const DKIM_VERIFY = new URL("../helpers/dkim-verify.py", import.meta.url).pathname;
 const P = syntheticPatient(52);
 
 interface Received { to: string; raw: Buffer; dsn: { envid?: string; ret?: string }; notify: string[] }
@@ -170,14 +172,39 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
     assert.match(await ok(["outbox", "list"]), /smime\s+failed\s+attempts 1\s+to rcp-/);
   });
 
-  it("sends PGP/MIME that gpg decrypts with a good signature from the clinic", async () => {
+  it("DKIM-signs what it sends when a key is configured; dkimpy verifies the signature and rejects a changed byte", async () => {
+    const key = join(work, "dkim.pem");
+    assert.equal(runTool("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key]).status, 0);
+    const publicDer = spawnSync("openssl", ["pkey", "-in", key, "-pubout", "-outform", "DER"]).stdout;
+    const id = await verified("provider", "Dr. Kai Lund", "lund@lakeside-ortho.test");
+    await ok(["recipient", "key", id, "--smime", pki.issue("lund@lakeside-ortho.test", "encrypt").certPath, "--method", "call-back"]);
+    const r = await cli(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "smime"], "", { RAYVAULT_DKIM_SELECTOR: "rv2026", RAYVAULT_DKIM_KEY: key });
+    assert.equal(r.status, 0, r.out);
+    const mail = smtp.inbox.at(-1)!;
+    assert.equal(mail.to, "lund@lakeside-ortho.test");
+    assert.match(mail.raw.toString("latin1"), /^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=clinic\.test;[\s\S]*s=rv2026/m);
+    const eml = join(work, "dkim.eml");
+    writeFileSync(eml, mail.raw);
+    const verify = (path: string): string => spawnSync("/usr/bin/python3", [DKIM_VERIFY, path, publicDer.toString("base64")], { encoding: "utf8" }).stdout.trim();
+    assert.equal(verify(eml), "pass");
+    const tampered = Buffer.from(mail.raw);
+    const at = tampered.length - 200;
+    tampered[at] = tampered[at]! ^ 1;
+    writeFileSync(join(work, "dkim-tampered.eml"), tampered);
+    assert.equal(verify(join(work, "dkim-tampered.eml")), "fail");
+    const unreadable = await cli(["outbox", "run"], "", { RAYVAULT_DKIM_SELECTOR: "rv2026", RAYVAULT_DKIM_KEY: join(work, "no-such-key.pem") });
+    assert.equal(unreadable.status, 1);
+    assert.match(unreadable.out, /RV_KEY_MISSING: the DKIM private key/);
+  });
+
+  it("sends PGP/MIME (with JPEG previews) that gpg decrypts with a good signature from the clinic", async () => {
     assert.equal(gpg(["--quick-gen-key", "Dr Reyes <reyes@valley-clinic.test>", "rsa3072", "encrypt,sign", "1d"]).status, 0);
     writeFileSync(join(work, "reyes.asc"), gpg(["--armor", "--export", "reyes@valley-clinic.test"]).stdout);
     writeFileSync(join(work, "clinic.asc"), await ok(["mail", "identity", "--show-pgp"]));
     assert.equal(gpg(["--import", join(work, "clinic.asc")]).status, 0);
     const id = await verified("provider", "Dr. Luis Reyes", "reyes@valley-clinic.test");
     await ok(["recipient", "key", id, "--pgp", join(work, "reyes.asc"), "--method", "in-person"]);
-    await ok(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "pgp"]);
+    await ok(["share", "--study", P.studyUid, "--to", id, "--purpose", "treatment", "--as", "rad", "--channel", "pgp", "--previews", "jpeg"]);
     const mail = smtp.inbox.at(-1)!.raw.toString("latin1");
     const armored = /-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(mail)![0];
     writeFileSync(join(work, "m.asc"), armored);
@@ -186,6 +213,8 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
     assert.equal(dec.status, 0, dec.stderr);
     assert.match(dec.stderr, /GOODSIG [0-9A-F]+ Rayvault <gateway@clinic\.test>/);
     assert.ok(dicomFromEntity(readFileSync(out, "latin1"), "pgp").equals(Buffer.from(original)));
+    const preview = readFileSync(join(work, "pgp-out", "PREVIEW", "S0001", "I0001.jpg"));
+    assert.deepEqual([...preview.subarray(0, 3)], [0xff, 0xd8, 0xff], "a JPEG preview beside the DICOM");
   });
 
   it("sends the patient their images unencrypted only after the acknowledged warning", async () => {
@@ -255,7 +284,7 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
 
   it("lists every disclosure for the accounting (none accountable: all TPO or the patient's own access), and verifies", async () => {
     const all = await ok(["accounting", "--all"], `${P.id}\n`);
-    assert.equal(all.trim().split("\n").length, 5, all);
+    assert.equal(all.trim().split("\n").length, 6, all);
     assert.match(all, /Dr\. Amara Okafor.*purpose: treatment \(164\.506\(c\)\(2\)\)\s+\[not accountable\]/);
     assert.match(await ok(["accounting"], `${P.id}\n`), /no disclosures to account for/);
     assert.equal((await cli(["vault", "verify"])).status, 0);

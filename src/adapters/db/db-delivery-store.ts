@@ -50,12 +50,15 @@ export function dbDeliveryStore(db: Db): DeliveryStore {
       const rows = await db.select().from(deliveryReports).where(eq(deliveryReports.deliveryId, deliveryId)).orderBy(asc(deliveryReports.receivedAt));
       return rows.map((r): DeliveryReportRow => ({ ...r, kind: r.kind === "mdn" ? "mdn" : "dsn" }));
     },
-    claim(now, staleBefore) {
+    claim(now, staleBefore, id) {
       return db.transaction(async (tx) => {
         const [due] = await tx
           .select()
           .from(deliveries)
-          .where(or(and(inArray(deliveries.status, ["queued", "retrying"]), lte(deliveries.nextAttemptAt, now)), and(eq(deliveries.status, "sending"), lte(deliveries.nextAttemptAt, staleBefore))))
+          .where(and(
+            or(and(inArray(deliveries.status, ["queued", "retrying"]), lte(deliveries.nextAttemptAt, now)), and(eq(deliveries.status, "sending"), lte(deliveries.nextAttemptAt, staleBefore))),
+            id === undefined ? undefined : eq(deliveries.id, id),
+          ))
           .orderBy(asc(deliveries.nextAttemptAt))
           .limit(1)
           .for("update", { skipLocked: true });

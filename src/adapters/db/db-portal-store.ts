@@ -3,7 +3,7 @@
  * The PortalStore in the database: each change with its audit record; a download is counted with a
  * conditional update, so two at once cannot pass the limit.
  */
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { PortalLinkRow, PortalStore } from "../../ports/portal-store.ts";
 import { appendAuditIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
@@ -27,10 +27,26 @@ export function dbPortalStore(db: Db): PortalStore {
       const [r] = await db.select().from(portalLinks).where(eq(portalLinks.id, id));
       return r ? toRow(r) : undefined;
     },
+    async byShareKey(key) {
+      const [r] = await db.select().from(portalLinks).where(eq(portalLinks.shareKey, key)).orderBy(desc(portalLinks.createdAt)).limit(1);
+      return r ? toRow(r) : undefined;
+    },
     update(id, patch, audit) {
       return db.transaction(async (tx) => {
         await tx.update(portalLinks).set(patch).where(eq(portalLinks.id, id));
         await appendAuditIn(tx, audit);
+      });
+    },
+    issueCode(id, limits, patch, audit) {
+      return db.transaction(async (tx) => {
+        const done = await tx
+          .update(portalLinks)
+          .set({ ...patch, codesIssued: sql`${portalLinks.codesIssued} + 1` })
+          .where(and(eq(portalLinks.id, id), lt(portalLinks.codesIssued, limits.maxCodes), or(isNull(portalLinks.codeExpiresAt), lte(portalLinks.codeExpiresAt, limits.expiresBefore))))
+          .returning({ id: portalLinks.id });
+        if (done.length === 0) return false;
+        await appendAuditIn(tx, audit);
+        return true;
       });
     },
     failAttempt(id, audit) {

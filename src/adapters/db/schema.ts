@@ -409,6 +409,10 @@ export const portalLinks = pgTable("portal_links", {
   codeHash: text("code_hash"),
   codeExpiresAt: text("code_expires_at"),
   failedAttempts: bigint("failed_attempts", { mode: "number" }).notNull().default(0),
+  /** One-time codes sent for this link: limited, so the link cannot be used to flood the mailbox. */
+  codesIssued: bigint("codes_issued", { mode: "number" }).notNull().default(0),
+  /** The share that made the link: the same share again gets this link while it is still usable. */
+  shareKey: text("share_key"),
   sessionHash: text("session_hash"),
   expiresAt: text("expires_at").notNull(),
   maxDownloads: bigint("max_downloads", { mode: "number" }).notNull(),

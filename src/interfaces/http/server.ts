@@ -113,7 +113,7 @@ function pickupCookie(req: FastifyRequest): string | undefined {
 function sendPortalError(reply: FastifyReply, e: unknown): FastifyReply {
   const code = errorCodeOf(e);
   const message = safeMessageOf(e);
-  const status = code === ErrorCode.NotFound ? 404 : code === ErrorCode.StateLocked ? 429 : code === ErrorCode.LinkGone ? 410 : code === ErrorCode.AccessDenied ? 401 : code === ErrorCode.UsageInvalid ? 400 : 500;
+  const status = code === ErrorCode.NotFound ? 404 : code === ErrorCode.StateLocked || code === ErrorCode.RateLimited ? 429 : code === ErrorCode.LinkGone ? 410 : code === ErrorCode.AccessDenied ? 401 : code === ErrorCode.UsageInvalid ? 400 : 500;
   return reply.code(status).send({ error: code, message });
 }
 
