@@ -11,6 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { SMTPServer } from "smtp-server";
 import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
 import { BIN, runCliAsync, tempDir } from "../helpers/run-cli.ts";
@@ -131,7 +132,7 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
     assert.ok(readFileSync(join(out, "DICOMDIR")).length > 0);
   });
 
-  it("stops at the download limit, after revocation, and after five wrong codes", async () => {
+  it("stops at the download limit, after revocation, after five wrong codes, and once expired", async () => {
     const to = await recipient("second@portal-hospital.test");
     const once = await share(to, ["--max-downloads", "1"]);
     await post(`/api/portal/${once}/code`);
@@ -152,6 +153,22 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
     for (let i = 0; i < 5; i++) await post(`/api/portal/${guessed}/verify`, { code: `9999999${i}` });
     assert.equal((await post(`/api/portal/${guessed}/verify`, { code: "12345678" })).status, 429);
     assert.equal((await fetch(`${base}/p/not-a-real-token-at-all-0000000000000000000`)).status, 404);
+
+    // Expiry: the link's time is moved into the past (as days passing would), in the database itself.
+    const late = await recipient("late@portal-hospital.test");
+    const expiring = await share(late);
+    const db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    try {
+      const moved = await db.query(`UPDATE ${env["RAYVAULT_DATABASE_SCHEMA"]}.portal_links SET expires_at = '2000-01-01T00:00:00.000Z' WHERE recipient_id = $1`, [late]);
+      assert.equal(moved.rowCount, 1);
+    } finally {
+      await db.end();
+    }
+    const gone = await fetch(`${base}/p/${expiring}`);
+    assert.equal(gone.status, 410);
+    assert.match(await gone.text(), /expired/);
+    assert.equal((await post(`/api/portal/${expiring}/code`)).status, 410, "no code for an expired link");
   });
 
   it("accepts a passcode the sender gave by phone instead of a mailed code", async () => {
