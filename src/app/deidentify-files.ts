@@ -23,6 +23,9 @@ import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findNamePhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
+import { ProfileOption as Option } from "../core/deid/profile.ts";
+import { memorySource } from "../ports/byte-source.ts";
+import { cleanPixels, type CleanPixelsDeps, type PixelCleaning } from "./clean-pixels.ts";
 import { OutputNames } from "./output-names.ts";
 
 export interface DeidRequest {
@@ -39,6 +42,8 @@ export interface DeidDeps {
   readonly photos: PhotoCodec;
   /** Opens the output store rooted at --out. */
   readonly openOutput: (root: string) => OutputStore;
+  /** For `--option clean-pixels`: text recognition, and the renderer for compressed images. */
+  readonly pixels?: CleanPixelsDeps;
 }
 
 /** What stays the same for every file of one run. */
@@ -62,6 +67,8 @@ export interface DeidFileResult {
   readonly actions?: Record<string, number>;
   readonly burnedIn?: string;
   readonly method?: string;
+  /** With clean-pixels: regions filled (0: no text found, pixel data unchanged). */
+  readonly pixelRegions?: number;
 }
 
 export interface DeidReport {
@@ -88,11 +95,13 @@ function deidDicom(
   deps: DeidDeps & RunContext,
   place: OutputPlace,
   mapFileId?: (fileId: string) => string,
+  pixels?: PixelCleaning,
 ): DeidFileResult {
   const { file, parsed } = job;
   const dicomdir = isDicomdir(parsed.dataset);
   const report = findDicomPhi(parsed);
-  if (!dicomdir && report.burnedIn.likelihood === "high" && !req.allowBurnedInRisk) {
+  // Pixels that were checked (and cleaned where text was found) lift the burned-in refusal.
+  if (!dicomdir && !pixels && report.burnedIn.likelihood === "high" && !req.allowBurnedInRisk) {
     throw new RayvaultError(
       ErrorCode.DeidUnsupported,
       `burned-in text is likely (${report.burnedIn.reasons[0] ?? "rules"}); pixels are not cleaned yet: review the image and rerun with --allow-burned-in-risk`,
@@ -129,7 +138,7 @@ function deidDicom(
     const output = deps.out.commit(staged);
     return {
       path: file.displayPath, kind: dicomdir ? "dicomdir" : "dicom", status: "written", output, findings: report.findings.length,
-      actions: result.actionCounts, burnedIn: report.burnedIn.likelihood,
+      actions: result.actionCounts, burnedIn: report.burnedIn.likelihood, ...(pixels ? { pixelRegions: pixels.regions.length } : {}),
     };
   } finally {
     deps.out.discard(staged);
@@ -212,7 +221,15 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
           const relPath = file.relPath.replace(/\.gz$/i, "");
           const setPlace = inSet.get(resolve(file.fsPath));
           const place: OutputPlace = setPlace !== undefined ? () => setPlace : (known) => names.safeRelPath(relPath, ".dcm", known);
-          results.push(deidDicom({ file, parsed, source }, req, deps, place));
+          if (req.options.has(Option.CleanPixelData) && parsed.dataset.some((e) => e.tag === 0x7fe00010)) {
+            if (!deps.pixels) throw new RayvaultError(ErrorCode.OcrFailed, "clean-pixels needs text recognition, which is not configured");
+            // The whole file in memory: its pixels are read, and rewritten when text is found.
+            const bytes = source.read(0, source.size).slice();
+            const original = parseDicom(memorySource(bytes));
+            const cleaning = await cleanPixels(original, bytes, deps.pixels);
+            const cleanedBytes = cleaning.bytes ?? bytes;
+            results.push(deidDicom({ file, parsed: parseDicom(memorySource(cleanedBytes)), source: memorySource(cleanedBytes) }, req, deps, place, undefined, cleaning));
+          } else results.push(deidDicom({ file, parsed, source }, req, deps, place));
         } catch (e) {
           refusedFs.add(resolve(file.fsPath));
           results.push(refusal(file, "dicom", e));

@@ -3,7 +3,9 @@
  * The composition root: builds the adapters for the configured environment once and hands them to the
  * use-cases. The only place that knows which adapter implements which port.
  */
+import { dicomRenderer } from "../adapters/imaging/dicom-renderer.ts";
 import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
+import { tesseractRecognizer } from "../adapters/ocr/tesseract-recognizer.ts";
 import { openFsOutputStore } from "../adapters/output/fs-output-store.ts";
 import { sharpPhotoCodec } from "../adapters/photo/photo-codec.ts";
 import { openFilePseudonymStore } from "../adapters/pseudonyms/file-pseudonym-store.ts";
@@ -19,6 +21,13 @@ export function scanDeps(): ScanDeps {
 /** De-identification needs the pseudonym map, which is locked until `close()`. */
 export function deidDeps(config: RayvaultConfig): DeidDeps & { close(): void } {
   const pseudonyms = openFilePseudonymStore(config.home, nodeRandom);
-  return { ...scanDeps(), pseudonyms, openOutput: openFsOutputStore, close: () => pseudonyms.close() };
+  const recognizer = tesseractRecognizer(config.tessdata);
+  return {
+    ...scanDeps(), pseudonyms, openOutput: openFsOutputStore, pixels: { recognizer, renderer: dicomRenderer() },
+    close: () => {
+      pseudonyms.close();
+      void recognizer.close();
+    },
+  };
 }
 

@@ -33,6 +33,8 @@ export interface RayvaultConfig {
   readonly smtpCa?: string;
   /** The sender of every message ("Name <address>"), and its bare address (envelope, certificates). */
   readonly mailFrom: string;
+  /** Tesseract language data (eng.traineddata) for pixel cleaning. */
+  readonly tessdata: string;
   /** DKIM signing of outgoing mail (RFC 6376): the sender's domain, the DNS selector, the private key's PEM file. */
   readonly dkim?: { readonly domain: string; readonly selector: string; readonly keyPath: string };
   readonly mailFromAddress: string;
@@ -46,7 +48,7 @@ export interface RayvaultConfig {
   readonly alertWebhook?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL", "RAYVAULT_TESSDATA"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -96,6 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     mailFrom,
     mailFromAddress: (/<([^>]+)>$/.exec(mailFrom)?.[1] ?? mailFrom).toLowerCase(),
     mailMaxMb,
+    tessdata: resolve(env["RAYVAULT_TESSDATA"] ?? "/usr/share/tesseract-ocr/5/tessdata"),
     ...(dkimSelector && dkimKey ? { dkim: { domain: (/@([^@>]+)>?$/.exec(mailFrom)?.[1] ?? "localhost").toLowerCase(), selector: dkimSelector, keyPath: resolve(dkimKey) } } : {}),
     outboxStaleSeconds: staleSeconds,
     publicUrl,

@@ -44,6 +44,8 @@ export const ErrorCode = {
   DeliveryFailed: "RV_DELIVERY_FAILED",
   /** The pixel data could not be decoded (a preview, later pixel cleaning): nothing is made from it. */
   PixelsUndecodable: "RV_PIXELS_UNDECODABLE",
+  /** Text recognition (OCR) could not run or failed: an image is never declared free of text without it. */
+  OcrFailed: "RV_OCR_FAILED",
   /** Too many requests of one kind (portal codes): wait, or ask the sender. */
   RateLimited: "RV_RATE_LIMITED",
   /** A portal link that can no longer be used: expired, revoked or its downloads used up. */

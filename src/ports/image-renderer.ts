@@ -21,4 +21,6 @@ export interface ImageRenderer {
    * when the pixels cannot be decoded: a preview that cannot be made is not skipped silently.
    */
   renderPreview(dicom: Uint8Array, format: PreviewFormat, maxSide: number): Promise<RenderedPreview>;
+  /** One frame, full size, as 8-bit grey (the header's window, MONOCHROME1 inverted); for text recognition. */
+  renderGrey(dicom: Uint8Array, frame: number): Promise<{ readonly grey: Uint8Array; readonly width: number; readonly height: number; readonly frames: number }>;
 }

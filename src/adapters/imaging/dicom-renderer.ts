@@ -55,6 +55,21 @@ function assertPixelsComplete(elements: Record<string, unknown>, transferSyntax:
 
 export function dicomRenderer(): ImageRenderer {
   return {
+    async renderGrey(dicom: Uint8Array, frame: number) {
+      const { DicomImage } = await imaging();
+      try {
+        const image = new DicomImage(new Uint8Array(dicom).buffer);
+        const frames = image.getNumberOfFrames();
+        assertPixelsComplete(image.getElements(), image.getTransferSyntaxUid(), frames);
+        const r = image.render({ frame, renderOverlays: false });
+        const rgba = new Uint8Array(r.pixels);
+        const grey = new Uint8Array(r.width * r.height);
+        for (let p = 0; p < grey.length; p++) grey[p] = Math.round(0.299 * rgba[4 * p]! + 0.587 * rgba[4 * p + 1]! + 0.114 * rgba[4 * p + 2]!);
+        return { grey, width: r.width, height: r.height, frames };
+      } catch (cause) {
+        throw new RayvaultError(ErrorCode.PixelsUndecodable, "the pixels could not be decoded", { cause });
+      }
+    },
     async renderPreview(dicom: Uint8Array, format: PreviewFormat, maxSide: number): Promise<RenderedPreview> {
       const { DicomImage } = await imaging();
       const { default: sharp } = await import("sharp");

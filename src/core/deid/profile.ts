@@ -26,6 +26,8 @@ export const ProfileOption = {
   CleanDescriptors: "clean-descriptors",
   CleanStructuredContent: "clean-structured-content",
   CleanGraphics: "clean-graphics",
+  /** Burned-in text found and removed from the pixels (#7): not a column of Table E.1-1, a step of its own. */
+  CleanPixelData: "clean-pixels",
 } as const;
 export type ProfileOption = (typeof ProfileOption)[keyof typeof ProfileOption];
 
@@ -46,6 +48,7 @@ export const OPTION_INFO: Readonly<Record<ProfileOption, OptionInfo>> = {
   "clean-descriptors": { column: "cleanDescOpt", code: "113105", meaning: "Clean Descriptors Option" },
   "clean-structured-content": { column: "cleanStructContOpt", code: "113104", meaning: "Clean Structured Content Option" },
   "clean-graphics": { column: "cleanGraphOpt", code: "113103", meaning: "Clean Graphics Option" },
+  "clean-pixels": { column: "cleanPixelDataOpt", code: "113101", meaning: "Clean Pixel Data Option" },
 };
 
 export const BASIC_PROFILE_CODE = { code: "113100", meaning: "Basic Application Confidentiality Profile" } as const;

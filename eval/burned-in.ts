@@ -1,0 +1,119 @@
+/**
+ * `npm run eval -- burned-in [dir]`: pixel cleaning judged on the shared burned-in set
+ * (`../shared/data/dev/burned_in`: JohnSnowLabs boxes, Presidio boxes; formats in its MANIFEST §7.2–7.3).
+ * Per ground-truth box: the share of its area the cleaning covered; recall of boxes ≥ 95 % covered;
+ * OCR hits left inside the boxes after cleaning (the words the box held, or header identifiers);
+ * cleaned area outside every box (utility lost), as a share of the image. Refusals are listed.
+ * Not a test: it prints figures.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { dicomRenderer } from "../src/adapters/imaging/dicom-renderer.ts";
+import { tesseractRecognizer } from "../src/adapters/ocr/tesseract-recognizer.ts";
+import { cleanPixels, headerValues } from "../src/app/clean-pixels.ts";
+import { parseDicom } from "../src/core/dicom/parse-dicom.ts";
+import { safeMessageOf } from "../src/core/errors.ts";
+import { findNeedles, normalise, phiNeedles } from "../src/core/pixels/match-phi.ts";
+import { frameToGrey, pixelLayout } from "../src/core/pixels/pixel-data.ts";
+import { coverage, expand, intersects, regionMask, type Box } from "../src/core/pixels/regions.ts";
+import { memorySource } from "../src/ports/byte-source.ts";
+
+interface GtBox { readonly text: string; readonly box: Box; readonly kind: "value" | "key" }
+
+function groundTruth(dir: string): Map<string, GtBox[]> {
+  const out = new Map<string, GtBox[]>();
+  const jsl = join(dir, "jsl");
+  if (existsSync(jsl)) {
+    for (const f of readdirSync(jsl).filter((n) => n.endsWith(".json"))) {
+      const j = JSON.parse(readFileSync(join(jsl, f), "utf8")) as { annotation: Array<{ key: { text: string; bbox?: number[] }; value: { text: string; bbox?: number[] } }> };
+      const boxes: GtBox[] = [];
+      for (const a of j.annotation) {
+        if (a.value.bbox) boxes.push({ text: a.value.text, kind: "value", box: a.value.bbox as unknown as Box });
+        if (a.key.bbox) boxes.push({ text: a.key.text, kind: "key", box: a.key.bbox as unknown as Box });
+      }
+      out.set(join(jsl, f.replace(/\.json$/, ".dcm")), boxes);
+    }
+  }
+  const presidio = join(dir, "presidio", "ground_truth_unpadded.json");
+  if (existsSync(presidio)) {
+    const j = JSON.parse(readFileSync(presidio, "utf8")) as Record<string, Array<{ label: string; left: number; top: number; width: number; height: number }>>;
+    for (const [name, list] of Object.entries(j)) {
+      if (!name.endsWith(".dcm")) continue;
+      out.set(join(dir, "presidio", name), list.map((b) => ({ text: b.label, kind: "value", box: [b.left, b.top, b.left + b.width, b.top + b.height] as Box })));
+    }
+  }
+  return out;
+}
+
+export async function runBurnedInEval(args: string[]): Promise<void> {
+  const dir = resolve(args[0] ?? join(import.meta.dirname, "..", "..", "shared", "data", "dev", "burned_in"));
+  const gt = groundTruth(dir);
+  if (gt.size === 0) throw new Error(`no ground truth under ${dir}`);
+  const recognizer = tesseractRecognizer();
+  const renderer = dicomRenderer();
+  let boxes = 0;
+  let covered95 = 0;
+  let coverSum = 0;
+  let residual = 0;
+  let extraSum = 0;
+  let images = 0;
+  const refused: string[] = [];
+  const missed: string[] = [];
+  const started = Date.now();
+  try {
+    for (const [path, truth] of gt) {
+      const bytes = new Uint8Array(readFileSync(path));
+      const file = parseDicom(memorySource(bytes));
+      let result;
+      try {
+        result = await cleanPixels(file, bytes, { recognizer, renderer });
+      } catch (e) {
+        refused.push(`${basename(path)}: ${safeMessageOf(e)}`);
+        continue;
+      }
+      images++;
+      const layout = pixelLayout(file.dataset);
+      const w = layout.columns;
+      const h = layout.rows;
+      const mask = regionMask(result.regions, w, h);
+      const values = truth.filter((b) => b.kind === "value");
+      for (const b of values) {
+        const c = coverage(b.box, mask, w, h);
+        boxes++;
+        coverSum += c;
+        if (c >= 0.95) covered95++;
+        else missed.push(`${basename(path).slice(0, 40)}… box ${b.box.join(",")} covered ${(100 * c).toFixed(0)} %`);
+      }
+      // Utility lost: cleaned pixels outside every ground-truth box (keys and values, with a 3 px margin).
+      const truthMask = regionMask(truth.map((b) => expand(b.box, 3)), w, h);
+      let outside = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i] && !truthMask[i]) outside++;
+      extraSum += outside / (w * h);
+      // Residual: OCR of the cleaned image; words inside a box that match its text or a header identifier.
+      const cleaned = result.bytes ? parseDicom(memorySource(result.bytes)) : file;
+      const cleanedBytes = result.bytes ?? bytes;
+      const px = cleaned.dataset.find((e) => e.tag === 0x7fe00010);
+      if (px?.range) {
+        const grey = frameToGrey(cleanedBytes.subarray(px.range.offset, px.range.offset + px.range.length), pixelLayout(cleaned.dataset), 0);
+        const words = await recognizer.words(grey, w, h);
+        const needles = [...phiNeedles(headerValues(file)), ...values.map((v) => normalise(v.text)).filter((t) => t.length >= 3)];
+        for (const word of words) {
+          if (word.confidence < 25) continue;
+          if (values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, needles).length > 0) residual++;
+        }
+      }
+    }
+  } finally {
+    await recognizer.close();
+  }
+  const pct = (n: number, d: number): string => (d === 0 ? "—" : `${((100 * n) / d).toFixed(1)} %`);
+  process.stdout.write(`burned-in evaluation: ${dir}\n`);
+  process.stdout.write(`  images cleaned            ${images} (refused ${refused.length}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`  PHI boxes                 ${boxes}\n`);
+  process.stdout.write(`  boxes ≥ 95 % covered      ${covered95}  (${pct(covered95, boxes)}; target ≥ 99 %)\n`);
+  process.stdout.write(`  mean box coverage         ${pct(coverSum, boxes)}\n`);
+  process.stdout.write(`  residual OCR hits in boxes ${residual}  (target 0)\n`);
+  process.stdout.write(`  cleaned area outside boxes ${pct(extraSum, images)} of the image on average (target ≤ 5 %)\n`);
+  for (const r of refused) process.stdout.write(`  refused: ${r}\n`);
+  for (const m of missed) process.stdout.write(`  missed: ${m}\n`);
+}

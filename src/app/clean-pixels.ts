@@ -1,0 +1,134 @@
+/**
+ * @module app/clean-pixels
+ * Finds burned-in text in a DICOM image and removes it, then proves it is gone. Every frame is read
+ * (native pixel data here; compressed images are rendered by the image renderer), and text recognition
+ * runs on two renderings of each frame (the frame's own range, and the header's window); every line
+ * that reads as text — plus the device regions of the CTP-derived rules — is filled, with a margin, in
+ * every frame. The cleaned image is recognised again, and any header identifier still readable refuses
+ * the file. An image with no text keeps its pixel data byte for byte. Burned In Annotation is set to NO
+ * only after cleaning succeeded.
+ */
+import type { DicomElement, DicomFile } from "../core/dicom/dataset.ts";
+import { Tags } from "../core/dicom/dictionary.ts";
+import { codecOfDataset, elementText, encodeText } from "../core/dicom/text.ts";
+import { concat, serializeDicom } from "../core/dicom/write-dicom.ts";
+import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import { assessBurnedInRisk } from "../core/phi/burned-in-risk.ts";
+import { headerLookup } from "../core/phi/find-dicom-phi.ts";
+import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
+import { assertComplete, fillRegions, frameToGrey, pixelLayout } from "../core/pixels/pixel-data.ts";
+import type { Box, TextWord } from "../core/pixels/regions.ts";
+import { textLikeLines } from "../core/pixels/text-like.ts";
+import { textRegions } from "../core/pixels/text-regions.ts";
+import type { ImageRenderer } from "../ports/image-renderer.ts";
+import type { TextRecognizer } from "../ports/text-recognizer.ts";
+
+export interface CleanPixelsDeps {
+  readonly recognizer: TextRecognizer;
+  /** Renders compressed images and the header-window variant; without it only the frame's range is read. */
+  readonly renderer?: ImageRenderer;
+}
+
+export interface PixelCleaning {
+  /** The cleaned file; undefined when the image had no text (its bytes stay as they are). */
+  readonly bytes?: Uint8Array;
+  readonly regions: Box[];
+  readonly frames: number;
+  /** Lines read as text, and how many of them held a header identifier. */
+  readonly lines: number;
+  readonly identifierLines: number;
+}
+
+/** More frames than this are refused rather than half-checked. */
+export const MAX_FRAMES = 200;
+
+const PIXEL_DATA = 0x7fe00010;
+
+/** The header's identifiers as the labels burned into pixels print them. */
+export function headerValues(file: DicomFile): HeaderValue[] {
+  const codec = codecOfDataset(file.dataset);
+  const get = (tag: number): string => {
+    const e = file.dataset.find((x) => x.tag === tag);
+    return e?.value ? elementText(e, codec).trim() : "";
+  };
+  const out: HeaderValue[] = [];
+  const add = (kind: HeaderValue["kind"], tag: number): void => {
+    for (const v of get(tag).split("\\")) if (v.trim() !== "") out.push({ kind, value: v.trim() });
+  };
+  for (const t of [Tags.PatientName, 0x00101001, 0x00080090, 0x00081050, 0x00081070, 0x00080092]) add("name", t);
+  for (const t of [Tags.PatientID, 0x00101000, 0x00080050]) add("id", t);
+  for (const t of [Tags.PatientBirthDate, Tags.StudyDate, 0x00080021, 0x00080022, 0x00080023]) add("date", t);
+  for (const t of [0x00080080, 0x00081040]) add("text", t);
+  return out;
+}
+
+async function recognise(grey: Uint8Array, w: number, h: number, deps: CleanPixelsDeps): Promise<TextWord[]> {
+  return deps.recognizer.words(grey, w, h);
+}
+
+/** Grey renderings of frame 0.. of a compressed image (through the renderer), for detection only. */
+async function renderedGrey(bytes: Uint8Array, deps: CleanPixelsDeps): Promise<{ grey: Uint8Array; width: number; height: number; frames: number }> {
+  if (!deps.renderer) throw new RayvaultError(ErrorCode.DeidUnsupported, "compressed pixel data needs the image renderer to be checked for text");
+  const r = await deps.renderer.renderGrey(bytes, 0);
+  return r;
+}
+
+export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps): Promise<PixelCleaning> {
+  const pixelElement = file.dataset.find((e) => e.tag === PIXEL_DATA);
+  if (!pixelElement) return { regions: [], frames: 0, lines: 0, identifierLines: 0 };
+  if (!file.transferSyntax.littleEndian) throw new RayvaultError(ErrorCode.DeidUnsupported, "pixel cleaning reads little-endian images only");
+  const layout = pixelLayout(file.dataset);
+  if (layout.frames > MAX_FRAMES) throw new RayvaultError(ErrorCode.DeidUnsupported, `${layout.frames} frames: more than ${MAX_FRAMES} are not checked for text`);
+  const needles = phiNeedles(headerValues(file));
+  const ruleRegions = assessBurnedInRisk(headerLookup(file)).regions;
+  const w = layout.columns;
+  const h = layout.rows;
+
+  if (pixelElement.encapsulated) {
+    // Compressed: text is looked for in the rendering; cleaning would need re-encoding, which is refused.
+    const words: TextWord[] = [];
+    for (let f = 0; f < layout.frames; f++) {
+      const g = f === 0 ? await renderedGrey(bytes, deps) : await deps.renderer!.renderGrey(bytes, f);
+      words.push(...(await recognise(g.grey, g.width, g.height, deps)));
+    }
+    const found = textRegions({ width: w, height: h, words, needles, ruleRegions });
+    if (found.regions.length > 0) {
+      throw new RayvaultError(ErrorCode.DeidUnsupported, `text found in compressed pixel data (${found.lines} line(s)); cleaning compressed images is not supported yet: decompress the file (dcmdjpeg, gdcmconv --raw) and run again`);
+    }
+    return { regions: [], frames: layout.frames, lines: 0, identifierLines: 0 };
+  }
+
+  const pixels = pixelElement.value ?? (pixelElement.range ? bytes.subarray(pixelElement.range.offset, pixelElement.range.offset + pixelElement.range.length) : undefined);
+  if (!pixels) throw new RayvaultError(ErrorCode.PixelsUndecodable, "the pixel data was not found in the file");
+  assertComplete(pixels, layout);
+  const words: TextWord[] = [];
+  const textLike: Box[] = [];
+  for (let f = 0; f < layout.frames; f++) {
+    textLike.push(...textLikeLines(pixels, layout, f));
+    words.push(...(await recognise(frameToGrey(pixels, layout, f), w, h, deps)));
+    // A second reading with the header's window (text drawn at one value can vanish in the stretch).
+    if (deps.renderer && f === 0) {
+      const r = await deps.renderer.renderGrey(bytes, f);
+      if (r.width === w && r.height === h) words.push(...(await recognise(r.grey, w, h, deps)));
+    }
+  }
+  const found = textRegions({ width: w, height: h, words, needles, ruleRegions, textLike });
+  if (found.regions.length === 0) return { regions: [], frames: layout.frames, lines: 0, identifierLines: 0 };
+
+  const cleaned = fillRegions(pixels, layout, found.regions);
+  // Prove: read the cleaned frames again; any header identifier still readable refuses the file.
+  for (let f = 0; f < layout.frames; f++) {
+    const again = await recognise(frameToGrey(cleaned, layout, f), w, h, deps);
+    const hits = again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0);
+    if (hits.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${hits.length} header identifier(s) can still be read in frame ${f + 1}: refused`);
+  }
+  const codec = codecOfDataset(file.dataset);
+  const replaced: DicomElement[] = file.dataset
+    .filter((e) => e.tag !== Tags.BurnedInAnnotation)
+    .map((e) => (e.tag === PIXEL_DATA ? { tag: e.tag, vr: e.vr, offset: -1, value: cleaned } : e));
+  replaced.push({ tag: Tags.BurnedInAnnotation, vr: "CS", offset: -1, value: encodeText("NO", "CS", codec) });
+  replaced.sort((a, b) => a.tag - b.tag);
+  const s = serializeDicom({ meta: file.meta, dataset: replaced, transferSyntax: file.transferSyntax }, (r) => bytes.subarray(r.offset, r.offset + r.length));
+  const out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : bytes.subarray(c.offset, c.offset + c.length))));
+  return { bytes: out, regions: found.regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines };
+}

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { gradientXray } from "../../../test/fixtures/synthetic-dicom.ts";
+import { memorySource } from "../../ports/byte-source.ts";
+import { parseDicom } from "../dicom/parse-dicom.ts";
+import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
+import { assertComplete, fillRegions, frameToGrey, pixelLayout, type PixelLayout } from "./pixel-data.ts";
+import { coverage, groupBlocks, groupLines, mergeOverlapping, regionMask, type Box } from "./regions.ts";
+import { textLikeLines } from "./text-like.ts";
+import { textRegions } from "./text-regions.ts";
+
+function image(bytes: Uint8Array): { layout: PixelLayout; pixels: Uint8Array } {
+  const file = parseDicom(memorySource(bytes));
+  const px = file.dataset.find((e) => e.tag === 0x7fe00010)!;
+  return { layout: pixelLayout(file.dataset), pixels: px.value ?? bytes.subarray(px.range!.offset, px.range!.offset + px.range!.length) };
+}
+
+const u16 = (p: Uint8Array, i: number): number => p[2 * i]! | (p[2 * i + 1]! << 8);
+
+describe("pixel cleaning, pure parts", () => {
+  it("fills the regions with the frame's darkest value and leaves every other byte alone", () => {
+    const { layout, pixels } = image(gradientXray(1, 40, 50));
+    const out = fillRegions(pixels, layout, [[10, 5, 20, 9], [45, 35, 60, 60]]);
+    let min = Infinity;
+    for (let i = 0; i < 40 * 50; i++) min = Math.min(min, u16(pixels, i));
+    for (let y = 0; y < 40; y++) {
+      for (let x = 0; x < 50; x++) {
+        const inside = (x >= 10 && x < 20 && y >= 5 && y < 9) || (x >= 45 && y >= 35);
+        assert.equal(u16(out, y * 50 + x), inside ? min : u16(pixels, y * 50 + x), `(${x},${y})`);
+      }
+    }
+    assert.equal(u16(pixels, 5 * 50 + 10), u16(image(gradientXray(1, 40, 50)).pixels, 5 * 50 + 10), "the input is not modified");
+  });
+
+  it("MONOCHROME1 fills with the maximum (shown black) and is shown inverted to OCR", () => {
+    const { layout, pixels } = image(gradientXray(2, 20, 20));
+    const mono1: PixelLayout = { ...layout, photometric: "MONOCHROME1" };
+    let max = -Infinity;
+    for (let i = 0; i < 400; i++) max = Math.max(max, u16(pixels, i));
+    assert.equal(u16(fillRegions(pixels, mono1, [[0, 0, 2, 2]]), 0), max);
+    assert.equal(frameToGrey(pixels, mono1, 0)[0], 255 - frameToGrey(pixels, layout, 0)[0]!);
+  });
+
+  it("refuses pixel data shorter than the header says", () => {
+    const { layout, pixels } = image(gradientXray(3, 20, 20));
+    assert.throws(() => assertComplete(pixels.subarray(0, 100), layout), /RV_PIXELS_UNDECODABLE|holds 100 bytes/);
+    assert.throws(() => fillRegions(pixels.subarray(0, 100), layout, []), /holds 100 bytes/);
+  });
+
+  it("finds letter-like strokes drawn at the maximum as a text line, and nothing in a smooth image", () => {
+    const strokes = [0, 1, 2, 3, 4].map((i) => ({ x: 30 + 10 * i, y: 40 }));
+    const withText = image(gradientXray(4, 128, 160, strokes));
+    const lines = textLikeLines(withText.pixels, withText.layout, 0);
+    assert.equal(lines.length, 1);
+    assert.deepEqual(lines[0], [30, 40, 77, 50]);
+    const plain = image(gradientXray(4, 128, 160));
+    assert.deepEqual(textLikeLines(plain.pixels, plain.layout, 0), []);
+  });
+
+  it("matches header identifiers as labels print them, with one OCR slip, not short fragments", () => {
+    const needles = phiNeedles([{ kind: "name", value: "KAUFMAN^SCOTT" }, { kind: "id", value: "6774825273" }, { kind: "date", value: "19430722" }]);
+    assert.deepEqual(dateForms("20130911").slice(0, 2), ["20130911", "09112013"]);
+    assert.ok(dateForms("20130911").includes("2013SEP11"));
+    assert.deepEqual(findNeedles("DOB: 07/22/1943", needles), ["07221943"]);
+    assert.deepEqual(findNeedles("Name: KAUFMAN SC0TT", needles), ["KAUFMAN", "SCOTT"], "0 read for O");
+    assert.deepEqual(findNeedles("Patient ID: 6774825278", needles), ["6774825273"], "one digit misread still matches");
+    assert.deepEqual(findNeedles("AP PORTABLE 70", needles), []);
+  });
+
+  it("takes whole lines and the block they form, with a margin; ignores unconfident noise", () => {
+    const words = [
+      { text: "Name:", box: [100, 100, 130, 108] as Box, confidence: 40 },
+      { text: "KAUFMAN", box: [134, 100, 180, 108] as Box, confidence: 92 },
+      { text: "Age:", box: [100, 112, 120, 120] as Box, confidence: 30 },
+      { text: "70", box: [124, 112, 134, 120] as Box, confidence: 88 },
+      { text: "ws", box: [300, 300, 310, 306] as Box, confidence: 44 },
+    ];
+    const r = textRegions({ width: 400, height: 400, words, needles: ["KAUFMAN"], ruleRegions: [] });
+    assert.equal(r.regions.length, 1);
+    const mask = regionMask(r.regions, 400, 400);
+    for (const w of words.slice(0, 4)) assert.equal(coverage(w.box, mask, 400, 400), 1, w.text);
+    assert.equal(coverage([300, 300, 310, 306], mask, 400, 400), 0, "noise left alone");
+    assert.equal(r.identifierLines, 1);
+  });
+
+  it("geometry: merged regions never overlap, and cover what their inputs covered", () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(60), fc.nat(60), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 })), { maxLength: 12 }), (raw) => {
+      const boxes = raw.map(([x, y, w, h]): Box => [x, y, x + w, y + h]);
+      const merged = mergeOverlapping(boxes);
+      const a = regionMask(boxes, 90, 90);
+      const b = regionMask(merged, 90, 90);
+      for (let i = 0; i < a.length; i++) if (a[i]) assert.equal(b[i], 1);
+      for (let i = 0; i < merged.length; i++) {
+        for (let j = i + 1; j < merged.length; j++) {
+          const [p, q] = [merged[i]!, merged[j]!];
+          assert.ok(!(p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3]), "no overlap");
+        }
+      }
+    }));
+    assert.equal(groupLines([{ text: "a", box: [0, 0, 5, 8], confidence: 90 }, { text: "b", box: [8, 1, 13, 9], confidence: 90 }, { text: "c", box: [0, 40, 5, 48], confidence: 90 }]).length, 2);
+    assert.deepEqual(groupBlocks([[0, 0, 50, 8], [0, 12, 40, 20], [200, 200, 240, 208]]), [[0, 0, 50, 20], [200, 200, 240, 208]]);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * @module core/pixels/regions
+ * Rectangles in image pixels (`[x0, y0, x1, y1)`, end exclusive) and the geometry burned-in text
+ * needs: grouping recognised words into lines and blocks, a margin around them, and how much of a box a
+ * set of regions covers (for proving and for the evaluation). Pure.
+ */
+
+export type Box = readonly [number, number, number, number];
+
+export const width = (b: Box): number => b[2] - b[0];
+export const height = (b: Box): number => b[3] - b[1];
+export const area = (b: Box): number => Math.max(0, width(b)) * Math.max(0, height(b));
+
+export function clip(b: Box, w: number, h: number): Box {
+  return [Math.max(0, Math.min(w, b[0])), Math.max(0, Math.min(h, b[1])), Math.max(0, Math.min(w, b[2])), Math.max(0, Math.min(h, b[3]))];
+}
+
+export function expand(b: Box, margin: number): Box {
+  return [b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin];
+}
+
+export function bounds(boxes: readonly Box[]): Box {
+  return [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
+}
+
+export function intersects(a: Box, b: Box): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+/** Overlapping or touching boxes merged until none overlap (small counts: quadratic is fine). */
+export function mergeOverlapping(boxes: readonly Box[]): Box[] {
+  let out = boxes.filter((b) => area(b) > 0).map((b): Box => [...b]);
+  let merged = true;
+  while (merged) {
+    merged = false;
+    const next: Box[] = [];
+    for (const b of out) {
+      const i = next.findIndex((n) => intersects(expand(n, 1), b));
+      if (i >= 0) {
+        next[i] = bounds([next[i]!, b]);
+        merged = true;
+      } else next.push(b);
+    }
+    out = next;
+  }
+  return out;
+}
+
+/** A bitmap of the image with the regions set: exact areas for unions of overlapping boxes. */
+export function regionMask(regions: readonly Box[], w: number, h: number): Uint8Array {
+  const mask = new Uint8Array(w * h);
+  for (const r of regions) {
+    const [x0, y0, x1, y1] = clip(r, w, h);
+    for (let y = y0; y < y1; y++) mask.fill(1, y * w + x0, y * w + x1);
+  }
+  return mask;
+}
+
+/** Share of `box` (0–1) that the mask covers. */
+export function coverage(box: Box, mask: Uint8Array, w: number, h: number): number {
+  const [x0, y0, x1, y1] = clip(box, w, h);
+  const total = (x1 - x0) * (y1 - y0);
+  if (total <= 0) return 1;
+  let covered = 0;
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) covered += mask[y * w + x]!;
+  return covered / total;
+}
+
+export interface TextWord {
+  readonly text: string;
+  readonly box: Box;
+  /** Recognition confidence, 0–100. */
+  readonly confidence: number;
+}
+
+/**
+ * Words on one line: vertical overlap of at least half the smaller height, and a gap under three of
+ * their heights. Returns the line boxes with their words.
+ */
+export function groupLines(words: readonly TextWord[]): Array<{ box: Box; words: TextWord[] }> {
+  const lines: Array<{ box: Box; words: TextWord[] }> = [];
+  for (const w of [...words].sort((a, b) => a.box[0] - b.box[0])) {
+    const h = height(w.box);
+    const line = lines.find((l) => {
+      const overlap = Math.min(l.box[3], w.box[3]) - Math.max(l.box[1], w.box[1]);
+      const gap = w.box[0] - l.box[2];
+      return overlap >= 0.5 * Math.min(h, height(l.box)) && gap < 3 * Math.max(h, height(l.box));
+    });
+    if (line) {
+      line.words.push(w);
+      line.box = bounds([line.box, w.box]);
+    } else lines.push({ box: w.box, words: [w] });
+  }
+  return lines;
+}
+
+/**
+ * Lines stacked into blocks (a burned-in label is usually several lines, left-aligned, evenly spaced):
+ * lines whose left edges are within two line heights and whose vertical gap is under two line heights
+ * join one block. A block covers what recognition missed between the lines it found.
+ */
+export function groupBlocks(lines: readonly Box[]): Box[] {
+  const blocks: Box[] = [];
+  for (const l of [...lines].sort((a, b) => a[1] - b[1])) {
+    const h = height(l);
+    const i = blocks.findIndex((b) => Math.abs(b[0] - l[0]) <= 2 * h && l[1] - b[3] <= 2 * h && l[1] >= b[1] - 2 * h);
+    if (i >= 0) blocks[i] = bounds([blocks[i]!, l]);
+    else blocks.push(l);
+  }
+  return mergeOverlapping(blocks);
+}

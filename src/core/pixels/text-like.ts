@@ -1,0 +1,123 @@
+/**
+ * @module core/pixels/text-like
+ * Finds text-like regions without reading them: burned-in labels are drawn at one value, usually the
+ * darkest or brightest the frame holds, as strokes the size of letters standing side by side on a line.
+ * Pixels at the frame's extreme values are grouped into connected components; components shaped like
+ * glyphs that line up (similar height, small gaps, three or more) form a text line. This catches text
+ * that recognition cannot read (tiny, noisy background) and does not care what language it is. Pure.
+ */
+import type { PixelLayout } from "./pixel-data.ts";
+import { frameBytes } from "./pixel-data.ts";
+import { bounds, height, type Box } from "./regions.ts";
+
+interface Component {
+  readonly box: Box;
+  readonly count: number;
+}
+
+function rawValues(pixels: Uint8Array, l: PixelLayout, frame: number): Int32Array {
+  const n = l.rows * l.columns;
+  const out = new Int32Array(n);
+  const base = frame * frameBytes(l);
+  const view = new DataView(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  const step = l.samplesPerPixel === 3 && l.planarConfiguration === 0 ? 3 : 1;
+  for (let p = 0; p < n; p++) {
+    // Colour: the first sample (R or Y) is enough to see strokes drawn at one value.
+    const i = p * step;
+    out[p] = l.bitsAllocated === 8 ? pixels[base + i]! : view.getUint16(base + 2 * i, true);
+  }
+  return out;
+}
+
+/** 8-connected components of the pixels equal to `target`. */
+function components(values: Int32Array, w: number, h: number, target: number): Component[] {
+  const seen = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  const out: Component[] = [];
+  for (let start = 0; start < values.length; start++) {
+    if (seen[start] || values[start] !== target) continue;
+    let top = 0;
+    stack[top++] = start;
+    seen[start] = 1;
+    let x0 = w;
+    let y0 = h;
+    let x1 = 0;
+    let y1 = 0;
+    let count = 0;
+    while (top > 0) {
+      const p = stack[--top]!;
+      const x = p % w;
+      const y = (p - x) / w;
+      count++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          const q = yy * w + xx;
+          if (!seen[q] && values[q] === target) {
+            seen[q] = 1;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+    out.push({ box: [x0, y0, x1 + 1, y1 + 1], count });
+  }
+  return out;
+}
+
+/** Shaped like a glyph (or a few touching glyphs): letter-sized, not a line, not a filled block. */
+function glyphLike(c: Component): boolean {
+  const w = c.box[2] - c.box[0];
+  const h = c.box[3] - c.box[1];
+  const fill = c.count / (w * h);
+  return h >= 4 && h <= 48 && w >= 1 && w <= 4 * h && c.count >= 4 && fill >= 0.12 && fill <= 0.9;
+}
+
+/** Glyph-like components in a row: similar heights, gaps under one height; three or more make a line. */
+function lines(glyphs: readonly Component[]): Box[] {
+  const sorted = [...glyphs].sort((a, b) => a.box[0] - b.box[0]);
+  const rows: Array<{ box: Box; n: number; h: number }> = [];
+  for (const g of sorted) {
+    const gh = height(g.box);
+    const row = rows.find((r) => {
+      const overlap = Math.min(r.box[3], g.box[3]) - Math.max(r.box[1], g.box[1]);
+      const gap = g.box[0] - r.box[2];
+      return overlap >= 0.5 * Math.min(gh, r.h) && gap <= 1.2 * Math.max(gh, r.h) && gh <= 2.2 * r.h && r.h <= 2.2 * gh;
+    });
+    if (row) {
+      row.box = bounds([row.box, g.box]);
+      row.n++;
+      row.h = Math.max(row.h, gh);
+    } else rows.push({ box: g.box, n: 1, h: gh });
+  }
+  return rows.filter((r) => r.n >= 3 && r.box[2] - r.box[0] >= 2 * r.h).map((r) => r.box);
+}
+
+/**
+ * Text-like lines in one frame: strokes at the frame's minimum or maximum value. A value that covers
+ * more than half of the image is background (air, collimation), not strokes, and is skipped.
+ */
+export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number): Box[] {
+  const values = rawValues(pixels, l, frame);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const out: Box[] = [];
+  for (const target of lo === hi ? [lo] : [lo, hi]) {
+    let n = 0;
+    for (const v of values) if (v === target) n++;
+    if (n > values.length / 2) continue;
+    out.push(...lines(components(values, l.columns, l.rows, target).filter(glyphLike)));
+  }
+  return out;
+}

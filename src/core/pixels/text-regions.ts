@@ -1,0 +1,55 @@
+/**
+ * @module core/pixels/text-regions
+ * Decides which pixels to clean from what text recognition saw: every line that holds a confidently
+ * read word or a header identifier, widened to the block of lines it belongs to (a burned-in label is
+ * a block; recognition often misses its captions), with a margin of a fraction of the line height, plus
+ * the device regions the CTP-derived rules give. Everything that reads as text goes, not only what
+ * matches the header: the header may lie or be incomplete. Pure.
+ */
+import { findNeedles } from "./match-phi.ts";
+import { bounds, clip, expand, groupBlocks, groupLines, height, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
+
+export interface TextRegionsInput {
+  readonly width: number;
+  readonly height: number;
+  /** Words from every rendering, in image pixels. */
+  readonly words: readonly TextWord[];
+  readonly needles: readonly string[];
+  /** Regions from device rules (CTP recipes). */
+  readonly ruleRegions: readonly Box[];
+  /** Text-like lines found without recognition (strokes at one value). */
+  readonly textLike?: readonly Box[];
+}
+
+export interface TextRegions {
+  readonly regions: Box[];
+  /** Lines taken, and how many held a header identifier (counts only: never the text). */
+  readonly lines: number;
+  readonly identifierLines: number;
+  /** Lines found by their shape alone. */
+  readonly textLikeLines: number;
+}
+
+/** A confidently read word: two or more letters or digits at confidence ≥ 60, or a header identifier. */
+const MIN_CONFIDENCE = 60;
+const NOISE_FLOOR = 25;
+
+export function textRegions(input: TextRegionsInput): TextRegions {
+  const seen = input.words.filter((w) => w.confidence >= NOISE_FLOOR && /[A-Za-z0-9]/.test(w.text));
+  const identifier = (w: TextWord): boolean => findNeedles(w.text, input.needles).length > 0;
+  const confident = (w: TextWord): boolean => (w.confidence >= MIN_CONFIDENCE && (w.text.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 2) || identifier(w);
+  const lines = groupLines(seen).filter((l) => l.words.some(confident) || findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0);
+  const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
+  const lineBoxes = [...lines.map((l) => l.box), ...(input.textLike ?? [])];
+  const heights = lineBoxes.map(height).sort((a, b) => a - b);
+  const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
+  const margin = Math.max(2, Math.round(0.4 * median));
+  const blocks = lineBoxes.length > 0 ? groupBlocks(lineBoxes) : [];
+  const regions = mergeOverlapping([...blocks.map((b) => expand(b, margin)), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
+  return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
+}
+
+/** The union box of all regions (for reports). */
+export function regionsBounds(regions: readonly Box[]): Box | undefined {
+  return regions.length > 0 ? bounds(regions) : undefined;
+}
