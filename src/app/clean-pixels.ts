@@ -2,7 +2,8 @@
  * @module app/clean-pixels
  * Finds burned-in text in a DICOM image and removes it, then proves it is gone. Every frame is read
  * (native pixel data here; compressed images are rendered by the image renderer), and text recognition
- * runs on two renderings of each frame (the frame's own range, and the header's window); every line
+ * runs on three renderings of each frame (the frame's own range; only the strokes at its extreme
+ * values; the header's window, first frame), text-like stroke lines are found by shape; every line
  * that reads as text — plus the device regions of the CTP-derived rules — is filled, with a margin, in
  * every frame. The cleaned image is recognised again, and any header identifier still readable refuses
  * the file. An image with no text keeps its pixel data byte for byte. Burned In Annotation is set to NO
@@ -16,7 +17,7 @@ import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { assessBurnedInRisk } from "../core/phi/burned-in-risk.ts";
 import { headerLookup } from "../core/phi/find-dicom-phi.ts";
 import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
-import { assertComplete, fillRegions, frameToGrey, pixelLayout } from "../core/pixels/pixel-data.ts";
+import { assertComplete, fillRegions, frameExtremes, frameToGrey, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
 import type { Box, TextWord } from "../core/pixels/regions.ts";
 import { textLikeLines } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
@@ -73,9 +74,24 @@ async function renderedGrey(bytes: Uint8Array, deps: CleanPixelsDeps): Promise<{
   return r;
 }
 
-export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps): Promise<PixelCleaning> {
+/** What the text search found in an image; `pixels` is set for native pixel data (which can be cleaned). */
+export interface TextSearch {
+  readonly regions: Box[];
+  readonly frames: number;
+  readonly lines: number;
+  readonly identifierLines: number;
+  readonly textLikeLines: number;
+  readonly compressed: boolean;
+  readonly needles: string[];
+  readonly layout?: PixelLayout;
+  readonly pixels?: Uint8Array;
+}
+
+/** Looks for burned-in text in every frame (used by `scan --pixels` and by cleaning). */
+export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps): Promise<TextSearch> {
   const pixelElement = file.dataset.find((e) => e.tag === PIXEL_DATA);
-  if (!pixelElement) return { regions: [], frames: 0, lines: 0, identifierLines: 0 };
+  const none = { regions: [], frames: 0, lines: 0, identifierLines: 0, textLikeLines: 0, compressed: false, needles: [] };
+  if (!pixelElement) return none;
   if (!file.transferSyntax.littleEndian) throw new RayvaultError(ErrorCode.DeidUnsupported, "pixel cleaning reads little-endian images only");
   const layout = pixelLayout(file.dataset);
   if (layout.frames > MAX_FRAMES) throw new RayvaultError(ErrorCode.DeidUnsupported, `${layout.frames} frames: more than ${MAX_FRAMES} are not checked for text`);
@@ -85,17 +101,13 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
   const h = layout.rows;
 
   if (pixelElement.encapsulated) {
-    // Compressed: text is looked for in the rendering; cleaning would need re-encoding, which is refused.
+    // Compressed: text is looked for in the rendering.
     const words: TextWord[] = [];
     for (let f = 0; f < layout.frames; f++) {
       const g = f === 0 ? await renderedGrey(bytes, deps) : await deps.renderer!.renderGrey(bytes, f);
       words.push(...(await recognise(g.grey, g.width, g.height, deps)));
     }
-    const found = textRegions({ width: w, height: h, words, needles, ruleRegions });
-    if (found.regions.length > 0) {
-      throw new RayvaultError(ErrorCode.DeidUnsupported, `text found in compressed pixel data (${found.lines} line(s)); cleaning compressed images is not supported yet: decompress the file (dcmdjpeg, gdcmconv --raw) and run again`);
-    }
-    return { regions: [], frames: layout.frames, lines: 0, identifierLines: 0 };
+    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions }), frames: layout.frames, compressed: true, needles, layout };
   }
 
   const pixels = pixelElement.value ?? (pixelElement.range ? bytes.subarray(pixelElement.range.offset, pixelElement.range.offset + pixelElement.range.length) : undefined);
@@ -105,16 +117,28 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
   const textLike: Box[] = [];
   for (let f = 0; f < layout.frames; f++) {
     textLike.push(...textLikeLines(pixels, layout, f));
-    words.push(...(await recognise(frameToGrey(pixels, layout, f), w, h, deps)));
-    // A second reading with the header's window (text drawn at one value can vanish in the stretch).
+    const readings = [frameToGrey(pixels, layout, f), frameExtremes(pixels, layout, f)];
+    // A third reading with the header's window (text drawn at one value can vanish in the stretch).
     if (deps.renderer && f === 0) {
       const r = await deps.renderer.renderGrey(bytes, f);
-      if (r.width === w && r.height === h) words.push(...(await recognise(r.grey, w, h, deps)));
+      if (r.width === w && r.height === h) readings.push(r.grey);
     }
+    // Read side by side: the recognizer spreads them over its workers.
+    for (const found of await Promise.all(readings.map((g) => recognise(g, w, h, deps)))) words.push(...found);
   }
-  const found = textRegions({ width: w, height: h, words, needles, ruleRegions, textLike });
-  if (found.regions.length === 0) return { regions: [], frames: layout.frames, lines: 0, identifierLines: 0 };
+  return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike }), frames: layout.frames, compressed: false, needles, layout, pixels };
+}
 
+export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps): Promise<PixelCleaning> {
+  const found = await findText(file, bytes, deps);
+  const nothing = { regions: [], frames: found.frames, lines: 0, identifierLines: 0 };
+  if (found.regions.length === 0) return nothing;
+  if (found.compressed || !found.pixels || !found.layout) {
+    throw new RayvaultError(ErrorCode.DeidUnsupported, `text found in compressed pixel data (${found.lines} line(s)); cleaning compressed images is not supported yet: decompress the file (dcmdjpeg, gdcmconv --raw) and run again`);
+  }
+  const { pixels, layout, needles } = found;
+  const w = layout.columns;
+  const h = layout.rows;
   const cleaned = fillRegions(pixels, layout, found.regions);
   // Prove: read the cleaned frames again; any header identifier still readable refuses the file.
   for (let f = 0; f < layout.frames; f++) {

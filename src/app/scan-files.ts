@@ -14,12 +14,17 @@ import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findPhotoPhi } from "../core/phi/find-photo-phi.ts";
 import { findNamePhi, findTextPhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
 import { DeidAction, FindingSource, type PhiFinding } from "../core/phi/phi-finding.ts";
+import type { Box } from "../core/pixels/regions.ts";
+import { memorySource } from "../ports/byte-source.ts";
+import { findText, type CleanPixelsDeps } from "./clean-pixels.ts";
 
 export interface ScannedFile {
   readonly path: string;
   readonly kind: "dicom" | "dicomdir" | "photo" | "text" | "unknown";
   readonly findings: PhiFinding[];
   readonly burnedIn?: BurnedInRisk;
+  /** With `--pixels`: text found in the pixels (regions `[x0, y0, x1, y1)`; counts, never the text). */
+  readonly pixelText?: { readonly regions: Box[]; readonly lines: number; readonly identifierLines: number; readonly textLikeLines: number; readonly frames: number };
   readonly warnings: string[];
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -33,6 +38,8 @@ const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 export interface ScanDeps {
   readonly inputs: InputCatalog;
   readonly photos: PhotoCodec;
+  /** Given: DICOM pixels are searched for burned-in text (OCR and stroke shapes). */
+  readonly pixels?: CleanPixelsDeps;
 }
 
 function scanDicomBytes(file: InputFile, inputs: InputCatalog): ScannedFile & { known: KnownIdentifier[] } {
@@ -79,7 +86,11 @@ export async function scanFiles(paths: readonly string[], deps: ScanDeps): Promi
       try {
         const { known: k, ...scanned } = scanDicomBytes(f, deps.inputs);
         known.push(...k);
-        out.push(scanned);
+        if (deps.pixels && scanned.kind === "dicom") {
+          const bytes = deps.inputs.readBytes(f);
+          const t = await findText(parseDicom(memorySource(bytes)), bytes, deps.pixels);
+          out.push({ ...scanned, pixelText: { regions: t.regions, lines: t.lines, identifierLines: t.identifierLines, textLikeLines: t.textLikeLines, frames: t.frames } });
+        } else out.push(scanned);
       } catch (e) {
         out.push(failed(f, "dicom", e));
       }

@@ -10,6 +10,7 @@ import { openFsOutputStore } from "../adapters/output/fs-output-store.ts";
 import { sharpPhotoCodec } from "../adapters/photo/photo-codec.ts";
 import { openFilePseudonymStore } from "../adapters/pseudonyms/file-pseudonym-store.ts";
 import { nodeRandom } from "../adapters/random/node-random.ts";
+import type { CleanPixelsDeps } from "../app/clean-pixels.ts";
 import type { DeidDeps } from "../app/deidentify-files.ts";
 import type { ScanDeps } from "../app/scan-files.ts";
 import type { RayvaultConfig } from "./load-config.ts";
@@ -18,15 +19,20 @@ export function scanDeps(): ScanDeps {
   return { inputs: fsInputCatalog, photos: sharpPhotoCodec };
 }
 
+/** Burned-in text search: OCR on Debian's (or RAYVAULT_TESSDATA's) model, and the DICOM renderer. */
+export function pixelDeps(config: RayvaultConfig): CleanPixelsDeps {
+  return { recognizer: tesseractRecognizer(config.tessdata), renderer: dicomRenderer() };
+}
+
 /** De-identification needs the pseudonym map, which is locked until `close()`. */
 export function deidDeps(config: RayvaultConfig): DeidDeps & { close(): void } {
   const pseudonyms = openFilePseudonymStore(config.home, nodeRandom);
-  const recognizer = tesseractRecognizer(config.tessdata);
+  const pixels = pixelDeps(config);
   return {
-    ...scanDeps(), pseudonyms, openOutput: openFsOutputStore, pixels: { recognizer, renderer: dicomRenderer() },
+    ...scanDeps(), pseudonyms, openOutput: openFsOutputStore, pixels,
     close: () => {
       pseudonyms.close();
-      void recognizer.close();
+      void pixels.recognizer.close();
     },
   };
 }

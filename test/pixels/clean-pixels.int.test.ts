@@ -3,7 +3,7 @@
  * JohnSnowLabs chest X-ray of the shared set; its header carries the same synthetic PHI): Tesseract's
 s * own command-line tool reads the name, ID, institution and birth date in dcmtk's rendering of the input and none of
  * them in the output's; the output says Burned In Annotation NO and carries the Clean Pixel Data code.
- * An image without text keeps its Pixel Data byte for byte (pydicom's MD5). Without OCR language data the
+ * `scan --pixels` reports the regions without the text. An image without text keeps its Pixel Data byte for byte (pydicom's MD5). Without OCR language data the
  * file is refused (fail closed), not declared clean.
  */
 import assert from "node:assert/strict";
@@ -48,6 +48,17 @@ describe("burned-in text removed from the pixels", { skip: !HAVE_SHARED_DATA ? N
     assert.match(dump, /\(0028,0301\) CS \[NO\]/);
     assert.match(dump, /\(0008,0100\) SH \[113101\]/);
     assert.match(dump, /Clean Pixel Data Option/);
+  });
+
+  it("scan --pixels reports where the text is, and how many lines hold a header identifier, never the text", () => {
+    const r = runCli(["scan", "--pixels", "--json", join(SHARED_DATA, "dev/burned_in/jsl", XR)]);
+    assert.equal(r.status, 0, r.stderr);
+    const f = (JSON.parse(r.stdout) as { files: Array<{ pixelText?: { regions: number[][]; identifierLines: number } }> }).files[0]!;
+    assert.ok((f.pixelText?.regions.length ?? 0) >= 1);
+    assert.ok((f.pixelText?.identifierLines ?? 0) >= 3, "name, ID and date lines match the header");
+    // The label block sits at x 109–339, y 325–387 in this image: a region covers its middle.
+    assert.ok(f.pixelText!.regions.some(([x0, y0, x1, y1]) => x0! <= 160 && y0! <= 350 && x1! >= 200 && y1! >= 360));
+    assert.equal(r.stdout.includes("KAUFMAN"), false, "no PHI printed");
   });
 
   it("keeps the pixel data of an image without text byte for byte", () => {

@@ -108,6 +108,37 @@ export function frameToGrey(pixels: Uint8Array, l: PixelLayout, frame: number): 
 }
 
 /**
+ * One frame as black strokes on white: the pixels at the frame's minimum or maximum value, where
+ * burned-in text is drawn, and nothing else. On a noisy or busy image this is the picture in which
+ * recognition reads the labels best.
+ */
+export function frameExtremes(pixels: Uint8Array, l: PixelLayout, frame: number): Uint8Array {
+  const grey = greyReader(pixels, l, frame);
+  const n = l.rows * l.columns;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let p = 0; p < n; p++) {
+    const v = grey(p);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const out = new Uint8Array(n).fill(255);
+  // A value covering most of the image is its background, not strokes.
+  let nLo = 0;
+  let nHi = 0;
+  for (let p = 0; p < n; p++) {
+    const v = grey(p);
+    if (v === lo) nLo++;
+    else if (v === hi) nHi++;
+  }
+  for (let p = 0; p < n; p++) {
+    const v = grey(p);
+    if ((v === lo && nLo <= n / 2) || (v === hi && nHi <= n / 2)) out[p] = 0;
+  }
+  return out;
+}
+
+/**
  * A copy of the pixel data with `regions` filled in every frame, with the value shown darkest in that
  * frame (its minimum; its maximum for MONOCHROME1; zero for colour). Bytes outside the regions are
  * unchanged.

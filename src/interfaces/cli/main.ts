@@ -10,7 +10,7 @@ import { loadConfig } from "../../config/load-config.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { parseProfileOptions } from "../../core/deid/profile.ts";
 import { userInfo } from "node:os";
-import { deidDeps, scanDeps } from "../../config/compose.ts";
+import { deidDeps, pixelDeps, scanDeps } from "../../config/compose.ts";
 import { Role, type AccessSubject } from "../../core/access/decide-access.ts";
 import { AlertKind } from "../../core/alerts/alert.ts";
 import type { RayvaultConfig } from "../../config/load-config.ts";
@@ -95,8 +95,15 @@ export function buildProgram(): Command {
     .argument("<paths...>", "files or folders")
     .option("--json", "print the JSON report (schema: docs/reference/scan-json.md)")
     .option("--show-values", "print identifying values in full (operator only; off by default)")
-    .action(async (paths: string[], opts: { json?: boolean; showValues?: boolean }) => {
-      const report = await scanFiles(paths, scanDeps());
+    .option("--pixels", "also search DICOM pixels for burned-in text (OCR and stroke shapes; slower) and report its regions")
+    .action(async (paths: string[], opts: { json?: boolean; showValues?: boolean; pixels?: boolean }) => {
+      const pixels = opts.pixels ? pixelDeps(loadConfig(process.env)) : undefined;
+      let report;
+      try {
+        report = await scanFiles(paths, { ...scanDeps(), ...(pixels ? { pixels } : {}) });
+      } finally {
+        await pixels?.recognizer.close();
+      }
       const showValues = opts.showValues === true;
       write(opts.json ? JSON.stringify(scanReportJson(report, showValues), null, 2) : renderScanReport(report, showValues));
       process.exitCode = report.files.some((f) => f.error) ? ExitCode.BadInput : ExitCode.Ok;

@@ -17,6 +17,7 @@ export function scanReportJson(report: ScanReport, showValues: boolean): Record<
       kind: f.kind,
       findings: f.findings.map((x) => presentFinding(x, showValues)),
       ...(f.burnedIn ? { burnedIn: f.burnedIn } : {}),
+      ...(f.pixelText ? { pixelText: f.pixelText } : {}),
       warnings: f.warnings,
       ...(f.error ? { error: f.error } : {}),
     })),
@@ -42,6 +43,10 @@ export function renderScanReport(report: ScanReport, showValues: boolean): strin
       lines.push(`  ${x.where}  ${x.field}  ${x.category}  ${x.action}${shown}`);
     }
     if (f.burnedIn && f.burnedIn.likelihood !== "low") lines.push(`  burned-in: ${f.burnedIn.reasons.join("; ")}`);
+    if (f.pixelText) {
+      const t = f.pixelText;
+      lines.push(t.regions.length === 0 ? "  pixels: no text found" : `  pixels: ${t.lines} text line(s) read (${t.identifierLines} with a header identifier), ${t.textLikeLines} text-like; regions ${t.regions.map((r) => `[${r.join(",")}]`).join(" ")}`);
+    }
   }
   const withFindings = report.files.filter((f) => f.findings.length > 0).length;
   const errors = report.files.filter((f) => f.error).length;
