@@ -7,6 +7,7 @@ import { DEID_USAGE, deidBench } from "./deid/deid-bench.ts";
 import { VAULT_ENVELOPE_USAGE, vaultEnvelopeBench } from "./vault/envelope-bench.ts";
 import { VAULT_USAGE, vaultBench } from "./vault/vault-bench.ts";
 import { MAIL_USAGE, mailBench } from "./mail/mail-bench.ts";
+import { OCR_USAGE, ocrBench } from "./ocr/ocr-bench.ts";
 
 interface Benchmark {
   /** One line for the listing. */
@@ -41,6 +42,11 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     summary: "vault format: AES-256-GCM segmented encrypt/decrypt throughput vs openssl speed -evp aes-256-gcm (one core)",
     usage: VAULT_ENVELOPE_USAGE,
     run: vaultEnvelopeBench,
+  },
+  ocr: {
+    summary: "burned-in text: find + clean + prove per image (2048×2500 CR, 3000×3000 DX, a labelled X-ray) vs the tesseract CLI (1 thread) on the same rendering",
+    usage: OCR_USAGE,
+    run: ocrBench,
   },
 };
 

@@ -22,6 +22,7 @@ import type { Box, TextWord } from "../core/pixels/regions.ts";
 import { textLikeLines } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
+import type { PhotoCodec } from "../ports/photo-codec.ts";
 import type { TextRecognizer } from "../ports/text-recognizer.ts";
 
 export interface CleanPixelsDeps {
@@ -155,4 +156,22 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
   const s = serializeDicom({ meta: file.meta, dataset: replaced, transferSyntax: file.transferSyntax }, (r) => bytes.subarray(r.offset, r.offset + r.length));
   const out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : bytes.subarray(c.offset, c.offset + c.length))));
   return { bytes: out, regions: found.regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines };
+}
+
+/**
+ * A photo (of a film, a screen, a light box): its labels found by text recognition (a photo has no
+ * header to match, so every confidently read line goes), painted black with a margin, the photo
+ * re-encoded without metadata, then read again: a confidently read word left refuses it.
+ */
+export async function cleanPhotoText(bytes: Uint8Array, ext: string, photos: PhotoCodec, deps: CleanPixelsDeps): Promise<{ readonly bytes: Uint8Array; readonly ext: string; readonly method?: string; readonly regions: Box[] }> {
+  const g = await photos.grey(bytes);
+  const inverted = g.grey.map((v) => 255 - v);
+  const words = (await Promise.all([g.grey, inverted].map((x) => deps.recognizer.words(x, g.width, g.height)))).flat();
+  const found = textRegions({ width: g.width, height: g.height, words, needles: [], ruleRegions: [] });
+  if (found.regions.length === 0) return { bytes, ext, regions: [] };
+  const redacted = await photos.redact(bytes, ext, found.regions);
+  const again = await photos.grey(redacted.bytes);
+  const left = (await deps.recognizer.words(again.grey, again.width, again.height)).filter((w) => w.confidence >= 60 && (w.text.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 3);
+  if (left.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${left.length} word(s) can still be read in the photo: refused`);
+  return { bytes: redacted.bytes, ext: redacted.ext, method: redacted.method, regions: found.regions };
 }

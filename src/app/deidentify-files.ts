@@ -25,7 +25,7 @@ import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { findNamePhi, type KnownIdentifier } from "../core/phi/find-text-phi.ts";
 import { ProfileOption as Option } from "../core/deid/profile.ts";
 import { memorySource } from "../ports/byte-source.ts";
-import { cleanPixels, type CleanPixelsDeps, type PixelCleaning } from "./clean-pixels.ts";
+import { cleanPhotoText, cleanPixels, type CleanPixelsDeps, type PixelCleaning } from "./clean-pixels.ts";
 import { OutputNames } from "./output-names.ts";
 
 export interface DeidRequest {
@@ -146,16 +146,20 @@ function deidDicom(
 }
 
 async function deidPhoto(file: InputFile, req: DeidRequest, deps: DeidDeps & RunContext): Promise<DeidFileResult> {
-  if (!req.allowBurnedInRisk) {
-    // A photo of a film or a screen shows its printed labels; pixels are not cleaned yet (OCR redaction, #7).
-    throw new RayvaultError(ErrorCode.DeidUnsupported, "burned-in text is likely (a photo of a film or screen shows its labels); pixels are not cleaned yet: review the photo and rerun with --allow-burned-in-risk");
+  const cleanText = req.options.has(Option.CleanPixelData);
+  if (!req.allowBurnedInRisk && !cleanText) {
+    // A photo of a film or a screen shows its printed labels.
+    throw new RayvaultError(ErrorCode.DeidUnsupported, "burned-in text is likely (a photo of a film or screen shows its labels): clean it with --option clean-pixels, or review the photo and rerun with --allow-burned-in-risk");
   }
-  const clean = await cleanPhoto(deps.inputs.readBytes(file), file.imageKind!, deps.photos);
+  if (cleanText && !deps.pixels) throw new RayvaultError(ErrorCode.OcrFailed, "clean-pixels needs text recognition, which is not configured");
+  const stripped = await cleanPhoto(deps.inputs.readBytes(file), file.imageKind!, deps.photos);
+  const text = cleanText && deps.pixels ? await cleanPhotoText(stripped.bytes, stripped.ext, deps.photos, deps.pixels) : undefined;
+  const clean = text ? { ...stripped, bytes: text.bytes, ext: text.ext, method: text.method ?? stripped.method } : stripped;
   const base = file.relPath.replace(/\.[^./\\]+$/, "");
   const staged: StagedOutput = deps.out.stageBytes(deps.names.safeRelPath(`${base}.${clean.ext}`, `.${clean.ext}`), clean.bytes);
   try {
     const output = deps.out.commit(staged);
-    return { path: file.displayPath, kind: "photo", status: "written", output, findings: clean.findings, method: clean.method, burnedIn: "high" };
+    return { path: file.displayPath, kind: "photo", status: "written", output, findings: clean.findings, method: clean.method, burnedIn: "high", ...(text ? { pixelRegions: text.regions.length } : {}) };
   } finally {
     deps.out.discard(staged);
   }

@@ -5,10 +5,12 @@
  * importers expect — whose names carry no PHI (`DICOM/S0001/I0001`, `DICOMDIR`), with, when asked, a JPEG
  * or PNG preview of each instance rendered from the prepared file's own pixels (`PREVIEW/S0001/I0001.jpg`).
  * Instances are prepared
- * one at a time as the zip is read, so memory holds one file, not the study. Plans that need pixel
- * cleaning (de-identified, limited data set) are refused until burned-in text can be removed (#7).
+ * one at a time as the zip is read, so memory holds one file, not the study. De-identified and limited
+ * data set plans first clean burned-in text from the pixels (#7), then apply the PS3.15 profile of #2
+ * with the plan's options, with a pseudonym and UID key drawn at random for this package alone (a code
+ * not derived from the patient, 164.514(c)), and verify the result; without pixel cleaning they are refused.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import yazl from "yazl";
 import type { DicomElement } from "../core/dicom/dataset.ts";
@@ -19,7 +21,13 @@ import { codecOfDataset, elementText } from "../core/dicom/text.ts";
 import { concat, serializeDicom } from "../core/dicom/write-dicom.ts";
 import { buildDicomdir, type PackagedInstance } from "../core/delivery/build-dicomdir.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
-import { PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
+import { deidentifyDicom, patientKeyOf, type PatientPseudonym } from "../core/deid/deidentify-dicom.ts";
+import { ProfileOption } from "../core/deid/profile.ts";
+import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
+import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
+import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
+import { fullPlan, PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
+import { cleanPixels, type CleanPixelsDeps } from "./clean-pixels.ts";
 import { memorySource } from "../ports/byte-source.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
@@ -30,7 +38,37 @@ export interface PackageDeps {
   readonly blobs: BlobStore;
   /** Needed only for previews. */
   readonly renderer?: ImageRenderer;
+  /** Needed for de-identified and limited-data-set plans: burned-in text search and cleaning. */
+  readonly pixels?: CleanPixelsDeps;
 }
+
+/** One package's de-identification: a random pseudonym per patient and a random UID key. */
+interface PackageDeid {
+  readonly options: ReadonlySet<ProfileOption>;
+  readonly mapUid: UidMapper;
+  readonly pseudonymFor: (patientKey: string) => PatientPseudonym;
+  readonly pixels: CleanPixelsDeps;
+}
+
+function packageDeid(plan: MinimumNecessaryPlan, pixels: CleanPixelsDeps): PackageDeid {
+  const pseudonyms = new Map<string, PatientPseudonym>();
+  return {
+    options: new Set([...plan.deidOptions, ProfileOption.CleanPixelData]),
+    mapUid: createUidMapper(randomBytes(32)),
+    pseudonymFor: (key) => {
+      let p = pseudonyms.get(key);
+      if (!p) {
+        const shift = randomInt(1, 366) * (randomInt(0, 2) === 0 ? -1 : 1);
+        p = { pseudonym: `RV-${randomBytes(6).toString("hex").toUpperCase()}`, dateShiftDays: shift };
+        pseudonyms.set(key, p);
+      }
+      return p;
+    },
+    pixels,
+  };
+}
+
+const DEIDENTIFIED_LEVELS: ReadonlySet<string> = new Set([PlanLevel.Deidentified, PlanLevel.LimitedDataSet]);
 
 export interface PackageOptions {
   /** A preview of each instance's first frame beside the DICOM files. */
@@ -87,11 +125,30 @@ function cut(elements: DicomElement[], drop: (e: DicomElement) => boolean): { ke
   return { kept, removed };
 }
 
-/** Plans that need pixel cleaning are refused until burned-in text can be removed (fail closed). */
-export function assertPreparable(plan: MinimumNecessaryPlan): void {
-  if (plan.level !== PlanLevel.Full && plan.level !== PlanLevel.IdentifiedMinimum) {
-    throw new RayvaultError(ErrorCode.DeidUnsupported, "this disclosure must be de-identified with burned-in text cleaned from the pixels, which Rayvault cannot do yet (#7): refused");
+/** Plans that need pixel cleaning are refused where burned-in text cannot be searched and removed (fail closed). */
+export function assertPreparable(plan: MinimumNecessaryPlan, canCleanPixels = false): void {
+  if (plan.level !== PlanLevel.Full && plan.level !== PlanLevel.IdentifiedMinimum && !canCleanPixels) {
+    throw new RayvaultError(ErrorCode.DeidUnsupported, "this disclosure must be de-identified with burned-in text cleaned from the pixels, and text recognition is not configured here: refused");
   }
+}
+
+/** One instance de-identified for the package: pixels cleaned, the profile applied, the result verified. */
+export async function prepareDeidentified(bytes: Uint8Array, fileId: readonly string[], deid: PackageDeid): Promise<{ bytes: Uint8Array; facts: PackagedInstance; removed: number }> {
+  const original = parseDicom(memorySource(bytes));
+  const cleaning = await cleanPixels(original, bytes, deid.pixels);
+  const input = cleaning.bytes ?? bytes;
+  const parsed = parseDicom(memorySource(input));
+  const report = findDicomPhi(original);
+  const result = deidentifyDicom(parsed, {
+    options: deid.options, mapUid: deid.mapUid, patient: deid.pseudonymFor(patientKeyOf(parsed) || `unidentified:${fileId.join("/")}`),
+    pseudonymFor: deid.pseudonymFor, knownIdentifiers: report.knownIdentifiers, instanceSeed: fileId.join("/"),
+  });
+  const s = serializeDicom({ meta: result.meta, dataset: result.dataset, transferSyntax: parsed.transferSyntax }, (r) => input.subarray(r.offset, r.offset + r.length));
+  const out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : input.subarray(c.offset, c.offset + c.length))));
+  const residuals = verifyDeidentified(parseDicom(memorySource(out)), sensitiveValuesOf(report.findings, deid.options), deid.options);
+  if (residuals.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: ${residuals[0]!.reason} at ${residuals[0]!.where}`);
+  const removed = result.actionCounts["X"] ?? 0;
+  return { bytes: out, facts: prepareInstance(out, fullPlan("", ""), fileId).facts, removed };
 }
 
 /** One instance under the plan, re-read and checked; with the facts its DICOMDIR record needs. */
@@ -139,7 +196,8 @@ export function prepareInstance(bytes: Uint8Array, plan: MinimumNecessaryPlan, f
 export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, deps: PackageDeps, options: PackageOptions = {}): Promise<{ stream: Readable; summary: PackageSummary }> {
   const instances = await deps.index.studyInstances(studyId);
   if (instances.length === 0) throw new RayvaultError(ErrorCode.NotFound, "the study has no instances in the vault");
-  assertPreparable(plan);
+  assertPreparable(plan, deps.pixels !== undefined);
+  const deid = DEIDENTIFIED_LEVELS.has(plan.level) && deps.pixels ? packageDeid(plan, deps.pixels) : undefined;
   const previews = options.previews;
   const renderer = deps.renderer;
   if (previews && !renderer) throw new RayvaultError(ErrorCode.UsageInvalid, "previews need an image renderer");
@@ -162,8 +220,8 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
     const fileId = ["DICOM", `S${String(s).padStart(4, "0")}`, `I${String(n).padStart(4, "0")}`];
     zip.addReadStreamLazy(fileId.join("/"), { compress: false, mtime: when }, (cb) => {
       readBlob(deps.blobs, inst.blobId)
-        .then((bytes) => {
-          const p = prepareInstance(bytes, plan, fileId);
+        .then(async (bytes) => {
+          const p = deid ? await prepareDeidentified(bytes, fileId, deid) : prepareInstance(bytes, plan, fileId);
           facts.push(p.facts);
           summary.files++;
           summary.bytes += p.bytes.length;

@@ -21,6 +21,7 @@ import type { DeliveryRow, DeliveryStore } from "../ports/delivery-store.ts";
 import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
 import type { MailTransport } from "../ports/mail-transport.ts";
 import type { PortalStore } from "../ports/portal-store.ts";
+import type { CleanPixelsDeps } from "./clean-pixels.ts";
 import { decide, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
 import { currentAddress, usableKeys } from "./manage-directory.ts";
 import { packageStudy } from "./prepare-package.ts";
@@ -29,6 +30,8 @@ export interface ShareDeps extends DecideDeps {
   readonly blobs: BlobStore;
   /** Renders package previews (optional: without it, previews are refused). */
   readonly renderer?: ImageRenderer;
+  /** Burned-in text search and cleaning (optional: without it, de-identified disclosures are refused). */
+  readonly pixels?: CleanPixelsDeps;
   readonly deliveries: DeliveryStore;
   readonly clinic: ClinicIdentity;
   /** Undefined when no relay is configured: deliveries stay queued. */

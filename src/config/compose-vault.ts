@@ -16,6 +16,7 @@ import { dbDeliveryStore } from "../adapters/db/db-delivery-store.ts";
 import { dbPortalStore } from "../adapters/db/db-portal-store.ts";
 import { fileClinicIdentity } from "../adapters/keys/clinic-identity.ts";
 import { dicomRenderer } from "../adapters/imaging/dicom-renderer.ts";
+import { pixelDeps } from "./compose.ts";
 import { smtpTransport } from "../adapters/mail/smtp-transport.ts";
 import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
 import { dbImagingIndex } from "../adapters/db/db-imaging-index.ts";
@@ -39,6 +40,7 @@ import type { RayvaultConfig } from "./load-config.ts";
 export type VaultDeps = ImportDeps & UserDeps & CareDeps & PortalDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
+  const pixels = pixelDeps(config);
   const database = await openDatabase(config.databaseUrl, config.databaseSchema ? { schemaName: config.databaseSchema } : {});
   const vaultKeys: KeyStore = config.masterKey ? envKeyStore(config.masterKey) : openFileKeyStore(join(config.home, "keys", "vault-keyring.json"), nodeRandom);
   // Column encryption has a keyring of its own, so rotating the blob master key touches no database row.
@@ -79,6 +81,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     random: nodeRandom,
     photos: sharpPhotoCodec,
     renderer: dicomRenderer(),
+    pixels,
     now,
     ...(fault
       ? {
@@ -87,6 +90,9 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
           },
         }
       : {}),
-    close: () => database.close(),
+    close: async () => {
+      await pixels.recognizer.close();
+      await database.close();
+    },
   };
 }

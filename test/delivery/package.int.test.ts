@@ -99,7 +99,7 @@ describe("study packages", { skip: haveTool("dcmdump") ? false : "dcmtk not inst
     }
   });
 
-  it("previews as JPEG: decodable, named without PHI; an instance whose pixels cannot be decoded stops the package", async () => {
+  it("previews as JPEG: decodable, named without PHI; the renderer refuses a truncated pixel stream", async () => {
     const { default: sharp } = await import("sharp");
     const { stream } = await packageStudy(study, fullPlan("164.502(b)(2)(i)", "treatment"), { ...deps, renderer: dicomRenderer() }, { previews: "jpeg" });
     const out = await unzip(stream, "previews-jpeg");
@@ -111,7 +111,25 @@ describe("study packages", { skip: haveTool("dcmdump") ? false : "dcmtk not inst
     await assert.rejects(dicomRenderer().renderPreview(broken.subarray(0, pixelTag + 12), "jpeg", 1024), /RV_PIXELS_UNDECODABLE|could not be decoded/);
   });
 
-  it("refuses a plan that needs pixel cleaning", async () => {
-    await assert.rejects(packageStudy(study, deidentifiedPlan("operations"), deps), /RV_DEID_UNSUPPORTED|cannot do yet/);
+  it("refuses a de-identified plan where pixels cannot be cleaned", async () => {
+    await assert.rejects(packageStudy(study, deidentifiedPlan("operations"), { index: deps.index, blobs: deps.blobs }), /RV_DEID_UNSUPPORTED|text recognition is not configured/);
+  });
+
+  it("a de-identified package: pixels searched, the profile applied with a pseudonym of this package, verified; pydicom follows its DICOMDIR", { skip: haveTool("tesseract") ? false : "tesseract-ocr-eng needed" }, async () => {
+    const { stream, summary } = await packageStudy(study, deidentifiedPlan("operations"), deps);
+    const out = await unzip(stream, "deidentified");
+    assert.equal(summary.files, 3);
+    const p = syntheticPatient(7);
+    const check = JSON.parse(spawnSync("/usr/bin/python3", [CHECK, join(out, "DICOMDIR")], { encoding: "utf8" }).stdout) as { instances: number; mismatched: number; recordPatients: string[] };
+    assert.deepEqual([check.instances, check.mismatched], [3, 0]);
+    assert.match(check.recordPatients[0]!, /^RV-[0-9A-F]{12}$/, "the DICOMDIR names the package's pseudonym");
+    for (const f of ["I0001", "I0002", "I0003"]) {
+      const file = join(out, "DICOM", "S0001", f);
+      const bytes = readFileSync(file).toString("latin1");
+      for (const phi of [p.name.split("^")[0]!, p.id, p.studyUid, p.address.split(" ")[1]!, p.institution]) assert.equal(bytes.includes(phi), false, `${phi} left in ${f}`);
+      const dump = runTool("dcmdump", [file]).stdout;
+      assert.match(dump, /\(0012,0062\) CS \[YES\]/, "Patient Identity Removed");
+      assert.match(dump, /113101/, "Clean Pixel Data in the method codes");
+    }
   });
 });

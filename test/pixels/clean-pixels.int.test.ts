@@ -61,6 +61,24 @@ describe("burned-in text removed from the pixels", { skip: !HAVE_SHARED_DATA ? N
     assert.equal(r.stdout.includes("KAUFMAN"), false, "no PHI printed");
   });
 
+  it("cleans the label from a picture of an X-ray (Presidio's PNG): tesseract reads the name and dates before, not after", () => {
+    const input = tempDir("photo");
+    const out = tempDir("photo-out");
+    copyFileSync(join(SHARED_DATA, "dev/burned_in/presidio/2_ORIGINAL.png"), join(input, "film.png"));
+    const read = (png: string): string => runTool("tesseract", [png, "stdout", "--psm", "11"], { env: { ...process.env, OMP_THREAD_LIMIT: "1" } }).stdout.toUpperCase();
+    const before = read(join(input, "film.png"));
+    for (const p of ["KAU", "03.09.2012", "07.22.19"]) assert.ok(before.includes(p), `tesseract reads ${p} in the input`);
+    const refused = runCli(["deid", input, "--out", tempDir("photo-refused")], { RAYVAULT_HOME: tempDir("home") });
+    assert.equal(refused.status, 3, "without clean-pixels a photo is refused");
+    const r = runCli(["deid", input, "--out", out, "--option", "clean-pixels", "--json"], { RAYVAULT_HOME: tempDir("home") });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const file = (JSON.parse(r.stdout) as DeidJson).files[0]!;
+    assert.ok((file.pixelRegions ?? 0) >= 1);
+    const after = read(join(out, file.output!));
+    for (const p of ["KAU", "03.09", "07.22", "2012"]) assert.equal(after.includes(p), false, `${p} still readable`);
+    assert.equal(runTool("exiftool", ["-json", join(out, file.output!)]).stdout.includes("GPS"), false);
+  });
+
   it("keeps the pixel data of an image without text byte for byte", () => {
     const input = tempDir("no-text");
     const out = tempDir("no-text-out");

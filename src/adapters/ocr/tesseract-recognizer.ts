@@ -15,9 +15,9 @@ import type { Scheduler } from "tesseract.js";
 
 export const DEFAULT_TESSDATA = "/usr/share/tesseract-ocr/5/tessdata";
 
-/** Scale so the longer side reaches about 1800 px (at most ×4): captions 5–8 px high become 20–32 px. */
+/** Scale so the longer side reaches about 1800 px (at most ×6): captions 4–8 px high become 24–48 px. */
 export function upscaleFor(width: number, height: number): number {
-  return Math.min(4, Math.max(1, Math.ceil(1800 / Math.max(width, height))));
+  return Math.min(6, Math.max(1, Math.ceil(1800 / Math.max(width, height))));
 }
 
 export function tesseractRecognizer(tessdata = DEFAULT_TESSDATA, workers = 2): TextRecognizer {

@@ -72,6 +72,9 @@ function components(values: Int32Array, w: number, h: number, target: number): C
   return out;
 }
 
+/** More text-like lines than a label block holds: the frame is noise, not text. */
+const MAX_LINES = 16;
+
 /** Shaped like a glyph (or a few touching glyphs): letter-sized, not a line, not a filled block. */
 function glyphLike(c: Component): boolean {
   const w = c.box[2] - c.box[0];
@@ -119,5 +122,6 @@ export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number)
     if (n > values.length / 2) continue;
     out.push(...lines(components(values, l.columns, l.rows, target).filter(glyphLike)));
   }
-  return out;
+  // Dozens of "lines" mean a busy or noisy image where stroke shapes prove nothing: recognition decides.
+  return out.length > MAX_LINES ? [] : out;
 }

@@ -45,7 +45,10 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
   const margin = Math.max(2, Math.round(0.4 * median));
   const blocks = lineBoxes.length > 0 ? groupBlocks(lineBoxes) : [];
-  const regions = mergeOverlapping([...blocks.map((b) => expand(b, margin)), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
+  // A block of two or more lines grows by a line above and below: faint first or last lines of a label
+  // are the ones recognition misses.
+  const grown = blocks.map((b) => (height(b) >= 2 * median && median > 0 ? ([b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)] as Box) : b));
+  const regions = mergeOverlapping([...grown.map((b) => expand(b, margin)), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
 }
 
