@@ -89,7 +89,12 @@ export interface TextSearch {
 }
 
 /** Looks for burned-in text in every frame (used by `scan --pixels` and by cleaning). */
-export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps): Promise<TextSearch> {
+export interface TextOptions {
+  /** Keep laterality and view markers (L, R, AP, PA…) that stand alone. */
+  readonly keepMarkers?: boolean;
+}
+
+export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps, options: TextOptions = {}): Promise<TextSearch> {
   const pixelElement = file.dataset.find((e) => e.tag === PIXEL_DATA);
   const none = { regions: [], frames: 0, lines: 0, identifierLines: 0, textLikeLines: 0, compressed: false, needles: [] };
   if (!pixelElement) return none;
@@ -108,7 +113,7 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
       const g = f === 0 ? await renderedGrey(bytes, deps) : await deps.renderer!.renderGrey(bytes, f);
       words.push(...(await recognise(g.grey, g.width, g.height, deps)));
     }
-    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions }), frames: layout.frames, compressed: true, needles, layout };
+    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
   }
 
   const pixels = pixelElement.value ?? (pixelElement.range ? bytes.subarray(pixelElement.range.offset, pixelElement.range.offset + pixelElement.range.length) : undefined);
@@ -127,11 +132,11 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
     // Read side by side: the recognizer spreads them over its workers.
     for (const found of await Promise.all(readings.map((g) => recognise(g, w, h, deps)))) words.push(...found);
   }
-  return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike }), frames: layout.frames, compressed: false, needles, layout, pixels };
+  return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: false, needles, layout, pixels };
 }
 
-export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps): Promise<PixelCleaning> {
-  const found = await findText(file, bytes, deps);
+export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps, options: TextOptions = {}): Promise<PixelCleaning> {
+  const found = await findText(file, bytes, deps, options);
   const nothing = { regions: [], frames: found.frames, lines: 0, identifierLines: 0 };
   if (found.regions.length === 0) return nothing;
   if (found.compressed || !found.pixels || !found.layout) {

@@ -34,6 +34,8 @@ export interface DeidRequest {
   readonly options: ReadonlySet<ProfileOption>;
   /** Risky: write images whose burned-in text risk is high although pixels are not cleaned. */
   readonly allowBurnedInRisk: boolean;
+  /** With clean-pixels: keep laterality and view markers that stand alone. */
+  readonly keepMarkers?: boolean;
 }
 
 export interface DeidDeps {
@@ -230,7 +232,7 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
             // The whole file in memory: its pixels are read, and rewritten when text is found.
             const bytes = source.read(0, source.size).slice();
             const original = parseDicom(memorySource(bytes));
-            const cleaning = await cleanPixels(original, bytes, deps.pixels);
+            const cleaning = await cleanPixels(original, bytes, deps.pixels, { keepMarkers: req.keepMarkers === true });
             const cleanedBytes = cleaning.bytes ?? bytes;
             results.push(deidDicom({ file, parsed: parseDicom(memorySource(cleanedBytes)), source: memorySource(cleanedBytes) }, req, deps, place, undefined, cleaning));
           } else results.push(deidDicom({ file, parsed, source }, req, deps, place));

@@ -84,6 +84,17 @@ describe("pixel cleaning, pure parts", () => {
     assert.equal(r.identifierLines, 1);
   });
 
+  it("keeps a lone laterality marker when asked, never one beside other text", () => {
+    const marker = { text: "AP", box: [20, 20, 40, 34] as Box, confidence: 95 };
+    const label = [{ text: "LAT", box: [300, 300, 330, 312] as Box, confidence: 90 }, { text: "SMITH", box: [300, 316, 350, 328] as Box, confidence: 90 }];
+    const input = { width: 400, height: 400, words: [marker, ...label], needles: [], ruleRegions: [] };
+    assert.equal(textRegions(input).regions.length, 2, "by default every text goes");
+    const kept = textRegions({ ...input, keepMarkers: true });
+    const mask = regionMask(kept.regions, 400, 400);
+    assert.equal(coverage(marker.box, mask, 400, 400), 0, "the lone AP stays");
+    assert.equal(coverage(label[0]!.box, mask, 400, 400), 1, "LAT next to a name goes");
+  });
+
   it("geometry: merged regions never overlap, and cover what their inputs covered", () => {
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(60), fc.nat(60), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 })), { maxLength: 12 }), (raw) => {
       const boxes = raw.map(([x, y, w, h]): Box => [x, y, x + w, y + h]);

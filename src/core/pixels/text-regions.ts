@@ -19,6 +19,18 @@ export interface TextRegionsInput {
   readonly ruleRegions: readonly Box[];
   /** Text-like lines found without recognition (strokes at one value). */
   readonly textLike?: readonly Box[];
+  /** Keep lines made only of positioning markers (L, R, AP, PA, LAT…) with no other text near them. */
+  readonly keepMarkers?: boolean;
+}
+
+/** Positioning and view markers that identify no one (laterality, projection, orientation). */
+const MARKER = /^(L|R|LT|RT|LEFT|RIGHT|AP|PA|LAT|LATERAL|OBL|OBLIQUE|SUP|INF|ANT|POST|ERECT|SUPINE|PRONE|UPRIGHT|PORTABLE|[LR]\s?(AP|PA|LAT))$/i;
+
+/** A line that holds only markers, with no other line within three of its heights. */
+function markerOnly(line: { box: Box; words: readonly TextWord[] }, all: ReadonlyArray<{ box: Box }>): boolean {
+  if (!line.words.every((w) => MARKER.test(w.text.replace(/[^A-Za-z ]/g, "").trim()))) return false;
+  const reach = expand(line.box, 3 * height(line.box));
+  return !all.some((o) => o !== line && o.box[0] < reach[2] && reach[0] < o.box[2] && o.box[1] < reach[3] && reach[1] < o.box[3]);
 }
 
 export interface TextRegions {
@@ -38,7 +50,8 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const seen = input.words.filter((w) => w.confidence >= NOISE_FLOOR && /[A-Za-z0-9]/.test(w.text));
   const identifier = (w: TextWord): boolean => findNeedles(w.text, input.needles).length > 0;
   const confident = (w: TextWord): boolean => (w.confidence >= MIN_CONFIDENCE && (w.text.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 2) || identifier(w);
-  const lines = groupLines(seen).filter((l) => l.words.some(confident) || findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0);
+  const taken = groupLines(seen).filter((l) => l.words.some(confident) || findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0);
+  const lines = input.keepMarkers ? taken.filter((l) => !markerOnly(l, taken)) : taken;
   const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
   const lineBoxes = [...lines.map((l) => l.box), ...(input.textLike ?? [])];
   const heights = lineBoxes.map(height).sort((a, b) => a - b);

@@ -117,13 +117,14 @@ export function buildProgram(): Command {
     .addOption(new Option("--profile <name>", "confidentiality profile").choices(["basic"]).default("basic"))
     .option("--option <name>", "a PS3.15 profile option, e.g. retain-longitudinal-modified-dates (repeat for several)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--allow-burned-in-risk", "RISKY: write images whose burned-in text risk is high although pixels are not cleaned")
+    .option("--keep-markers", "with --option clean-pixels: keep laterality and view markers (L, R, AP, PA, LAT…) that stand alone")
     .option("--json", "print the JSON report (schema: docs/reference/deid-json.md)")
-    .action(async (paths: string[], opts: { out: string; option: string[]; json?: boolean; allowBurnedInRisk?: boolean }) => {
+    .action(async (paths: string[], opts: { out: string; option: string[]; json?: boolean; allowBurnedInRisk?: boolean; keepMarkers?: boolean }) => {
       const options = parseProfileOptions(opts.option);
       const config = loadConfig(process.env);
       const deps = deidDeps(config);
       try {
-        const report = await deidentifyFiles({ paths, outDir: opts.out, options, allowBurnedInRisk: opts.allowBurnedInRisk === true }, deps);
+        const report = await deidentifyFiles({ paths, outDir: opts.out, options, allowBurnedInRisk: opts.allowBurnedInRisk === true, keepMarkers: opts.keepMarkers === true }, deps);
         write(opts.json ? JSON.stringify(deidReportJson(report), null, 2) : renderDeidReport(report));
         const missing = report.files.some((f) => f.code === "RV_UNSUPPORTED_INPUT" && f.reason === NO_SUCH_PATH);
         process.exitCode = missing || report.files.length === 0 ? ExitCode.BadInput : report.files.some((f) => f.status !== "written") ? ExitCode.Refused : ExitCode.Ok;
