@@ -21,7 +21,7 @@ import { coverage, expand, intersects, regionMask, type Box, type TextWord } fro
 import type { TextRecognizer } from "../src/ports/text-recognizer.ts";
 import { memorySource } from "../src/ports/byte-source.ts";
 
-function cachedRecognizer(inner: TextRecognizer, dir: string | undefined): TextRecognizer {
+export function cachedRecognizer(inner: TextRecognizer, dir: string | undefined): TextRecognizer {
   if (!dir) return inner;
   mkdirSync(dir, { recursive: true });
   return {
@@ -38,7 +38,7 @@ function cachedRecognizer(inner: TextRecognizer, dir: string | undefined): TextR
 
 interface GtBox { readonly text: string; readonly box: Box; readonly kind: "value" | "key" }
 
-function groundTruth(dir: string): Map<string, GtBox[]> {
+export function groundTruth(dir: string): Map<string, GtBox[]> {
   const out = new Map<string, GtBox[]>();
   const jsl = join(dir, "jsl");
   if (existsSync(jsl)) {

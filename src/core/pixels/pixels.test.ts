@@ -85,13 +85,13 @@ describe("pixel cleaning, pure parts", () => {
   });
 
   it("keeps a lone laterality marker when asked, never one beside other text", () => {
-    const marker = { text: "AP", box: [20, 20, 40, 34] as Box, confidence: 95 };
+    const marker = { text: "LATERAL", box: [20, 20, 80, 34] as Box, confidence: 95 };
     const label = [{ text: "LAT", box: [300, 300, 330, 312] as Box, confidence: 90 }, { text: "SMITH", box: [300, 316, 350, 328] as Box, confidence: 90 }];
     const input = { width: 400, height: 400, words: [marker, ...label], needles: [], ruleRegions: [] };
     assert.equal(textRegions(input).regions.length, 2, "by default every text goes");
     const kept = textRegions({ ...input, keepMarkers: true });
     const mask = regionMask(kept.regions, 400, 400);
-    assert.equal(coverage(marker.box, mask, 400, 400), 0, "the lone AP stays");
+    assert.equal(coverage(marker.box, mask, 400, 400), 0, "the lone LATERAL stays");
     assert.equal(coverage(label[0]!.box, mask, 400, 400), 1, "LAT next to a name goes");
   });
 

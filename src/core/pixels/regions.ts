@@ -101,11 +101,20 @@ export function groupLines(words: readonly TextWord[]): Array<{ box: Box; words:
  */
 export function groupBlocks(lines: readonly Box[]): Box[] {
   const blocks: Box[] = [];
+  const lineHeights = new Map<Box, number>();
   for (const l of [...lines].sort((a, b) => a[1] - b[1])) {
     const h = height(l);
-    const i = blocks.findIndex((b) => Math.abs(b[0] - l[0]) <= 2 * h && l[1] - b[3] <= 2 * h && l[1] >= b[1] - 2 * h);
-    if (i >= 0) blocks[i] = bounds([blocks[i]!, l]);
-    else blocks.push(l);
+    // Same left edge (within two heights), close below (within one and a half), and the block's lines no
+    // taller than this one by more than half: a label's lines share a font.
+    const i = blocks.findIndex((b) => Math.abs(b[0] - l[0]) <= 2 * h && l[1] - b[3] <= 1.5 * h && l[1] >= b[1] - 2 * h && (lineHeights.get(b) ?? h) <= 1.6 * h && h <= 1.6 * (lineHeights.get(b) ?? h));
+    if (i >= 0) {
+      const b = bounds([blocks[i]!, l]);
+      lineHeights.set(b, Math.max(lineHeights.get(blocks[i]!) ?? h, h));
+      blocks[i] = b;
+    } else {
+      blocks.push(l);
+      lineHeights.set(l, h);
+    }
   }
   return mergeOverlapping(blocks);
 }

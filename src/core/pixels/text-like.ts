@@ -29,13 +29,45 @@ function rawValues(pixels: Uint8Array, l: PixelLayout, frame: number): Int32Arra
   return out;
 }
 
+/**
+ * Components of pixels that differ from a plateau value `target` and are enclosed by it (nine tenths of
+ * the ring around their box is the plateau): strokes drawn on a saturated area, whatever their own value.
+ */
+function enclosedComponents(values: Int32Array, w: number, h: number, target: number): Component[] {
+  const out: Component[] = [];
+  for (const c of componentsWhere(values, w, h, (v) => v !== target)) {
+    const [x0, y0, x1, y1] = c.box;
+    if (x0 === 0 || y0 === 0 || x1 >= w || y1 >= h) continue;
+    let ring = 0;
+    let plateau = 0;
+    for (let x = x0 - 1; x <= x1; x++) {
+      for (const y of [y0 - 1, y1]) {
+        ring++;
+        if (values[y * w + x] === target) plateau++;
+      }
+    }
+    for (let y = y0; y < y1; y++) {
+      for (const x of [x0 - 1, x1]) {
+        ring++;
+        if (values[y * w + x] === target) plateau++;
+      }
+    }
+    if (plateau >= 0.9 * ring) out.push(c);
+  }
+  return out;
+}
+
 /** 8-connected components of the pixels equal to `target`. */
 function components(values: Int32Array, w: number, h: number, target: number): Component[] {
+  return componentsWhere(values, w, h, (v) => v === target);
+}
+
+function componentsWhere(values: Int32Array, w: number, h: number, member: (v: number) => boolean): Component[] {
   const seen = new Uint8Array(w * h);
   const stack = new Int32Array(w * h);
   const out: Component[] = [];
   for (let start = 0; start < values.length; start++) {
-    if (seen[start] || values[start] !== target) continue;
+    if (seen[start] || !member(values[start]!)) continue;
     let top = 0;
     stack[top++] = start;
     seen[start] = 1;
@@ -60,7 +92,7 @@ function components(values: Int32Array, w: number, h: number, target: number): C
           const xx = x + dx;
           if (xx < 0 || xx >= w) continue;
           const q = yy * w + xx;
-          if (!seen[q] && values[q] === target) {
+          if (!seen[q] && member(values[q]!)) {
             seen[q] = 1;
             stack[top++] = q;
           }
@@ -75,16 +107,16 @@ function components(values: Int32Array, w: number, h: number, target: number): C
 /** More text-like lines than a label block holds: the frame is noise, not text. */
 const MAX_LINES = 16;
 
-/** Shaped like a glyph (or a few touching glyphs): letter-sized, not a line, not a filled block. */
-function glyphLike(c: Component): boolean {
+/** Shaped like a glyph (or, up to `wide`, a few touching glyphs): letter-sized, not a line, not a filled block. */
+function glyphLike(c: Component, wide = 4, minHeight = 4): boolean {
   const w = c.box[2] - c.box[0];
   const h = c.box[3] - c.box[1];
   const fill = c.count / (w * h);
-  return h >= 4 && h <= 48 && w >= 1 && w <= 4 * h && c.count >= 4 && fill >= 0.12 && fill <= 0.9;
+  return h >= minHeight && h <= 48 && w >= 1 && w <= wide * h && c.count >= 4 && fill >= 0.12 && fill <= 0.9;
 }
 
 /** Glyph-like components in a row: similar heights, gaps under one height; three or more make a line. */
-function lines(glyphs: readonly Component[]): Box[] {
+function lines(glyphs: readonly Component[], minGlyphs = 3): Box[] {
   const sorted = [...glyphs].sort((a, b) => a.box[0] - b.box[0]);
   const rows: Array<{ box: Box; n: number; h: number }> = [];
   for (const g of sorted) {
@@ -100,7 +132,7 @@ function lines(glyphs: readonly Component[]): Box[] {
       row.h = Math.max(row.h, gh);
     } else rows.push({ box: g.box, n: 1, h: gh });
   }
-  return rows.filter((r) => r.n >= 3 && r.box[2] - r.box[0] >= 2 * r.h).map((r) => r.box);
+  return rows.filter((r) => r.n >= minGlyphs && r.box[2] - r.box[0] >= Math.max(2, 6 / minGlyphs) * r.h).map((r) => r.box);
 }
 
 /**
@@ -119,8 +151,10 @@ export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number)
   for (const target of lo === hi ? [lo] : [lo, hi]) {
     let n = 0;
     for (const v of values) if (v === target) n++;
-    if (n > values.length / 2) continue;
-    out.push(...lines(components(values, l.columns, l.rows, target).filter(glyphLike)));
+    if (n <= values.length / 2) out.push(...lines(components(values, l.columns, l.rows, target).filter((c) => glyphLike(c))));
+    // Text drawn on a saturated area (a plateau at this value covering a tenth of the image or more).
+    // Letters on a plateau often touch into whole words: a line may be one long component.
+    if (n >= values.length / 10) out.push(...lines(enclosedComponents(values, l.columns, l.rows, target).filter((c) => glyphLike(c, 12, 3)), 1));
   }
   // Dozens of "lines" mean a busy or noisy image where stroke shapes prove nothing: recognition decides.
   return out.length > MAX_LINES ? [] : out;

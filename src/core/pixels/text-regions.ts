@@ -42,15 +42,25 @@ export interface TextRegions {
   readonly textLikeLines: number;
 }
 
-/** A confidently read word: two or more letters or digits at confidence ≥ 60, or a header identifier. */
-const MIN_CONFIDENCE = 60;
 const NOISE_FLOOR = 25;
+const alnum = (t: string): number => t.match(/[A-Za-z0-9]/g)?.length ?? 0;
+
+/**
+ * A line is text when it holds a header identifier, or two confidently read words (≥ 60, two letters or
+ * digits), or one long word read with high confidence (≥ 80, four or more). Busy anatomy and noise
+ * make tesseract "read" short words one at a time; labels are lines of several words.
+ */
+function isTextLine(words: readonly TextWord[], needles: readonly string[]): boolean {
+  if (findNeedles(words.map((w) => w.text).join(" "), needles).length > 0 || words.some((w) => findNeedles(w.text, needles).length > 0)) return true;
+  const confident = words.filter((w) => w.confidence >= 60 && alnum(w.text) >= 2 && alnum(w.text) >= 0.5 * w.text.length);
+  return confident.length >= 2 || confident.some((w) => (w.confidence >= 80 && alnum(w.text) >= 4) || (w.confidence >= 70 && alnum(w.text) >= 3));
+}
 
 export function textRegions(input: TextRegionsInput): TextRegions {
-  const seen = input.words.filter((w) => w.confidence >= NOISE_FLOOR && /[A-Za-z0-9]/.test(w.text));
-  const identifier = (w: TextWord): boolean => findNeedles(w.text, input.needles).length > 0;
-  const confident = (w: TextWord): boolean => (w.confidence >= MIN_CONFIDENCE && (w.text.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 2) || identifier(w);
-  const taken = groupLines(seen).filter((l) => l.words.some(confident) || findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0);
+  // Letters are at least 4 px high, and no caption is a sixteenth of the image high or most of it wide.
+  const maxHeight = Math.max(12, Math.round(0.06 * Math.max(input.width, input.height)));
+  const seen = input.words.filter((w) => w.confidence >= NOISE_FLOOR && alnum(w.text) > 0 && height(w.box) >= 4 && height(w.box) <= maxHeight && w.box[2] - w.box[0] <= 0.6 * input.width);
+  const taken = groupLines(seen).filter((l) => isTextLine(l.words, input.needles));
   const lines = input.keepMarkers ? taken.filter((l) => !markerOnly(l, taken)) : taken;
   const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
   const lineBoxes = [...lines.map((l) => l.box), ...(input.textLike ?? [])];
@@ -58,9 +68,9 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
   const margin = Math.max(2, Math.round(0.4 * median));
   const blocks = lineBoxes.length > 0 ? groupBlocks(lineBoxes) : [];
-  // A block of two or more lines grows by a line above and below: faint first or last lines of a label
-  // are the ones recognition misses.
-  const grown = blocks.map((b) => (height(b) >= 2 * median && median > 0 ? ([b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)] as Box) : b));
+  // A block grows by a line above and below: the faint or short first and last lines of a label are the
+  // ones recognition misses.
+  const grown = blocks.map((b): Box => [b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)]);
   const regions = mergeOverlapping([...grown.map((b) => expand(b, margin)), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
 }
