@@ -104,9 +104,10 @@ export function groupBlocks(lines: readonly Box[]): Box[] {
   const lineHeights = new Map<Box, number>();
   for (const l of [...lines].sort((a, b) => a[1] - b[1])) {
     const h = height(l);
-    // Same left edge (within two heights), close below (within one and a half), and the block's lines no
+    // Same left edge (within three heights) or overlapping by half, close below (within one and a half), and the block's lines no
     // taller than this one by more than half: a label's lines share a font.
-    const i = blocks.findIndex((b) => Math.abs(b[0] - l[0]) <= 2 * h && l[1] - b[3] <= 1.5 * h && l[1] >= b[1] - 2 * h && (lineHeights.get(b) ?? h) <= 1.6 * h && h <= 1.6 * (lineHeights.get(b) ?? h));
+    const aligned = (b: Box): boolean => Math.abs(b[0] - l[0]) <= 3 * h || Math.min(b[2], l[2]) - Math.max(b[0], l[0]) >= 0.5 * Math.min(b[2] - b[0], l[2] - l[0]);
+    const i = blocks.findIndex((b) => aligned(b) && l[1] - b[3] <= 1.5 * h && l[1] >= b[1] - 2 * h && (lineHeights.get(b) ?? h) <= 1.6 * h && h <= 1.6 * (lineHeights.get(b) ?? h));
     if (i >= 0) {
       const b = bounds([blocks[i]!, l]);
       lineHeights.set(b, Math.max(lineHeights.get(blocks[i]!) ?? h, h));
