@@ -23,12 +23,16 @@ import { textLikeLines } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
+import type { PixelCodec } from "../ports/pixel-codec.ts";
+import { ExplicitVrLittleEndian, transferSyntaxOf } from "../core/dicom/transfer-syntax.ts";
 import type { TextRecognizer } from "../ports/text-recognizer.ts";
 
 export interface CleanPixelsDeps {
   readonly recognizer: TextRecognizer;
   /** Renders compressed images and the header-window variant; without it only the frame's range is read. */
   readonly renderer?: ImageRenderer;
+  /** Decodes compressed pixel data so text found in it can be cleaned; without it such images are refused. */
+  readonly codec?: PixelCodec;
 }
 
 export interface PixelCleaning {
@@ -39,6 +43,14 @@ export interface PixelCleaning {
   /** Lines read as text, and how many of them held a header identifier. */
   readonly lines: number;
   readonly identifierLines: number;
+  /** The compressed transfer syntax the image was decoded from; it is written uncompressed (Explicit VR Little Endian). */
+  readonly decompressedFrom?: string;
+}
+
+/** A UI value: the UID, padded with NUL to an even length. */
+function uidValue(uid: string): Uint8Array {
+  const b = new TextEncoder().encode(uid.length % 2 === 0 ? uid : `${uid}\0`);
+  return b;
 }
 
 /** More frames than this are refused rather than half-checked. */
@@ -139,10 +151,22 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
   const found = await findText(file, bytes, deps, options);
   const nothing = { regions: [], frames: found.frames, lines: 0, identifierLines: 0 };
   if (found.regions.length === 0) return nothing;
-  if (found.compressed || !found.pixels || !found.layout) {
-    throw new RayvaultError(ErrorCode.DeidUnsupported, `text found in compressed pixel data (${found.lines} line(s)); cleaning compressed images is not supported yet: decompress the file (dcmdjpeg, gdcmconv --raw) and run again`);
+  if (!found.layout) throw new RayvaultError(ErrorCode.PixelsUndecodable, "the image layout could not be read");
+  let { pixels, layout } = found;
+  const { needles } = found;
+  let transferSyntax = file.transferSyntax;
+  let decompressedFrom: string | undefined;
+  if (found.compressed || !pixels) {
+    // Compressed: every frame decoded to native samples, cleaned, and written uncompressed (said in the report).
+    if (!deps.codec) throw new RayvaultError(ErrorCode.DeidUnsupported, `text found in compressed pixel data (${found.lines} line(s)) and no decoder is configured: refused`);
+    const decoded = await deps.codec.decode(bytes);
+    layout = { ...layout, photometric: decoded.photometric.toUpperCase(), planarConfiguration: decoded.planarConfiguration };
+    if (layout.samplesPerPixel === 3 && layout.photometric !== "RGB" && layout.photometric !== "YBR_FULL") throw new RayvaultError(ErrorCode.DeidUnsupported, `decoded colour pixels are ${layout.photometric}: not cleaned`);
+    assertComplete(decoded.pixels, layout);
+    pixels = decoded.pixels;
+    decompressedFrom = file.transferSyntax.uid;
+    transferSyntax = transferSyntaxOf(ExplicitVrLittleEndian);
   }
-  const { pixels, layout, needles } = found;
   const w = layout.columns;
   const h = layout.rows;
   const cleaned = fillRegions(pixels, layout, found.regions);
@@ -153,14 +177,21 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     if (hits.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${hits.length} header identifier(s) can still be read in frame ${f + 1}: refused`);
   }
   const codec = codecOfDataset(file.dataset);
+  const text = (tag: number, vr: string, value: string): DicomElement => ({ tag, vr, offset: -1, value: encodeText(value, vr, codec) });
+  const rewritten = new Set([Tags.BurnedInAnnotation, ...(decompressedFrom ? [0x00280004, 0x00280006] : [])]);
   const replaced: DicomElement[] = file.dataset
-    .filter((e) => e.tag !== Tags.BurnedInAnnotation)
-    .map((e) => (e.tag === PIXEL_DATA ? { tag: e.tag, vr: e.vr, offset: -1, value: cleaned } : e));
-  replaced.push({ tag: Tags.BurnedInAnnotation, vr: "CS", offset: -1, value: encodeText("NO", "CS", codec) });
+    .filter((e) => !rewritten.has(e.tag))
+    .map((e) => (e.tag === PIXEL_DATA ? { tag: e.tag, vr: decompressedFrom ? (layout.bitsAllocated === 8 ? "OB" : "OW") : e.vr, offset: -1, value: cleaned } : e));
+  replaced.push(text(Tags.BurnedInAnnotation, "CS", "NO"));
+  if (decompressedFrom) {
+    replaced.push(text(0x00280004, "CS", layout.photometric));
+    if (layout.samplesPerPixel > 1) replaced.push({ tag: 0x00280006, vr: "US", offset: -1, value: new Uint8Array([layout.planarConfiguration & 0xff, 0]) });
+  }
   replaced.sort((a, b) => a.tag - b.tag);
-  const s = serializeDicom({ meta: file.meta, dataset: replaced, transferSyntax: file.transferSyntax }, (r) => bytes.subarray(r.offset, r.offset + r.length));
+  const meta = decompressedFrom ? file.meta.map((e) => (e.tag === Tags.TransferSyntaxUID ? { tag: e.tag, vr: "UI", offset: -1, value: uidValue(ExplicitVrLittleEndian) } : e)) : file.meta;
+  const s = serializeDicom({ meta, dataset: replaced, transferSyntax }, (r) => bytes.subarray(r.offset, r.offset + r.length));
   const out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : bytes.subarray(c.offset, c.offset + c.length))));
-  return { bytes: out, regions: found.regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines };
+  return { bytes: out, regions: found.regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines, ...(decompressedFrom ? { decompressedFrom } : {}) };
 }
 
 /**

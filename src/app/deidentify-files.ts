@@ -71,6 +71,8 @@ export interface DeidFileResult {
   readonly method?: string;
   /** With clean-pixels: regions filled (0: no text found, pixel data unchanged). */
   readonly pixelRegions?: number;
+  /** With clean-pixels: the compressed transfer syntax the image was decoded from to be cleaned (written uncompressed). */
+  readonly decompressedFrom?: string;
 }
 
 export interface DeidReport {
@@ -140,7 +142,7 @@ function deidDicom(
     const output = deps.out.commit(staged);
     return {
       path: file.displayPath, kind: dicomdir ? "dicomdir" : "dicom", status: "written", output, findings: report.findings.length,
-      actions: result.actionCounts, burnedIn: report.burnedIn.likelihood, ...(pixels ? { pixelRegions: pixels.regions.length } : {}),
+      actions: result.actionCounts, burnedIn: report.burnedIn.likelihood, ...(pixels ? { pixelRegions: pixels.regions.length } : {}), ...(pixels?.decompressedFrom ? { decompressedFrom: pixels.decompressedFrom } : {}),
     };
   } finally {
     deps.out.discard(staged);

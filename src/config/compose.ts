@@ -3,6 +3,7 @@
  * The composition root: builds the adapters for the configured environment once and hands them to the
  * use-cases. The only place that knows which adapter implements which port.
  */
+import { dcmjsPixelCodec } from "../adapters/imaging/dcmjs-pixel-codec.ts";
 import { dicomRenderer } from "../adapters/imaging/dicom-renderer.ts";
 import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
 import { tesseractRecognizer } from "../adapters/ocr/tesseract-recognizer.ts";
@@ -21,7 +22,7 @@ export function scanDeps(): ScanDeps {
 
 /** Burned-in text search: OCR on Debian's (or RAYVAULT_TESSDATA's) model, and the DICOM renderer. */
 export function pixelDeps(config: RayvaultConfig): CleanPixelsDeps {
-  return { recognizer: tesseractRecognizer(config.tessdata), renderer: dicomRenderer() };
+  return { recognizer: tesseractRecognizer(config.tessdata), renderer: dicomRenderer(), codec: dcmjsPixelCodec };
 }
 
 /** De-identification needs the pseudonym map, which is locked until `close()`. */

@@ -67,7 +67,7 @@ export function deidReportJson(report: DeidReport): Record<string, unknown> {
 export function renderDeidReport(report: DeidReport): string {
   const lines = report.files.map((f) =>
     f.status === "written"
-      ? `written  ${f.path} -> ${f.output ?? "?"} (${f.findings} finding(s) handled${f.method ? `, ${f.method}` : ""}${f.pixelRegions !== undefined ? `, pixels: ${f.pixelRegions === 0 ? "no text found" : `${f.pixelRegions} text region(s) cleaned`}` : f.burnedIn && f.burnedIn !== "low" ? `, burned-in risk ${f.burnedIn}` : ""})`
+      ? `written  ${f.path} -> ${f.output ?? "?"} (${f.findings} finding(s) handled${f.method ? `, ${f.method}` : ""}${f.pixelRegions !== undefined ? `, pixels: ${f.pixelRegions === 0 ? "no text found" : `${f.pixelRegions} text region(s) cleaned${f.decompressedFrom ? `, decompressed from ${f.decompressedFrom} (written uncompressed)` : ""}`}` : f.burnedIn && f.burnedIn !== "low" ? `, burned-in risk ${f.burnedIn}` : ""})`
       : `REFUSED  ${f.path}: ${f.code ?? "?"}: ${f.reason ?? "?"}`,
   );
   const written = report.files.filter((f) => f.status === "written").length;

@@ -1,0 +1,18 @@
+/**
+ * @module ports/pixel-codec
+ * Decoding compressed pixel data (every frame) to native samples, so that burned-in text can be
+ * cleaned from images stored compressed; behind an interface so use-cases do not depend on a codec
+ * library.
+ */
+export interface DecodedPixels {
+  /** Every frame, native little-endian samples, one after another. */
+  readonly pixels: Uint8Array;
+  /** Photometric Interpretation and Planar Configuration of the decoded samples (decoders may convert YBR to RGB). */
+  readonly photometric: string;
+  readonly planarConfiguration: number;
+}
+
+export interface PixelCodec {
+  /** Decodes every frame of a Part 10 file with encapsulated pixel data; throws RV_PIXELS_UNDECODABLE. */
+  decode(part10: Uint8Array): Promise<DecodedPixels>;
+}
