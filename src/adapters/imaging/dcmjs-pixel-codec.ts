@@ -47,7 +47,7 @@ export const dcmjsPixelCodec: PixelCodec = {
         pixels.set(new Uint8Array(f), at);
         at += f.byteLength;
       }
-      return { pixels, photometric: String(e["PhotometricInterpretation"] ?? ""), planarConfiguration: Number(e["PlanarConfiguration"] ?? 0) };
+      return { pixels, photometric: typeof e["PhotometricInterpretation"] === "string" ? e["PhotometricInterpretation"] : "", planarConfiguration: Number(e["PlanarConfiguration"] ?? 0) };
     } catch (cause) {
       throw new RayvaultError(ErrorCode.PixelsUndecodable, "the compressed pixel data could not be decoded", { cause });
     }
