@@ -43,8 +43,27 @@ export interface PixelCleaning {
   /** Lines read as text, and how many of them held a header identifier. */
   readonly lines: number;
   readonly identifierLines: number;
-  /** The compressed transfer syntax the image was decoded from; it is written uncompressed (Explicit VR Little Endian). */
+  /** The lossy (or unencodable) transfer syntax the image was decoded from; it is written uncompressed (Explicit VR Little Endian). Lossless ones are encoded again in their own syntax. */
   readonly decompressedFrom?: string;
+}
+
+/** Encapsulated Pixel Data (PS3.5 A.4): an empty Basic Offset Table, one fragment per frame, the delimiter. */
+function encapsulate(frames: readonly Uint8Array[]): Uint8Array {
+  const item = (length: number, element = 0xe000): Uint8Array => {
+    const b = new Uint8Array(8);
+    const v = new DataView(b.buffer);
+    v.setUint16(0, 0xfffe, true);
+    v.setUint16(2, element, true);
+    v.setUint32(4, length, true);
+    return b;
+  };
+  const parts: Uint8Array[] = [item(0)];
+  for (const f of frames) {
+    const padded = f.length % 2 === 0 ? f : concat([f, new Uint8Array(1)]);
+    parts.push(item(padded.length), padded);
+  }
+  parts.push(item(0, 0xe0dd));
+  return concat(parts);
 }
 
 /** A UI value: the UID, padded with NUL to an even length. */
@@ -176,22 +195,32 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     const hits = again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0);
     if (hits.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${hits.length} header identifier(s) can still be read in frame ${f + 1}: refused`);
   }
+  // A lossless original is encoded again in its own transfer syntax; otherwise it is written uncompressed.
+  const reencoded = decompressedFrom && deps.codec ? await deps.codec.encodeLossless(cleaned, layout, decompressedFrom) : undefined;
+  if (reencoded) {
+    transferSyntax = file.transferSyntax;
+    layout = { ...layout, photometric: reencoded.photometric };
+  }
   const codec = codecOfDataset(file.dataset);
   const text = (tag: number, vr: string, value: string): DicomElement => ({ tag, vr, offset: -1, value: encodeText(value, vr, codec) });
   const rewritten = new Set([Tags.BurnedInAnnotation, ...(decompressedFrom ? [0x00280004, 0x00280006] : [])]);
   const replaced: DicomElement[] = file.dataset
     .filter((e) => !rewritten.has(e.tag))
-    .map((e) => (e.tag === PIXEL_DATA ? { tag: e.tag, vr: decompressedFrom ? (layout.bitsAllocated === 8 ? "OB" : "OW") : e.vr, offset: -1, value: cleaned } : e));
+    .map((e): DicomElement => {
+      if (e.tag !== PIXEL_DATA) return e;
+      if (reencoded) return { tag: e.tag, vr: "OB", offset: -1, encapsulated: true, value: encapsulate(reencoded.frames) };
+      return { tag: e.tag, vr: decompressedFrom ? (layout.bitsAllocated === 8 ? "OB" : "OW") : e.vr, offset: -1, value: cleaned };
+    });
   replaced.push(text(Tags.BurnedInAnnotation, "CS", "NO"));
   if (decompressedFrom) {
     replaced.push(text(0x00280004, "CS", layout.photometric));
     if (layout.samplesPerPixel > 1) replaced.push({ tag: 0x00280006, vr: "US", offset: -1, value: new Uint8Array([layout.planarConfiguration & 0xff, 0]) });
   }
   replaced.sort((a, b) => a.tag - b.tag);
-  const meta = decompressedFrom ? file.meta.map((e) => (e.tag === Tags.TransferSyntaxUID ? { tag: e.tag, vr: "UI", offset: -1, value: uidValue(ExplicitVrLittleEndian) } : e)) : file.meta;
+  const meta = decompressedFrom && !reencoded ? file.meta.map((e) => (e.tag === Tags.TransferSyntaxUID ? { tag: e.tag, vr: "UI", offset: -1, value: uidValue(ExplicitVrLittleEndian) } : e)) : file.meta;
   const s = serializeDicom({ meta, dataset: replaced, transferSyntax }, (r) => bytes.subarray(r.offset, r.offset + r.length));
   const out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : bytes.subarray(c.offset, c.offset + c.length))));
-  return { bytes: out, regions: found.regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines, ...(decompressedFrom ? { decompressedFrom } : {}) };
+  return { bytes: out, regions: found.regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines, ...(decompressedFrom && !reencoded ? { decompressedFrom } : {}) };
 }
 
 /**

@@ -12,7 +12,24 @@ export interface DecodedPixels {
   readonly planarConfiguration: number;
 }
 
+export interface ImageGeometry {
+  readonly rows: number;
+  readonly columns: number;
+  readonly samplesPerPixel: number;
+  readonly bitsAllocated: number;
+  readonly bitsStored: number;
+  readonly signed: boolean;
+  readonly planarConfiguration: number;
+  readonly photometric: string;
+  readonly frames: number;
+}
+
 export interface PixelCodec {
   /** Decodes every frame of a Part 10 file with encapsulated pixel data; throws RV_PIXELS_UNDECODABLE. */
   decode(part10: Uint8Array): Promise<DecodedPixels>;
+  /**
+   * Encodes native frames losslessly in `transferSyntaxUid`: the compressed frames, and the Photometric
+   * Interpretation they carry. Undefined when that syntax is lossy or has no encoder here.
+   */
+  encodeLossless(pixels: Uint8Array, geometry: ImageGeometry, transferSyntaxUid: string): Promise<{ readonly frames: Uint8Array[]; readonly photometric: string } | undefined>;
 }

@@ -50,20 +50,30 @@ describe("burned-in text removed from the pixels", { skip: !HAVE_SHARED_DATA ? N
     assert.match(dump, /Clean Pixel Data Option/);
   });
 
-  it("cleans the same X-ray stored JPEG-LS lossless (dcmtk dcmcjpls): decoded, cleaned, written uncompressed and said so", () => {
-    const input = tempDir("burned-in-jls");
-    const out = tempDir("burned-in-jls-out");
-    assert.equal(runTool("dcmcjpls", [join(SHARED_DATA, "dev/burned_in/jsl", XR), join(input, "xr.dcm")]).status, 0);
-    assert.match(runTool("dcmdump", ["-M", join(input, "xr.dcm")]).stdout, /JPEG-LS Lossless/);
-    const r = runCli(["deid", input, "--out", out, "--option", "clean-pixels", "--json"], { RAYVAULT_HOME: tempDir("home") });
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-    const file = (JSON.parse(r.stdout) as DeidJson).files[0]! as DeidJson["files"][number] & { decompressedFrom?: string };
-    assert.equal(file.decompressedFrom, "1.2.840.10008.1.2.4.80");
-    const written = join(out, file.output!);
-    assert.match(runTool("dcmdump", ["-M", written]).stdout, /LittleEndianExplicit/);
-    const after = tesseractReads(written, tempDir("render-jls"));
-    for (const p of PHI) assert.equal(after.includes(p), false, `${p} is still readable`);
-  });
+  for (const c of [
+    { name: "JPEG-LS lossless", compress: "dcmcjpls", decompress: "dcmdjpls", uid: "1.2.840.10008.1.2.4.80", shown: /JPEG-LS Lossless/ },
+    { name: "RLE lossless", compress: "dcmcrle", decompress: "dcmdrle", uid: "1.2.840.10008.1.2.5", shown: /RLE Lossless/ },
+  ]) {
+    it(`cleans the same X-ray stored ${c.name} (dcmtk ${c.compress}): decoded, cleaned, encoded again in ${c.name}`, () => {
+      const input = tempDir("burned-in-c");
+      const out = tempDir("burned-in-c-out");
+      assert.equal(runTool(c.compress, [join(SHARED_DATA, "dev/burned_in/jsl", XR), join(input, "xr.dcm")]).status, 0);
+      assert.match(runTool("dcmdump", ["-M", join(input, "xr.dcm")]).stdout, c.shown);
+      const r = runCli(["deid", input, "--out", out, "--option", "clean-pixels", "--json"], { RAYVAULT_HOME: tempDir("home") });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const file = (JSON.parse(r.stdout) as DeidJson).files[0]! as DeidJson["files"][number] & { decompressedFrom?: string };
+      assert.ok((file.pixelRegions ?? 0) >= 1);
+      assert.equal(file.decompressedFrom, undefined, "not decompressed: encoded again");
+      const written = join(out, file.output!);
+      assert.match(runTool("dcmdump", ["-M", written]).stdout, c.shown, "the transfer syntax is kept");
+      // dcmtk decodes what we encoded; tesseract reads none of the PHI in it.
+      const plain = join(tempDir("decoded"), "plain.dcm");
+      const d = runTool(c.decompress, [written, plain]);
+      assert.equal(d.status, 0, d.stderr);
+      const after = tesseractReads(plain, tempDir("render-c"));
+      for (const p of PHI) assert.equal(after.includes(p), false, `${p} is still readable`);
+    });
+  }
 
   it("scan --pixels reports where the text is, and how many lines hold a header identifier, never the text", () => {
     const r = runCli(["scan", "--pixels", "--json", join(SHARED_DATA, "dev/burned_in/jsl", XR)]);

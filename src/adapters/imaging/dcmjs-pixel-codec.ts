@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
-import type { DecodedPixels, PixelCodec } from "../../ports/pixel-codec.ts";
+import type { DecodedPixels, ImageGeometry, PixelCodec } from "../../ports/pixel-codec.ts";
 
 interface Transcoder {
   transcode(uid: string): void;
@@ -15,8 +15,13 @@ interface Transcoder {
 }
 interface Codecs {
   NativeCodecs: { initializeAsync(o: { webAssemblyModulePathOrUrl: string }): Promise<void> };
-  Transcoder: new (buffer: ArrayBuffer) => Transcoder;
+  Transcoder: new (bufferOrElements: ArrayBuffer | Record<string, unknown>, transferSyntaxUid?: string) => Transcoder;
 }
+
+/** Lossless transfer syntaxes dcmjs-codecs encodes: RLE, JPEG lossless SV1, JPEG-LS lossless, J2K lossless, HTJ2K lossless (two), JPEG-XL lossless. */
+const LOSSLESS_ENCODABLE: ReadonlySet<string> = new Set([
+  "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.110",
+]);
 
 let loading: Promise<Codecs> | undefined;
 
@@ -32,6 +37,24 @@ function codecs(): Promise<Codecs> {
 }
 
 export const dcmjsPixelCodec: PixelCodec = {
+  async encodeLossless(pixels: Uint8Array, g: ImageGeometry, transferSyntaxUid: string) {
+    if (!LOSSLESS_ENCODABLE.has(transferSyntaxUid)) return undefined;
+    const { Transcoder } = await codecs();
+    try {
+      const t = new Transcoder({
+        Rows: g.rows, Columns: g.columns, SamplesPerPixel: g.samplesPerPixel, BitsAllocated: g.bitsAllocated, BitsStored: g.bitsStored, HighBit: g.bitsStored - 1,
+        PixelRepresentation: g.signed ? 1 : 0, PhotometricInterpretation: g.photometric, NumberOfFrames: String(g.frames),
+        ...(g.samplesPerPixel > 1 ? { PlanarConfiguration: g.planarConfiguration } : {}),
+        PixelData: [pixels.slice().buffer],
+      }, "1.2.840.10008.1.2.1");
+      t.transcode(transferSyntaxUid);
+      const e = t.getElements();
+      const frames = (e["PixelData"] as ArrayBuffer[]).map((f) => new Uint8Array(f));
+      return { frames, photometric: typeof e["PhotometricInterpretation"] === "string" ? e["PhotometricInterpretation"] : g.photometric };
+    } catch (cause) {
+      throw new RayvaultError(ErrorCode.PixelsUndecodable, "the cleaned pixels could not be encoded again", { cause });
+    }
+  },
   async decode(part10: Uint8Array): Promise<DecodedPixels> {
     const { Transcoder } = await codecs();
     try {

@@ -128,9 +128,10 @@ function writeElement(out: Out, e: DicomElement, enc: Enc): void {
     }
     return;
   }
-  if (e.encapsulated && e.range) {
+  if (e.encapsulated && (e.range || e.value)) {
+    // Items and sequence delimiter are part of the range or value: copied (or written) as they are.
     out.push(header(e.tag, e.vr === "UN" ? "UN" : e.vr, UNDEFINED, enc));
-    out.push(e.range);
+    out.push(e.range ?? e.value!);
     return;
   }
   if (e.range) {
