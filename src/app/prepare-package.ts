@@ -3,7 +3,8 @@
  * Prepares what leaves for a disclosure: each instance of the study read from the vault, cut to the
  * minimum-necessary plan and checked, then written into a zip with a DICOMDIR — the form PACS and CD
  * importers expect — whose names carry no PHI (`DICOM/S0001/I0001`, `DICOMDIR`), with, when asked, a JPEG
- * or PNG preview of each instance rendered from the prepared file's own pixels (`PREVIEW/S0001/I0001.jpg`).
+ * or PNG preview of each instance rendered from the prepared file's own pixels (`PREVIEW/S0001/I0001.jpg`),
+ * and the patient's photos as the vault keeps them, metadata-free (`PHOTO/P0001.jpg`).
  * Instances are prepared
  * one at a time as the zip is read, so memory holds one file, not the study. De-identified and limited
  * data set plans first clean burned-in text from the pixels (#7), then apply the PS3.15 profile of #2
@@ -27,7 +28,8 @@ import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import { fullPlan, PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
-import { cleanPixels, type CleanPixelsDeps } from "./clean-pixels.ts";
+import type { PhotoCodec } from "../ports/photo-codec.ts";
+import { cleanPhotoText, cleanPixels, type CleanPixelsDeps } from "./clean-pixels.ts";
 import { memorySource } from "../ports/byte-source.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
@@ -40,6 +42,8 @@ export interface PackageDeps {
   readonly renderer?: ImageRenderer;
   /** Needed for de-identified and limited-data-set plans: burned-in text search and cleaning. */
   readonly pixels?: CleanPixelsDeps;
+  /** Needed for photos under a de-identified plan (their labels are cleaned). */
+  readonly photos?: PhotoCodec;
 }
 
 /** One package's de-identification: a random pseudonym per patient and a random UID key. */
@@ -68,11 +72,15 @@ function packageDeid(plan: MinimumNecessaryPlan, pixels: CleanPixelsDeps): Packa
   };
 }
 
+const PHOTO_EXT: Readonly<Record<string, string>> = { "image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif", "image/webp": "webp", "image/avif": "avif" };
+
 const DEIDENTIFIED_LEVELS: ReadonlySet<string> = new Set([PlanLevel.Deidentified, PlanLevel.LimitedDataSet]);
 
 export interface PackageOptions {
   /** A preview of each instance's first frame beside the DICOM files. */
   readonly previews?: PreviewFormat;
+  /** The patient's photos (of films, screens) as they are kept — metadata-free JPEG or PNG — in PHOTO/. */
+  readonly photos?: boolean;
 }
 
 /**
@@ -92,6 +100,7 @@ export const PREVIEW_MAX_SIDE = 1024;
 export interface PackageSummary {
   files: number;
   previews: number;
+  photos: number;
   bytes: number;
   removedAttributes: number;
 }
@@ -206,7 +215,7 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
   const output = Readable.from(zip.outputStream);
   zip.on("error", (e: Error) => output.destroy(e));
   const facts: PackagedInstance[] = [];
-  const summary: PackageSummary = { files: 0, previews: 0, bytes: 0, removedAttributes: 0 };
+  const summary: PackageSummary = { files: 0, previews: 0, photos: 0, bytes: 0, removedAttributes: 0 };
   // The prepared instance waits here for its preview, which is the next entry of the zip.
   const forPreview = new Map<string, Uint8Array>();
   const seriesIndex = new Map<string, number>();
@@ -249,6 +258,25 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
           .catch((e: unknown) => cb(e instanceof Error ? e : new Error(String(e)), undefined as never));
       });
     }
+  }
+  if (options.photos) {
+    const study = await deps.index.findStudy({ id: studyId });
+    const photos = study ? await deps.index.patientPhotos(study.patientId) : [];
+    if (deid && !deps.photos) throw new RayvaultError(ErrorCode.DeidUnsupported, "photos under a de-identified plan need the photo codec to clean their labels");
+    photos.forEach((photo, i) => {
+      const ext = PHOTO_EXT[photo.mediaType];
+      if (!ext) throw new RayvaultError(ErrorCode.UnsupportedInput, "a stored photo has a media type that cannot be packaged");
+      zip.addReadStreamLazy(`PHOTO/P${String(i + 1).padStart(4, "0")}.${ext}`, { compress: false, mtime: when }, (cb) => {
+        readBlob(deps.blobs, photo.blobId)
+          .then(async (bytes) => {
+            // Kept without metadata; under a de-identified plan their printed labels are cleaned too.
+            const out = deid && deps.photos ? (await cleanPhotoText(bytes, ext, deps.photos, deid.pixels)).bytes : bytes;
+            summary.photos++;
+            cb(null, Readable.from([Buffer.from(out)]));
+          })
+          .catch((e: unknown) => cb(e instanceof Error ? e : new Error(String(e)), undefined as never));
+      });
+    });
   }
   zip.addReadStreamLazy("DICOMDIR", { compress: false, mtime: when }, (cb) => {
     try {

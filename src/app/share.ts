@@ -20,6 +20,7 @@ import type { ClinicIdentity } from "../ports/clinic-identity.ts";
 import type { DeliveryRow, DeliveryStore } from "../ports/delivery-store.ts";
 import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
 import type { MailTransport } from "../ports/mail-transport.ts";
+import type { PhotoCodec } from "../ports/photo-codec.ts";
 import type { PortalStore } from "../ports/portal-store.ts";
 import type { CleanPixelsDeps } from "./clean-pixels.ts";
 import { decide, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
@@ -32,6 +33,8 @@ export interface ShareDeps extends DecideDeps {
   readonly renderer?: ImageRenderer;
   /** Burned-in text search and cleaning (optional: without it, de-identified disclosures are refused). */
   readonly pixels?: CleanPixelsDeps;
+  /** Cleans the labels of photos that leave under a de-identified plan. */
+  readonly photos?: PhotoCodec;
   readonly deliveries: DeliveryStore;
   readonly clinic: ClinicIdentity;
   /** Undefined when no relay is configured: deliveries stay queued. */
@@ -60,6 +63,8 @@ export interface ShareRequest extends DecideRequest {
   readonly maxDownloads?: number;
   /** A JPEG or PNG preview of each image beside the DICOM files. */
   readonly previews?: PreviewFormat;
+  /** The patient's photos (of films, screens) beside the study. */
+  readonly photos?: boolean;
 }
 
 export interface ShareResult {
@@ -88,7 +93,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   if (!profile) throw new RayvaultError(ErrorCode.UsageInvalid, `S/MIME profile: ${Object.keys(SMIME_PROFILES).join(", ")}`);
 
   // One delivery per study, recipient, purpose, channel and permission, however often it is asked.
-  const key = createHash("sha256").update(JSON.stringify([result.study, req.recipientId, req.purpose, channel, d.permission.citation, req.selection, req.previews ?? null])).digest("hex");
+  const key = createHash("sha256").update(JSON.stringify([result.study, req.recipientId, req.purpose, channel, d.permission.citation, req.selection, req.previews ?? null, req.photos === true])).digest("hex");
   const existing = await deps.deliveries.findByKey(key);
   if (existing && existing.status !== "failed") return { decision: result, delivery: existing, created: false };
   if (channel === "portal" && deps.portal) {
@@ -102,7 +107,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   const address = await currentAddress(req.recipientId, req.email, deps);
   if (!address || address.verifiedAt === null) throw new RayvaultError(ErrorCode.UsageInvalid, "the recipient's address is not verified");
   const to = decryptField(deps.fields, "recipient_addresses.address", address.addressEnc);
-  const packageOptions = req.previews ? { previews: req.previews } : {};
+  const packageOptions = { ...(req.previews ? { previews: req.previews } : {}), ...(req.photos ? { photos: true } : {}) };
   const { stream } = await packageStudy(result.study, d.plan, deps, packageOptions);
   /** The study as a portal link instead of a message: the package waits in the vault, a notification goes. */
   const viaPortal = async (pkg: AsyncIterable<Uint8Array>, fellBack: boolean): Promise<ShareResult> => {
@@ -119,7 +124,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   // Encrypted messages ask for the recipient system's disposition notification (Direct); plain ones do not.
   const envelope: MailEnvelope = { from: deps.mail.from, to, subject: "Secure message from your care provider", messageId, date: new Date(deps.now()), ...(channel === "plain-email" ? {} : { receiptTo: deps.mail.address }) };
   const content: SecureContent = {
-    text: `Imaging shared with you through Rayvault. The attached zip holds DICOM files with a DICOMDIR${req.previews ? ` and a ${req.previews.toUpperCase()} preview of each image (folder PREVIEW)` : ""}. It was sent to you alone; do not forward it.`,
+    text: `Imaging shared with you through Rayvault. The attached zip holds DICOM files with a DICOMDIR${req.previews ? ` and a ${req.previews.toUpperCase()} preview of each image (folder PREVIEW)` : ""}${req.photos ? "; photos of the patient's films are in the folder PHOTO" : ""}. It was sent to you alone; do not forward it.`,
     attachment: { filename: "study.zip", contentType: "application/zip", bytes: stream },
   };
   let message: AsyncIterable<Uint8Array>;

@@ -57,6 +57,8 @@ export interface ImagingIndex {
    * transaction (all or none). `created` is false for a duplicate (concurrent, or twice in the batch).
    */
   recordImports(items: ReadonlyArray<{ readonly rec: ImportRecord; readonly audit: AuditEvent }>): Promise<RecordedImport[]>;
+  /** The patient's photos (their vault objects and media types), oldest first. */
+  patientPhotos(patientId: string): Promise<Array<{ readonly blobId: string; readonly mediaType: string }>>;
   /** The photo already stored under this identity (the original's content), if any. */
   findPhoto(identityIdx: string): Promise<string | undefined>;
   /**

@@ -17,7 +17,7 @@ import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { deidentifiedPlan, fullPlan, paymentPlan } from "../../src/core/policy/minimum-necessary.ts";
 import { ctSliceFile, syntheticPatient } from "../fixtures/synthetic-dicom.ts";
-import { haveTool, runCli, runTool, tempDir } from "../helpers/run-cli.ts";
+import { BIN, haveTool, runCli, runTool, tempDir } from "../helpers/run-cli.ts";
 import { dicomRenderer } from "../../src/adapters/imaging/dicom-renderer.ts";
 
 const CHECK = new URL("../helpers/dicomdir-check.py", import.meta.url).pathname;
@@ -32,6 +32,14 @@ describe("study packages", { skip: haveTool("dcmdump") ? false : "dcmtk not inst
   before(async () => {
     originals.forEach((b, i) => writeFileSync(join(inputs, `slice${i}.dcm`), b));
     assert.equal(runCli(["import", inputs, "--purpose", "treatment"], { RAYVAULT_HOME: home }).status, 0);
+    // A phone photo of a film of the same patient, with a camera's metadata (stripped on import).
+    const { default: sharp } = await import("sharp");
+    const photoDir = tempDir("package-photo");
+    const photo = join(photoDir, "IMG_0007.jpg");
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: "#777" } }).jpeg().toFile(photo);
+    assert.equal(runTool("exiftool", ["-overwrite_original", "-GPSLatitude=41.88", "-GPSLatitudeRef=N", "-Make=Apple", "-Model=iPhone 15", photo]).status, 0);
+    const imported = spawnSync(process.execPath, [BIN, "import", photo, "--purpose", "treatment", "--photo-patient-stdin"], { input: `${syntheticPatient(7).id}\n`, env: { ...process.env, RAYVAULT_HOME: home }, encoding: "utf8" });
+    assert.equal(imported.status, 0, imported.stdout + imported.stderr);
     deps = await vaultDeps(loadConfig({ RAYVAULT_HOME: home }));
     study = (await studyRef(syntheticPatient(7).studyUid, deps)).id;
   });
@@ -111,14 +119,27 @@ describe("study packages", { skip: haveTool("dcmdump") ? false : "dcmtk not inst
     await assert.rejects(dicomRenderer().renderPreview(broken.subarray(0, pixelTag + 12), "jpeg", 1024), /RV_PIXELS_UNDECODABLE|could not be decoded/);
   });
 
+  it("photos: the patient's photo of a film beside the study, a JPEG without the camera's metadata", async () => {
+    const { stream, summary } = await packageStudy(study, fullPlan("164.502(b)(2)(i)", "treatment"), deps, { photos: true });
+    const out = await unzip(stream, "photos");
+    assert.deepEqual(readdirSync(join(out, "PHOTO")), ["P0001.jpg"]);
+    assert.equal(summary.photos, 1);
+    const exif = runTool("exiftool", ["-json", join(out, "PHOTO", "P0001.jpg")]).stdout;
+    assert.match(exif, /"FileType": "JPEG"/);
+    for (const tag of ["GPS", "Make", "iPhone"]) assert.equal(exif.includes(tag), false, `${tag} left`);
+    const check = JSON.parse(spawnSync("/usr/bin/python3", [CHECK, join(out, "DICOMDIR")], { encoding: "utf8" }).stdout) as { instances: number; mismatched: number };
+    assert.deepEqual([check.instances, check.mismatched], [3, 0], "the DICOMDIR still follows to the DICOM files only");
+  });
+
   it("refuses a de-identified plan where pixels cannot be cleaned", async () => {
     await assert.rejects(packageStudy(study, deidentifiedPlan("operations"), { index: deps.index, blobs: deps.blobs }), /RV_DEID_UNSUPPORTED|text recognition is not configured/);
   });
 
-  it("a de-identified package: pixels searched, the profile applied with a pseudonym of this package, verified; pydicom follows its DICOMDIR", { skip: haveTool("tesseract") ? false : "tesseract-ocr-eng needed" }, async () => {
-    const { stream, summary } = await packageStudy(study, deidentifiedPlan("operations"), deps);
+  it("a de-identified package: pixels searched, the profile applied with a pseudonym of this package, verified, photos' labels cleaned; pydicom follows its DICOMDIR", { skip: haveTool("tesseract") ? false : "tesseract-ocr-eng needed" }, async () => {
+    const { stream, summary } = await packageStudy(study, deidentifiedPlan("operations"), deps, { photos: true });
     const out = await unzip(stream, "deidentified");
     assert.equal(summary.files, 3);
+    assert.equal(summary.photos, 1, "the photo went through label cleaning (none found on a blank film)");
     const p = syntheticPatient(7);
     const check = JSON.parse(spawnSync("/usr/bin/python3", [CHECK, join(out, "DICOMDIR")], { encoding: "utf8" }).stdout) as { instances: number; mismatched: number; recordPatients: string[] };
     assert.deepEqual([check.instances, check.mismatched], [3, 0]);

@@ -125,6 +125,10 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       return r;
     },
 
+    async patientPhotos(patientId) {
+      return db.select({ blobId: photos.blobId, mediaType: photos.mediaType }).from(photos).where(eq(photos.patientId, patientId)).orderBy(photos.importedAt, photos.id);
+    },
+
     async studyInstances(studyId) {
       return db
         .select({ blobId: instances.blobId, seriesId: instances.seriesId, sopClassUid: instances.sopClassUid })

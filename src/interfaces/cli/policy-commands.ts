@@ -440,11 +440,12 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
     .option("--entire-record")
     .option("--justification <text>")
     .addOption(new Option("--previews <format>", "add a preview of each image, rendered from the pixels that leave").choices(["jpeg", "png"]))
+    .option("--photos", "add the patient's photos (of films, screens: kept without metadata) in PHOTO/")
     .option("--passcode-stdin", "portal: read a passcode you will give the recipient by phone from standard input (instead of a code to their mailbox)")
     .option("--expires-days <n>", "portal: days the link lasts (default 7)", (v) => Number.parseInt(v, 10))
     .option("--max-downloads <n>", "portal: downloads allowed (default 3)", (v) => Number.parseInt(v, 10))
     .option("--json")
-    .action(async (o: { study: string; to: string; purpose: string; as: string; channel?: string; email?: string; smimeProfile: string; entireRecord?: boolean; justification?: string; passcodeStdin?: boolean; expiresDays?: number; maxDownloads?: number; previews?: "jpeg" | "png"; json?: boolean }) => {
+    .action(async (o: { study: string; to: string; purpose: string; as: string; channel?: string; email?: string; smimeProfile: string; entireRecord?: boolean; justification?: string; passcodeStdin?: boolean; expiresDays?: number; maxDownloads?: number; previews?: "jpeg" | "png"; photos?: boolean; json?: boolean }) => {
       const passcode = o.passcodeStdin ? await readStdin() : undefined;
       await withVault(async (deps) => {
         const user = await deps.users.find(o.as);
@@ -454,7 +455,7 @@ export function registerDeliveryCommands(program: Command, kit: CliKit): void {
           actor: { id: `user:${user.id}`, roles: user.roles as Role[], mfa: user.mfaRequired }, study: o.study, recipientId: o.to, purpose: o.purpose,
           selection: o.entireRecord ? "entire-record" : "study", smimeProfile: o.smimeProfile, ...(o.channel ? { channel: o.channel } : {}), ...(o.email ? { email: o.email } : {}), ...(o.justification ? { justification: o.justification } : {}),
           ...(passcode !== undefined ? { passcode } : {}), ...(o.expiresDays !== undefined ? { expiresDays: o.expiresDays } : {}), ...(o.maxDownloads !== undefined ? { maxDownloads: o.maxDownloads } : {}),
-          ...(o.previews ? { previews: o.previews } : {}),
+          ...(o.previews ? { previews: o.previews } : {}), ...(o.photos ? { photos: true } : {}),
         }, deps);
         if (!r.delivery) {
           write(o.json ? json(r) : renderDecision(r.decision));

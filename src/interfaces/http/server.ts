@@ -35,7 +35,7 @@ const OPENAPI = {
       },
     },
     "/api/decisions": { post: { summary: "may this study go to this recipient for this purpose by this channel: {study, to, purpose, channel?, selection?}; the decision with its rules, plan, preview and what is missing", responses: { "200": { description: "decision" }, "401": { description: "not signed in" } } } },
-    "/api/shares": { post: { summary: "decide, prepare, encrypt and send: {study, to, purpose, channel?, smimeProfile?, passcode?, expiresDays?, maxDownloads?, previews?: jpeg|png}", responses: { "202": { description: "queued or sent" }, "403": { description: "refused, with the decision" } } } },
+    "/api/shares": { post: { summary: "decide, prepare, encrypt and send: {study, to, purpose, channel?, smimeProfile?, passcode?, expiresDays?, maxDownloads?, previews?: jpeg|png, photos?: boolean}", responses: { "202": { description: "queued or sent" }, "403": { description: "refused, with the decision" } } } },
     "/api/deliveries/{id}": { get: { summary: "a delivery's status (queued, sending, sent, retrying, failed, delivered, bounced) and the DSNs/MDNs received; the sender or a privacy officer", responses: { "200": { description: "delivery and reports" }, "404": { description: "unknown, or not yours" } } } },
     "/p/{token}": { get: { summary: "portal pickup page (no PHI)", responses: { "200": { description: "page" }, "404": { description: "unknown link" }, "410": { description: "expired, revoked or used up" }, "429": { description: "locked" } } } },
     "/api/portal/{token}/code": { post: { summary: "send a one-time code to the recipient's verified address (or say a passcode is needed)", responses: { "200": { description: "factor" } } } },
@@ -189,7 +189,7 @@ function shareRequest(user: SessionUser, b: Record<string, unknown>): ShareReque
     study: str(b["study"]), recipientId: str(b["to"]), purpose: str(b["purpose"]), selection: b["selection"] === "entire-record" ? "entire-record" : "study",
     ...opt("channel"), ...opt("email"), ...opt("justification"), ...opt("smimeProfile"), ...opt("passcode"),
     ...(num(b["expiresDays"]) !== undefined ? { expiresDays: num(b["expiresDays"])! } : {}), ...(num(b["maxDownloads"]) !== undefined ? { maxDownloads: num(b["maxDownloads"])! } : {}),
-    ...(b["previews"] === "jpeg" || b["previews"] === "png" ? { previews: b["previews"] } : {}),
+    ...(b["previews"] === "jpeg" || b["previews"] === "png" ? { previews: b["previews"] } : {}), ...(b["photos"] === true ? { photos: true } : {}),
     ...(b["emergency"] === true ? { emergency: true } : {}), ...(b["relationshipAttested"] === true ? { relationshipAttested: true } : {}),
   };
 }
