@@ -16,7 +16,7 @@ import { cleanPixels, headerValues } from "../src/app/clean-pixels.ts";
 import { parseDicom } from "../src/core/dicom/parse-dicom.ts";
 import { safeMessageOf } from "../src/core/errors.ts";
 import { findNeedles, normalise, phiNeedles } from "../src/core/pixels/match-phi.ts";
-import { frameToGrey, pixelLayout } from "../src/core/pixels/pixel-data.ts";
+import { frameToGrey, nativePixelData, pixelLayout } from "../src/core/pixels/pixel-data.ts";
 import { coverage, expand, intersects, regionMask, type Box, type TextWord } from "../src/core/pixels/regions.ts";
 import type { TextRecognizer } from "../src/ports/text-recognizer.ts";
 import { memorySource } from "../src/ports/byte-source.ts";
@@ -114,15 +114,13 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
       // Residual: OCR of the cleaned image; words inside a box that match its text or a header identifier.
       const cleaned = result.bytes ? parseDicom(memorySource(result.bytes)) : file;
       const cleanedBytes = result.bytes ?? bytes;
-      const px = cleaned.dataset.find((e) => e.tag === 0x7fe00010);
-      if (px?.range) {
-        const grey = frameToGrey(cleanedBytes.subarray(px.range.offset, px.range.offset + px.range.length), pixelLayout(cleaned.dataset), 0);
-        const words = await recognizer.words(grey, w, h);
-        const needles = [...phiNeedles(headerValues(file)), ...values.map((v) => normalise(v.text)).filter((t) => t.length >= 3)];
-        for (const word of words) {
-          if (word.confidence < 25) continue;
-          if (values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, needles).length > 0) residual++;
-        }
+      const px = nativePixelData(cleaned, cleanedBytes);
+      if (!px) throw new Error(`${basename(path)}: no native pixel data to read back`);
+      const words = await recognizer.words(frameToGrey(px, pixelLayout(cleaned.dataset), 0), w, h);
+      const needles = [...phiNeedles(headerValues(file)), ...values.map((v) => normalise(v.text)).filter((t) => t.length >= 3)];
+      for (const word of words) {
+        if (word.confidence < 25) continue;
+        if (values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, needles).length > 0) residual++;
       }
     }
   } finally {

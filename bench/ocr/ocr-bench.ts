@@ -13,7 +13,7 @@ import { dicomRenderer } from "../../src/adapters/imaging/dicom-renderer.ts";
 import { tesseractRecognizer, upscaleFor } from "../../src/adapters/ocr/tesseract-recognizer.ts";
 import { cleanPixels } from "../../src/app/clean-pixels.ts";
 import { parseDicom } from "../../src/core/dicom/parse-dicom.ts";
-import { frameToGrey, pixelLayout } from "../../src/core/pixels/pixel-data.ts";
+import { frameToGrey, nativePixelData, pixelLayout } from "../../src/core/pixels/pixel-data.ts";
 import { memorySource } from "../../src/ports/byte-source.ts";
 import { xrayFile } from "../../test/fixtures/synthetic-dicom.ts";
 import { fmt, renderTable } from "../lib/table.ts";
@@ -42,8 +42,7 @@ export async function ocrBench(): Promise<number> {
       const ours = (performance.now() - t0) / 1000;
       // The peer: tesseract CLI, one thread, on the same rendering (frame range stretch, same upscale).
       const layout = pixelLayout(file.dataset);
-      const px = file.dataset.find((e) => e.tag === 0x7fe00010)!;
-      const pixels = px.value ?? img.bytes.subarray(px.range!.offset, px.range!.offset + px.range!.length);
+      const pixels = nativePixelData(file, img.bytes)!;
       const scale = upscaleFor(layout.columns, layout.rows);
       const { default: sharp } = await import("sharp");
       const png = join(work, "render.png");

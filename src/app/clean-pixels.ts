@@ -12,13 +12,14 @@
 import type { DicomElement, DicomFile } from "../core/dicom/dataset.ts";
 import { Tags } from "../core/dicom/dictionary.ts";
 import { codecOfDataset, elementText, encodeText } from "../core/dicom/text.ts";
-import { concat, serializeDicom } from "../core/dicom/write-dicom.ts";
+import { concat, encapsulatedPixelData, serializeDicom } from "../core/dicom/write-dicom.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { assessBurnedInRisk } from "../core/phi/burned-in-risk.ts";
-import { headerLookup } from "../core/phi/find-dicom-phi.ts";
+import { headerLookup, knownIdentifiersOf } from "../core/phi/find-dicom-phi.ts";
+import { SafeHarborCategory } from "../core/phi/phi-finding.ts";
 import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
-import { assertComplete, fillRegions, frameExtremes, frameToGrey, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
-import type { Box, TextWord } from "../core/pixels/regions.ts";
+import { assertComplete, fillRegions, frameExtremes, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
+import { coverage, mergeOverlapping, regionMask, type Box, type TextWord } from "../core/pixels/regions.ts";
 import { textLikeLines } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
@@ -47,63 +48,31 @@ export interface PixelCleaning {
   readonly decompressedFrom?: string;
 }
 
-/** Encapsulated Pixel Data (PS3.5 A.4): an empty Basic Offset Table, one fragment per frame, the delimiter. */
-function encapsulate(frames: readonly Uint8Array[]): Uint8Array {
-  const item = (length: number, element = 0xe000): Uint8Array => {
-    const b = new Uint8Array(8);
-    const v = new DataView(b.buffer);
-    v.setUint16(0, 0xfffe, true);
-    v.setUint16(2, element, true);
-    v.setUint32(4, length, true);
-    return b;
-  };
-  const parts: Uint8Array[] = [item(0)];
-  for (const f of frames) {
-    const padded = f.length % 2 === 0 ? f : concat([f, new Uint8Array(1)]);
-    parts.push(item(padded.length), padded);
-  }
-  parts.push(item(0, 0xe0dd));
-  return concat(parts);
-}
-
-/** A UI value: the UID, padded with NUL to an even length. */
-function uidValue(uid: string): Uint8Array {
-  const b = new TextEncoder().encode(uid.length % 2 === 0 ? uid : `${uid}\0`);
-  return b;
-}
+/** Readings of the cleaned image before text still legible refuses it. */
+const PROOF_ROUNDS = 3;
 
 /** More frames than this are refused rather than half-checked. */
 export const MAX_FRAMES = 200;
 
 const PIXEL_DATA = 0x7fe00010;
 
-/** The header's identifiers as the labels burned into pixels print them. */
+/**
+ * The header's identifiers as the labels burned into pixels print them: the names, ids and institution
+ * the PHI finder already knows (knownIdentifiersOf), and the patient's and study's dates.
+ */
 export function headerValues(file: DicomFile): HeaderValue[] {
   const codec = codecOfDataset(file.dataset);
-  const get = (tag: number): string => {
-    const e = file.dataset.find((x) => x.tag === tag);
-    return e?.value ? elementText(e, codec).trim() : "";
-  };
+  const kindOf = (c: SafeHarborCategory): HeaderValue["kind"] => (c === SafeHarborCategory.Names ? "name" : c === SafeHarborCategory.Geography ? "text" : "id");
   const out: HeaderValue[] = [];
-  const add = (kind: HeaderValue["kind"], tag: number): void => {
-    for (const v of get(tag).split("\\")) if (v.trim() !== "") out.push({ kind, value: v.trim() });
+  const add = (kind: HeaderValue["kind"], text: string): void => {
+    for (const v of text.split("\\")) if (v.trim() !== "") out.push({ kind, value: v.trim() });
   };
-  for (const t of [Tags.PatientName, 0x00101001, 0x00080090, 0x00081050, 0x00081070, 0x00080092]) add("name", t);
-  for (const t of [Tags.PatientID, 0x00101000, 0x00080050]) add("id", t);
-  for (const t of [Tags.PatientBirthDate, Tags.StudyDate, 0x00080021, 0x00080022, 0x00080023]) add("date", t);
-  for (const t of [0x00080080, 0x00081040]) add("text", t);
+  for (const k of knownIdentifiersOf(file.dataset, codec)) add(kindOf(k.category), k.text);
+  for (const t of [Tags.PatientBirthDate, Tags.StudyDate, 0x00080021, 0x00080022, 0x00080023]) {
+    const e = file.dataset.find((x) => x.tag === t);
+    if (e?.value) add("date", elementText(e, codec));
+  }
   return out;
-}
-
-async function recognise(grey: Uint8Array, w: number, h: number, deps: CleanPixelsDeps): Promise<TextWord[]> {
-  return deps.recognizer.words(grey, w, h);
-}
-
-/** Grey renderings of frame 0.. of a compressed image (through the renderer), for detection only. */
-async function renderedGrey(bytes: Uint8Array, deps: CleanPixelsDeps): Promise<{ grey: Uint8Array; width: number; height: number; frames: number }> {
-  if (!deps.renderer) throw new RayvaultError(ErrorCode.DeidUnsupported, "compressed pixel data needs the image renderer to be checked for text");
-  const r = await deps.renderer.renderGrey(bytes, 0);
-  return r;
 }
 
 /** What the text search found in an image; `pixels` is set for native pixel data (which can be cleaned). */
@@ -139,15 +108,17 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
 
   if (pixelElement.encapsulated) {
     // Compressed: text is looked for in the rendering.
+    const renderer = deps.renderer;
+    if (!renderer) throw new RayvaultError(ErrorCode.DeidUnsupported, "compressed pixel data needs the image renderer to be checked for text");
     const words: TextWord[] = [];
     for (let f = 0; f < layout.frames; f++) {
-      const g = f === 0 ? await renderedGrey(bytes, deps) : await deps.renderer!.renderGrey(bytes, f);
-      words.push(...(await recognise(g.grey, g.width, g.height, deps)));
+      const g = await renderer.renderGrey(bytes, f);
+      words.push(...(await deps.recognizer.words(g.grey, g.width, g.height)));
     }
     return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
   }
 
-  const pixels = pixelElement.value ?? (pixelElement.range ? bytes.subarray(pixelElement.range.offset, pixelElement.range.offset + pixelElement.range.length) : undefined);
+  const pixels = nativePixelData(file, bytes);
   if (!pixels) throw new RayvaultError(ErrorCode.PixelsUndecodable, "the pixel data was not found in the file");
   assertComplete(pixels, layout);
   const words: TextWord[] = [];
@@ -161,7 +132,7 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
       if (r.width === w && r.height === h) readings.push(r.grey);
     }
     // Read side by side: the recognizer spreads them over its workers.
-    for (const found of await Promise.all(readings.map((g) => recognise(g, w, h, deps)))) words.push(...found);
+    for (const found of await Promise.all(readings.map((g) => deps.recognizer.words(g, w, h)))) words.push(...found);
   }
   return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: false, needles, layout, pixels };
 }
@@ -188,12 +159,27 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
   }
   const w = layout.columns;
   const h = layout.rows;
-  const cleaned = fillRegions(pixels, layout, found.regions);
-  // Prove: read the cleaned frames again; any header identifier still readable refuses the file.
-  for (let f = 0; f < layout.frames; f++) {
-    const again = await recognise(frameToGrey(cleaned, layout, f), w, h, deps);
-    const hits = again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0);
-    if (hits.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${hits.length} header identifier(s) can still be read in frame ${f + 1}: refused`);
+  // Prove: read the cleaned frames again. A text line still legible outside what was cleaned (the page
+  // reads differently once labels are gone) is cleaned too, and the image read again, a few rounds at
+  // most; a header identifier or a text line still legible after that refuses the file. The proof does
+  // not rest on the header being complete.
+  let regions = found.regions;
+  let cleaned = fillRegions(pixels, layout, regions);
+  for (let round = 1; ; round++) {
+    const mask = regionMask(regions, w, h);
+    const missed: Box[] = [];
+    let identifiers = 0;
+    for (let f = 0; f < layout.frames; f++) {
+      const again = await deps.recognizer.words(frameToGrey(cleaned, layout, f), w, h);
+      identifiers += again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0).length;
+      missed.push(...textRegions({ width: w, height: h, words: again, needles, ruleRegions: [] }).regions.filter((r) => coverage(r, mask, w, h) < 1));
+    }
+    if (identifiers === 0 && missed.length === 0) break;
+    if (missed.length === 0 || round >= PROOF_ROUNDS) {
+      throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${identifiers} header identifier(s) and ${missed.length} text line(s) can still be read: refused`);
+    }
+    regions = mergeOverlapping([...regions, ...missed]);
+    cleaned = fillRegions(pixels, layout, regions);
   }
   // A lossless original is encoded again in its own transfer syntax; otherwise it is written uncompressed.
   const reencoded = decompressedFrom && deps.codec ? await deps.codec.encodeLossless(cleaned, layout, decompressedFrom) : undefined;
@@ -208,7 +194,7 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     .filter((e) => !rewritten.has(e.tag))
     .map((e): DicomElement => {
       if (e.tag !== PIXEL_DATA) return e;
-      if (reencoded) return { tag: e.tag, vr: "OB", offset: -1, encapsulated: true, value: encapsulate(reencoded.frames) };
+      if (reencoded) return { tag: e.tag, vr: "OB", offset: -1, encapsulated: true, value: encapsulatedPixelData(reencoded.frames) };
       return { tag: e.tag, vr: decompressedFrom ? (layout.bitsAllocated === 8 ? "OB" : "OW") : e.vr, offset: -1, value: cleaned };
     });
   replaced.push(text(Tags.BurnedInAnnotation, "CS", "NO"));
@@ -217,10 +203,10 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     if (layout.samplesPerPixel > 1) replaced.push({ tag: 0x00280006, vr: "US", offset: -1, value: new Uint8Array([layout.planarConfiguration & 0xff, 0]) });
   }
   replaced.sort((a, b) => a.tag - b.tag);
-  const meta = decompressedFrom && !reencoded ? file.meta.map((e) => (e.tag === Tags.TransferSyntaxUID ? { tag: e.tag, vr: "UI", offset: -1, value: uidValue(ExplicitVrLittleEndian) } : e)) : file.meta;
+  const meta = decompressedFrom && !reencoded ? file.meta.map((e) => (e.tag === Tags.TransferSyntaxUID ? { tag: e.tag, vr: "UI", offset: -1, value: encodeText(ExplicitVrLittleEndian, "UI", codec) } : e)) : file.meta;
   const s = serializeDicom({ meta, dataset: replaced, transferSyntax }, (r) => bytes.subarray(r.offset, r.offset + r.length));
   const out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : bytes.subarray(c.offset, c.offset + c.length))));
-  return { bytes: out, regions: found.regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines, ...(decompressedFrom && !reencoded ? { decompressedFrom } : {}) };
+  return { bytes: out, regions, frames: layout.frames, lines: found.lines, identifierLines: found.identifierLines, ...(decompressedFrom && !reencoded ? { decompressedFrom } : {}) };
 }
 
 /**

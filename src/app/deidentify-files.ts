@@ -231,12 +231,12 @@ export async function deidentifyFiles(req: DeidRequest, baseDeps: DeidDeps): Pro
           const place: OutputPlace = setPlace !== undefined ? () => setPlace : (known) => names.safeRelPath(relPath, ".dcm", known);
           if (req.options.has(Option.CleanPixelData) && parsed.dataset.some((e) => e.tag === 0x7fe00010)) {
             if (!deps.pixels) throw new RayvaultError(ErrorCode.OcrFailed, "clean-pixels needs text recognition, which is not configured");
-            // The whole file in memory: its pixels are read, and rewritten when text is found.
+            // The whole file in memory (a copy: the source's views are reused), at the parse's own offsets:
+            // its pixels are read, and rewritten when text is found.
             const bytes = source.read(0, source.size).slice();
-            const original = parseDicom(memorySource(bytes));
-            const cleaning = await cleanPixels(original, bytes, deps.pixels, { keepMarkers: req.keepMarkers === true });
-            const cleanedBytes = cleaning.bytes ?? bytes;
-            results.push(deidDicom({ file, parsed: parseDicom(memorySource(cleanedBytes)), source: memorySource(cleanedBytes) }, req, deps, place, undefined, cleaning));
+            const cleaning = await cleanPixels(parsed, bytes, deps.pixels, { keepMarkers: req.keepMarkers === true });
+            const job = cleaning.bytes ? { file, parsed: parseDicom(memorySource(cleaning.bytes)), source: memorySource(cleaning.bytes) } : { file, parsed, source };
+            results.push(deidDicom(job, req, deps, place, undefined, cleaning));
           } else results.push(deidDicom({ file, parsed, source }, req, deps, place));
         } catch (e) {
           refusedFs.add(resolve(file.fsPath));

@@ -86,20 +86,26 @@ export async function createPortalShare(req: PortalShareRequest, deps: PortalDep
   return { link: row, notification };
 }
 
-/** Whether a link can still be used (not revoked, expired, used up or locked). */
+/** Why a link can no longer be used (revoked, expired, used up: gone; too many wrong codes: locked), or undefined. */
+function unusable(link: PortalLinkRow, now: string): RayvaultError | undefined {
+  if (link.revokedAt !== null) return new RayvaultError(ErrorCode.LinkGone, "the sender revoked this link");
+  if (link.expiresAt <= now) return new RayvaultError(ErrorCode.LinkGone, "this link has expired");
+  if (link.downloads >= link.maxDownloads) return new RayvaultError(ErrorCode.LinkGone, "this link has been used as many times as allowed");
+  if (link.failedAttempts >= MAX_ATTEMPTS) return new RayvaultError(ErrorCode.StateLocked, "locked after too many wrong codes: ask the sender for a new link");
+  return undefined;
+}
+
+/** Whether a link can still be used. */
 export function linkUsable(link: PortalLinkRow, now: string): boolean {
-  return link.revokedAt === null && link.expiresAt > now && link.downloads < link.maxDownloads && link.failedAttempts < MAX_ATTEMPTS;
+  return unusable(link, now) === undefined;
 }
 
 /** The link behind a token, or why it cannot be used (404 unknown, 410 over, 429 locked). */
 async function usable(token: string, deps: PortalDeps): Promise<PortalLinkRow> {
   const link = await deps.portal.byTokenHash(hash("portal-token", token));
   if (!link) throw new RayvaultError(ErrorCode.NotFound, "no such link");
-  const now = deps.now();
-  if (link.revokedAt !== null) throw new RayvaultError(ErrorCode.LinkGone, "the sender revoked this link");
-  if (link.expiresAt <= now) throw new RayvaultError(ErrorCode.LinkGone, "this link has expired");
-  if (link.downloads >= link.maxDownloads) throw new RayvaultError(ErrorCode.LinkGone, "this link has been used as many times as allowed");
-  if (link.failedAttempts >= MAX_ATTEMPTS) throw new RayvaultError(ErrorCode.StateLocked, "locked after too many wrong codes: ask the sender for a new link");
+  const why = unusable(link, deps.now());
+  if (why) throw why;
   return link;
 }
 

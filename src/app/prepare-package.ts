@@ -14,7 +14,7 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import yazl from "yazl";
-import type { DicomElement } from "../core/dicom/dataset.ts";
+import type { DicomElement, DicomFile } from "../core/dicom/dataset.ts";
 import { findElement } from "../core/dicom/dataset.ts";
 import { Tags } from "../core/dicom/dictionary.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
@@ -27,7 +27,7 @@ import { ProfileOption } from "../core/deid/profile.ts";
 import { createUidMapper, type UidMapper } from "../core/deid/uid-remap.ts";
 import { sensitiveValuesOf, verifyDeidentified } from "../core/deid/verify-deid.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
-import { fullPlan, PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
+import { PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/policy/minimum-necessary.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
 import { cleanPhotoText, cleanPixels, type CleanPixelsDeps } from "./clean-pixels.ts";
 import { memorySource } from "../ports/byte-source.ts";
@@ -154,10 +154,11 @@ export async function prepareDeidentified(bytes: Uint8Array, fileId: readonly st
   });
   const s = serializeDicom({ meta: result.meta, dataset: result.dataset, transferSyntax: parsed.transferSyntax }, (r) => input.subarray(r.offset, r.offset + r.length));
   const out = concat(s.chunks.map((c) => (c instanceof Uint8Array ? c : input.subarray(c.offset, c.offset + c.length))));
-  const residuals = verifyDeidentified(parseDicom(memorySource(out)), sensitiveValuesOf(report.findings, deid.options), deid.options);
+  // Read back once, as a receiver would: verified, then the DICOMDIR facts taken from it.
+  const written = parseDicom(memorySource(out));
+  const residuals = verifyDeidentified(written, sensitiveValuesOf(report.findings, deid.options), deid.options);
   if (residuals.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `verification failed: ${residuals[0]!.reason} at ${residuals[0]!.where}`);
-  const removed = result.actionCounts["X"] ?? 0;
-  return { bytes: out, facts: prepareInstance(out, fullPlan("", ""), fileId).facts, removed };
+  return { bytes: out, facts: instanceFacts(written, fileId), removed: result.actionCounts["X"] ?? 0 };
 }
 
 /** One instance under the plan, re-read and checked; with the facts its DICOMDIR record needs. */
@@ -174,6 +175,11 @@ export function prepareInstance(bytes: Uint8Array, plan: MinimumNecessaryPlan, f
   const file = parseDicom(memorySource(out));
   // Verify: nothing the plan removes is left, at any level.
   if (plan.level === PlanLevel.IdentifiedMinimum && cut(file.dataset, removable(plan)).removed > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, "verification failed: an attribute the plan removes is still present");
+  return { bytes: out, removed, facts: instanceFacts(file, fileId) };
+}
+
+/** What the DICOMDIR record of a packaged instance needs, read from the file that leaves. */
+function instanceFacts(file: DicomFile, fileId: readonly string[]): PackagedInstance {
   const codec = codecOfDataset(file.dataset);
   const t = (tag: number): string => {
     const e = findElement(file.dataset, tag);
@@ -185,16 +191,23 @@ export function prepareInstance(bytes: Uint8Array, plan: MinimumNecessaryPlan, f
   };
   const charset = t(0x00080005);
   return {
-    bytes: out,
-    removed,
-    facts: {
-      fileId, sopClassUid: t(Tags.SOPClassUID), sopInstanceUid: t(Tags.SOPInstanceUID), transferSyntaxUid: metaText(Tags.TransferSyntaxUID),
-      ...(charset ? { specificCharacterSet: charset } : {}),
-      patientId: t(Tags.PatientID), patientName: t(Tags.PatientName), studyInstanceUid: t(Tags.StudyInstanceUID), studyDate: t(Tags.StudyDate), studyTime: t(0x00080030),
-      studyId: t(0x00200010), accessionNumber: t(0x00080050), studyDescription: t(0x00081030), modality: t(Tags.Modality),
-      seriesInstanceUid: t(Tags.SeriesInstanceUID), seriesNumber: t(0x00200011), instanceNumber: t(0x00200013),
-    },
+    fileId, sopClassUid: t(Tags.SOPClassUID), sopInstanceUid: t(Tags.SOPInstanceUID), transferSyntaxUid: metaText(Tags.TransferSyntaxUID),
+    ...(charset ? { specificCharacterSet: charset } : {}),
+    patientId: t(Tags.PatientID), patientName: t(Tags.PatientName), studyInstanceUid: t(Tags.StudyInstanceUID), studyDate: t(Tags.StudyDate), studyTime: t(0x00080030),
+    studyId: t(0x00200010), accessionNumber: t(0x00080050), studyDescription: t(0x00081030), modality: t(Tags.Modality),
+    seriesInstanceUid: t(Tags.SeriesInstanceUID), seriesNumber: t(0x00200011), instanceNumber: t(0x00200013),
   };
+}
+
+/** The patient's photos that go with the study, with the extension each is packaged under. */
+async function packagedPhotos(studyId: string, deps: PackageDeps): Promise<Array<{ readonly blobId: string; readonly ext: string }>> {
+  const study = await deps.index.findStudy({ id: studyId });
+  const photos = study ? await deps.index.patientPhotos(study.patientId) : [];
+  return photos.map((p) => {
+    const ext = PHOTO_EXT[p.mediaType];
+    if (!ext) throw new RayvaultError(ErrorCode.UnsupportedInput, "a stored photo has a media type that cannot be packaged");
+    return { blobId: p.blobId, ext };
+  });
 }
 
 /**
@@ -210,6 +223,9 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
   const previews = options.previews;
   const renderer = deps.renderer;
   if (previews && !renderer) throw new RayvaultError(ErrorCode.UsageInvalid, "previews need an image renderer");
+  // Everything that can refuse the package is checked before the zip is started.
+  const photos = options.photos ? await packagedPhotos(studyId, deps) : [];
+  if (photos.length > 0 && deid && !deps.photos) throw new RayvaultError(ErrorCode.DeidUnsupported, "photos under a de-identified plan need the photo codec to clean their labels");
   const zip = new yazl.ZipFile();
   // yazl's output is a Node stream (a PassThrough); typed as the generic readable interface.
   const output = Readable.from(zip.outputStream);
@@ -259,25 +275,18 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
       });
     }
   }
-  if (options.photos) {
-    const study = await deps.index.findStudy({ id: studyId });
-    const photos = study ? await deps.index.patientPhotos(study.patientId) : [];
-    if (deid && !deps.photos) throw new RayvaultError(ErrorCode.DeidUnsupported, "photos under a de-identified plan need the photo codec to clean their labels");
-    photos.forEach((photo, i) => {
-      const ext = PHOTO_EXT[photo.mediaType];
-      if (!ext) throw new RayvaultError(ErrorCode.UnsupportedInput, "a stored photo has a media type that cannot be packaged");
-      zip.addReadStreamLazy(`PHOTO/P${String(i + 1).padStart(4, "0")}.${ext}`, { compress: false, mtime: when }, (cb) => {
-        readBlob(deps.blobs, photo.blobId)
-          .then(async (bytes) => {
-            // Kept without metadata; under a de-identified plan their printed labels are cleaned too.
-            const out = deid && deps.photos ? (await cleanPhotoText(bytes, ext, deps.photos, deid.pixels)).bytes : bytes;
-            summary.photos++;
-            cb(null, Readable.from([Buffer.from(out)]));
-          })
-          .catch((e: unknown) => cb(e instanceof Error ? e : new Error(String(e)), undefined as never));
-      });
+  photos.forEach(({ blobId, ext }, i) => {
+    zip.addReadStreamLazy(`PHOTO/P${String(i + 1).padStart(4, "0")}.${ext}`, { compress: false, mtime: when }, (cb) => {
+      readBlob(deps.blobs, blobId)
+        .then(async (bytes) => {
+          // Kept without metadata; under a de-identified plan their printed labels are cleaned too.
+          const out = deid && deps.photos ? (await cleanPhotoText(bytes, ext, deps.photos, deid.pixels)).bytes : bytes;
+          summary.photos++;
+          cb(null, Readable.from([Buffer.from(out)]));
+        })
+        .catch((e: unknown) => cb(e instanceof Error ? e : new Error(String(e)), undefined as never));
     });
-  }
+  });
   zip.addReadStreamLazy("DICOMDIR", { compress: false, mtime: when }, (cb) => {
     try {
       cb(null, Readable.from([Buffer.from(buildDicomdir(facts, "RAYVAULT", `2.25.${BigInt(`0x${randomUUID().replace(/-/g, "")}`).toString()}`))]));

@@ -42,16 +42,24 @@ export interface ScanDeps {
   readonly pixels?: CleanPixelsDeps;
 }
 
-function scanDicomBytes(file: InputFile, inputs: InputCatalog): ScannedFile & { known: KnownIdentifier[] } {
+/**
+ * A DICOM file's header findings; with `pixels`, its pixels searched for burned-in text too — from one
+ * read of the (decompressed, for .gz) file, held in memory for the search.
+ */
+async function scanDicomFile(file: InputFile, inputs: InputCatalog, pixels?: CleanPixelsDeps): Promise<ScannedFile & { known: KnownIdentifier[] }> {
   const source = inputs.open(file);
   try {
-    const parsed = parseDicom(source);
+    const bytes = pixels ? source.read(0, source.size).slice() : undefined;
+    const parsed = parseDicom(bytes ? memorySource(bytes) : source);
     const report = findDicomPhi(parsed);
+    const dicomdir = isDicomdir(parsed.dataset);
+    const text = pixels && bytes && !dicomdir ? await findText(parsed, bytes, pixels) : undefined;
     return {
       path: file.displayPath,
-      kind: isDicomdir(parsed.dataset) ? "dicomdir" : "dicom",
+      kind: dicomdir ? "dicomdir" : "dicom",
       findings: report.findings,
       burnedIn: report.burnedIn,
+      ...(text ? { pixelText: { regions: text.regions, lines: text.lines, identifierLines: text.identifierLines, textLikeLines: text.textLikeLines, frames: text.frames } } : {}),
       warnings: [...new Set(report.warnings)],
       known: report.knownIdentifiers,
     };
@@ -84,13 +92,9 @@ export async function scanFiles(paths: readonly string[], deps: ScanDeps): Promi
     const rest = inputs.files.filter((f) => !dicoms.includes(f));
     for (const f of dicoms) {
       try {
-        const { known: k, ...scanned } = scanDicomBytes(f, deps.inputs);
+        const { known: k, ...scanned } = await scanDicomFile(f, deps.inputs, deps.pixels);
         known.push(...k);
-        if (deps.pixels && scanned.kind === "dicom") {
-          const bytes = deps.inputs.readBytes(f);
-          const t = await findText(parseDicom(memorySource(bytes)), bytes, deps.pixels);
-          out.push({ ...scanned, pixelText: { regions: t.regions, lines: t.lines, identifierLines: t.identifierLines, textLikeLines: t.textLikeLines, frames: t.frames } });
-        } else out.push(scanned);
+        out.push(scanned);
       } catch (e) {
         out.push(failed(f, "dicom", e));
       }

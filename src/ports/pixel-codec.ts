@@ -4,24 +4,13 @@
  * cleaned from images stored compressed; behind an interface so use-cases do not depend on a codec
  * library.
  */
+import type { PixelLayout } from "../core/pixels/pixel-data.ts";
 export interface DecodedPixels {
   /** Every frame, native little-endian samples, one after another. */
   readonly pixels: Uint8Array;
   /** Photometric Interpretation and Planar Configuration of the decoded samples (decoders may convert YBR to RGB). */
   readonly photometric: string;
   readonly planarConfiguration: number;
-}
-
-export interface ImageGeometry {
-  readonly rows: number;
-  readonly columns: number;
-  readonly samplesPerPixel: number;
-  readonly bitsAllocated: number;
-  readonly bitsStored: number;
-  readonly signed: boolean;
-  readonly planarConfiguration: number;
-  readonly photometric: string;
-  readonly frames: number;
 }
 
 export interface PixelCodec {
@@ -31,5 +20,5 @@ export interface PixelCodec {
    * Encodes native frames losslessly in `transferSyntaxUid`: the compressed frames, and the Photometric
    * Interpretation they carry. Undefined when that syntax is lossy or has no encoder here.
    */
-  encodeLossless(pixels: Uint8Array, geometry: ImageGeometry, transferSyntaxUid: string): Promise<{ readonly frames: Uint8Array[]; readonly photometric: string } | undefined>;
+  encodeLossless(pixels: Uint8Array, layout: PixelLayout, transferSyntaxUid: string): Promise<{ readonly frames: Uint8Array[]; readonly photometric: string } | undefined>;
 }

@@ -7,7 +7,8 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
-import type { DecodedPixels, ImageGeometry, PixelCodec } from "../../ports/pixel-codec.ts";
+import type { PixelLayout } from "../../core/pixels/pixel-data.ts";
+import type { DecodedPixels, PixelCodec } from "../../ports/pixel-codec.ts";
 
 interface Transcoder {
   transcode(uid: string): void;
@@ -37,7 +38,7 @@ function codecs(): Promise<Codecs> {
 }
 
 export const dcmjsPixelCodec: PixelCodec = {
-  async encodeLossless(pixels: Uint8Array, g: ImageGeometry, transferSyntaxUid: string) {
+  async encodeLossless(pixels: Uint8Array, g: PixelLayout, transferSyntaxUid: string) {
     if (!LOSSLESS_ENCODABLE.has(transferSyntaxUid)) return undefined;
     const { Transcoder } = await codecs();
     try {

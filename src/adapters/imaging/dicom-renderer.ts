@@ -54,13 +54,21 @@ function assertPixelsComplete(elements: Record<string, unknown>, transferSyntax:
 }
 
 export function dicomRenderer(): ImageRenderer {
+  // Each file is parsed once while its bytes are in use, though its frames are rendered one call at a time.
+  const parsed = new WeakMap<Uint8Array, { image: InstanceType<Imaging["DicomImage"]>; frames: number }>();
   return {
     async renderGrey(dicom: Uint8Array, frame: number) {
       const { DicomImage } = await imaging();
       try {
-        const image = new DicomImage(new Uint8Array(dicom).buffer);
-        const frames = image.getNumberOfFrames();
-        assertPixelsComplete(image.getElements(), image.getTransferSyntaxUid(), frames);
+        let entry = parsed.get(dicom);
+        if (!entry) {
+          const image = new DicomImage(new Uint8Array(dicom).buffer);
+          const frames = image.getNumberOfFrames();
+          assertPixelsComplete(image.getElements(), image.getTransferSyntaxUid(), frames);
+          entry = { image, frames };
+          parsed.set(dicom, entry);
+        }
+        const { image, frames } = entry;
         const r = image.render({ frame, renderOverlays: false });
         const rgba = new Uint8Array(r.pixels);
         const grey = new Uint8Array(r.width * r.height);

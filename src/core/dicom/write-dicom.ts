@@ -155,6 +155,21 @@ function metaChunks(meta: readonly DicomElement[]): Uint8Array {
   return concat(parts);
 }
 
+/**
+ * The value of encapsulated Pixel Data (PS3.5 A.4) for compressed frames: an empty Basic Offset Table,
+ * one fragment per frame (padded to even length), the sequence delimiter. Written with `encapsulated`.
+ */
+export function encapsulatedPixelData(frames: readonly Uint8Array[]): Uint8Array {
+  const enc = { explicitVr: true, littleEndian: true };
+  const parts: Uint8Array[] = [header(Tags.Item, "NONE", 0, enc)];
+  for (const f of frames) {
+    const padded = f.length % 2 === 0 ? f : concat([f, new Uint8Array(1)]);
+    parts.push(header(Tags.Item, "NONE", padded.length, enc), padded);
+  }
+  parts.push(header(Tags.SequenceDelimitationItem, "NONE", 0, enc));
+  return concat(parts);
+}
+
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(total);

@@ -6,7 +6,7 @@
  * endian only; anything this module cannot read exactly is refused, never guessed. Pure.
  */
 import { ErrorCode, RayvaultError } from "../errors.ts";
-import type { DicomElement } from "../dicom/dataset.ts";
+import type { DicomElement, DicomFile } from "../dicom/dataset.ts";
 import { clip, type Box } from "./regions.ts";
 
 export interface PixelLayout {
@@ -53,6 +53,13 @@ export function pixelLayout(dataset: readonly DicomElement[]): PixelLayout {
   };
 }
 
+/** The native Pixel Data bytes of a file parsed from `bytes` (loaded, or a range of them); undefined when absent or encapsulated. */
+export function nativePixelData(file: DicomFile, bytes: Uint8Array): Uint8Array | undefined {
+  const e = file.dataset.find((x) => x.tag === 0x7fe00010);
+  if (!e || e.encapsulated) return undefined;
+  return e.value ?? (e.range ? bytes.subarray(e.range.offset, e.range.offset + e.range.length) : undefined);
+}
+
 export const frameBytes = (l: PixelLayout): number => l.rows * l.columns * l.samplesPerPixel * (l.bitsAllocated / 8);
 
 /** Checks that the native pixel data holds every frame the header announces. */
@@ -82,26 +89,48 @@ function greyReader(pixels: Uint8Array, l: PixelLayout, frame: number): (p: numb
   return l.planarConfiguration === 1 ? (p) => 0.299 * read(p) + 0.587 * read(n + p) + 0.114 * read(2 * n + p) : (p) => 0.299 * read(3 * p) + 0.587 * read(3 * p + 1) + 0.114 * read(3 * p + 2);
 }
 
+/** One frame's grey values (the stored sample, luminance for colour), their range, and how many sit at each end. */
+export interface FrameValues {
+  readonly values: Float64Array;
+  readonly lo: number;
+  readonly hi: number;
+  readonly atLo: number;
+  readonly atHi: number;
+}
+
+export function frameValues(pixels: Uint8Array, l: PixelLayout, frame: number): FrameValues {
+  const grey = greyReader(pixels, l, frame);
+  const n = l.rows * l.columns;
+  const values = new Float64Array(n);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let p = 0; p < n; p++) {
+    const v = grey(p);
+    values[p] = v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  let atLo = 0;
+  let atHi = 0;
+  for (const v of values) {
+    if (v === lo) atLo++;
+    else if (v === hi) atHi++;
+  }
+  return { values, lo, hi, atLo, atHi };
+}
+
 /**
  * One frame as 8-bit grey, stretched between the frame's minimum and maximum (text burned in is
  * usually at one end of the range, whatever the window says), MONOCHROME1 inverted so text and
  * anatomy look as they are shown.
  */
 export function frameToGrey(pixels: Uint8Array, l: PixelLayout, frame: number): Uint8Array {
-  const grey = greyReader(pixels, l, frame);
-  const n = l.rows * l.columns;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let p = 0; p < n; p++) {
-    const v = grey(p);
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const out = new Uint8Array(n);
+  const { values, lo, hi } = frameValues(pixels, l, frame);
+  const out = new Uint8Array(values.length);
   const span = hi > lo ? hi - lo : 1;
   const invert = l.photometric === "MONOCHROME1";
-  for (let p = 0; p < n; p++) {
-    const g = Math.round(((grey(p) - lo) / span) * 255);
+  for (let p = 0; p < values.length; p++) {
+    const g = Math.round(((values[p]! - lo) / span) * 255);
     out[p] = invert ? 255 - g : g;
   }
   return out;
@@ -110,30 +139,15 @@ export function frameToGrey(pixels: Uint8Array, l: PixelLayout, frame: number): 
 /**
  * One frame as black strokes on white: the pixels at the frame's minimum or maximum value, where
  * burned-in text is drawn, and nothing else. On a noisy or busy image this is the picture in which
- * recognition reads the labels best.
+ * recognition reads the labels best. A value covering most of the image is its background, not strokes.
  */
 export function frameExtremes(pixels: Uint8Array, l: PixelLayout, frame: number): Uint8Array {
-  const grey = greyReader(pixels, l, frame);
-  const n = l.rows * l.columns;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let p = 0; p < n; p++) {
-    const v = grey(p);
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const { values, lo, hi, atLo, atHi } = frameValues(pixels, l, frame);
+  const n = values.length;
   const out = new Uint8Array(n).fill(255);
-  // A value covering most of the image is its background, not strokes.
-  let nLo = 0;
-  let nHi = 0;
   for (let p = 0; p < n; p++) {
-    const v = grey(p);
-    if (v === lo) nLo++;
-    else if (v === hi) nHi++;
-  }
-  for (let p = 0; p < n; p++) {
-    const v = grey(p);
-    if ((v === lo && nLo <= n / 2) || (v === hi && nHi <= n / 2)) out[p] = 0;
+    const v = values[p];
+    if ((v === lo && atLo <= n / 2) || (v === hi && atHi <= n / 2)) out[p] = 0;
   }
   return out;
 }
@@ -154,17 +168,10 @@ export function fillRegions(pixels: Uint8Array, l: PixelLayout, regions: readonl
     // The fill value as stored: the frame's own extreme (so windowing shows it as background).
     let fillRaw = 0;
     if (l.samplesPerPixel === 1 && l.photometric !== "PALETTE COLOR") {
-      const read = sampleReader(pixels, l, f);
-      let best = read(0);
-      let bestIndex = 0;
-      for (let i = 1; i < n; i++) {
-        const v = read(i);
-        if (l.photometric === "MONOCHROME1" ? v > best : v < best) {
-          best = v;
-          bestIndex = i;
-        }
-      }
-      fillRaw = bytesPerSample === 1 ? pixels[base + bestIndex]! : view.getUint16(base + 2 * bestIndex, true);
+      const { lo, hi } = frameValues(pixels, l, f);
+      const darkest = l.photometric === "MONOCHROME1" ? hi : lo;
+      // Back to the stored form: two's complement within Bits Stored for signed pixels.
+      fillRaw = darkest < 0 ? darkest + (1 << l.bitsStored) : darkest;
     }
     for (const r of regions) {
       const [x0, y0, x1, y1] = clip(r, l.columns, l.rows);

@@ -5,15 +5,14 @@ import { gradientXray } from "../../../test/fixtures/synthetic-dicom.ts";
 import { memorySource } from "../../ports/byte-source.ts";
 import { parseDicom } from "../dicom/parse-dicom.ts";
 import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
-import { assertComplete, fillRegions, frameToGrey, pixelLayout, type PixelLayout } from "./pixel-data.ts";
+import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
 import { coverage, groupBlocks, groupLines, mergeOverlapping, regionMask, type Box } from "./regions.ts";
 import { textLikeLines } from "./text-like.ts";
 import { textRegions } from "./text-regions.ts";
 
 function image(bytes: Uint8Array): { layout: PixelLayout; pixels: Uint8Array } {
   const file = parseDicom(memorySource(bytes));
-  const px = file.dataset.find((e) => e.tag === 0x7fe00010)!;
-  return { layout: pixelLayout(file.dataset), pixels: px.value ?? bytes.subarray(px.range!.offset, px.range!.offset + px.range!.length) };
+  return { layout: pixelLayout(file.dataset), pixels: nativePixelData(file, bytes)! };
 }
 
 const u16 = (p: Uint8Array, i: number): number => p[2 * i]! | (p[2 * i + 1]! << 8);

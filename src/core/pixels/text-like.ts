@@ -6,8 +6,7 @@
  * glyphs that line up (similar height, small gaps, three or more) form a text line. This catches text
  * that recognition cannot read (tiny, noisy background) and does not care what language it is. Pure.
  */
-import type { PixelLayout } from "./pixel-data.ts";
-import { frameBytes } from "./pixel-data.ts";
+import { frameValues, type PixelLayout } from "./pixel-data.ts";
 import { bounds, height, type Box } from "./regions.ts";
 
 interface Component {
@@ -15,25 +14,11 @@ interface Component {
   readonly count: number;
 }
 
-function rawValues(pixels: Uint8Array, l: PixelLayout, frame: number): Int32Array {
-  const n = l.rows * l.columns;
-  const out = new Int32Array(n);
-  const base = frame * frameBytes(l);
-  const view = new DataView(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  const step = l.samplesPerPixel === 3 && l.planarConfiguration === 0 ? 3 : 1;
-  for (let p = 0; p < n; p++) {
-    // Colour: the first sample (R or Y) is enough to see strokes drawn at one value.
-    const i = p * step;
-    out[p] = l.bitsAllocated === 8 ? pixels[base + i]! : view.getUint16(base + 2 * i, true);
-  }
-  return out;
-}
-
 /**
  * Components of pixels that differ from a plateau value `target` and are enclosed by it (nine tenths of
  * the ring around their box is the plateau): strokes drawn on a saturated area, whatever their own value.
  */
-function enclosedComponents(values: Int32Array, w: number, h: number, target: number): Component[] {
+function enclosedComponents(values: Float64Array, w: number, h: number, target: number): Component[] {
   const out: Component[] = [];
   for (const c of componentsWhere(values, w, h, (v) => v !== target)) {
     const [x0, y0, x1, y1] = c.box;
@@ -58,11 +43,11 @@ function enclosedComponents(values: Int32Array, w: number, h: number, target: nu
 }
 
 /** 8-connected components of the pixels equal to `target`. */
-function components(values: Int32Array, w: number, h: number, target: number): Component[] {
+function components(values: Float64Array, w: number, h: number, target: number): Component[] {
   return componentsWhere(values, w, h, (v) => v === target);
 }
 
-function componentsWhere(values: Int32Array, w: number, h: number, member: (v: number) => boolean): Component[] {
+function componentsWhere(values: Float64Array, w: number, h: number, member: (v: number) => boolean): Component[] {
   const seen = new Uint8Array(w * h);
   const stack = new Int32Array(w * h);
   const out: Component[] = [];
@@ -140,17 +125,10 @@ function lines(glyphs: readonly Component[], minGlyphs = 3): Box[] {
  * more than half of the image is background (air, collimation), not strokes, and is skipped.
  */
 export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number): Box[] {
-  const values = rawValues(pixels, l, frame);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const { values, lo, hi, atLo, atHi } = frameValues(pixels, l, frame);
   const out: Box[] = [];
-  for (const target of lo === hi ? [lo] : [lo, hi]) {
-    let n = 0;
-    for (const v of values) if (v === target) n++;
+  for (const [target, n] of lo === hi ? [[lo, atLo]] : [[lo, atLo], [hi, atHi]]) {
+    if (target === undefined || n === undefined) continue;
     if (n <= values.length / 2) out.push(...lines(components(values, l.columns, l.rows, target).filter((c) => glyphLike(c))));
     // Text drawn on a saturated area (a plateau at this value covering a tenth of the image or more).
     // Letters on a plateau often touch into whole words: a line may be one long component.

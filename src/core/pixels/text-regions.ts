@@ -7,7 +7,7 @@
  * matches the header: the header may lie or be incomplete. Pure.
  */
 import { findNeedles } from "./match-phi.ts";
-import { bounds, clip, expand, groupBlocks, groupLines, height, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
+import { bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
 
 export interface TextRegionsInput {
   readonly width: number;
@@ -30,7 +30,7 @@ const MARKER = /^(L|R|LT|RT|LEFT|RIGHT|AP|PA|LAT|LATERAL|OBL|OBLIQUE|SUP|INF|ANT
 function markerOnly(line: { box: Box; words: readonly TextWord[] }, all: ReadonlyArray<{ box: Box }>): boolean {
   if (!line.words.every((w) => MARKER.test(w.text.replace(/[^A-Za-z ]/g, "").trim()))) return false;
   const reach = expand(line.box, 3 * height(line.box));
-  return !all.some((o) => o !== line && o.box[0] < reach[2] && reach[0] < o.box[2] && o.box[1] < reach[3] && reach[1] < o.box[3]);
+  return !all.some((o) => o !== line && intersects(reach, o.box));
 }
 
 export interface TextRegions {
