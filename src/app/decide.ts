@@ -22,8 +22,14 @@ import type { BlobStore } from "../ports/blob-store.ts";
 import type { CareTeam } from "../ports/care-team.ts";
 import { currentAddress, usableKeys, type PolicyDeps } from "./manage-directory.ts";
 import { authorizationsOf, requestReview, studyRef } from "./manage-records.ts";
+import type { DicomNodeRow, DicomNodeStore } from "../ports/dicom-network.ts";
 
-export type DecideDeps = PolicyDeps & { readonly blobs: BlobStore; readonly care: CareTeam };
+/** A node we may push PHI to: an address, and TLS or the operator's attestation of a private network. */
+export function pushable(n: DicomNodeRow): boolean {
+  return n.removedAt === null && n.recipientId !== null && n.host !== null && n.port !== null && (n.tls || n.privateNetwork);
+}
+
+export type DecideDeps = PolicyDeps & { readonly blobs: BlobStore; readonly care: CareTeam; readonly dicomNodes?: DicomNodeStore };
 
 export interface DecideRequest {
   /** The sender: whose disclosure this is (their role and purpose of use are decided first). */
@@ -112,6 +118,8 @@ export async function decide(req: DecideRequest, deps: DecideDeps): Promise<Deci
       keys = { smime: usable.some((k) => k.kind === "smime"), pgp: usable.some((k) => k.kind === "pgp"), dicomNode: false, portalFactor: false };
     }
   }
+  // A DICOM node of the recipient's, reachable over TLS or on a network the operator attested as private.
+  if (recipient && deps.dicomNodes) keys = { ...keys, dicomNode: (await deps.dicomNodes.nodesOf(recipient.id)).some(pushable) };
   const agreements = recipient ? await deps.policy.find("agreements", { recipientId: recipient.id }) : [];
   const inForce = (x: (typeof agreements)[number]): boolean => x.effectiveAt <= now && (x.endsAt === null || now < x.endsAt) && (x.terminatedAt === null || now < x.terminatedAt);
   const restrictions: Restriction[] = (await deps.policy.find("restrictions", { patientId: study.patientId })).map((x) => ({

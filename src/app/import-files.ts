@@ -22,7 +22,7 @@ import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/er
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
-import type { ByteSource, ClosableByteSource } from "../ports/byte-source.ts";
+import { memorySource, type ByteSource, type ClosableByteSource } from "../ports/byte-source.ts";
 import type { ImagingIndex, ImportRecord } from "../ports/imaging-index.ts";
 import { InputKind, type InputCatalog } from "../ports/input-catalog.ts";
 import type { ImageKind } from "../core/photo/image-segments.ts";
@@ -59,6 +59,8 @@ export interface ImportFileResult {
   /** Reference of the stored instance (not PHI). */
   readonly instance?: string;
   readonly findings?: number;
+  /** Blind index of the instance's Study Instance UID (a reference, not the UID): what routing acts on. */
+  readonly studyIdx?: string;
   readonly code?: string;
   readonly reason?: string;
 }
@@ -93,16 +95,131 @@ interface Candidate {
   readonly size: number;
   readonly contentHash: string;
   readonly rec: Omit<ImportRecord, "blob">;
+  readonly blobId: string;
+}
+
+/** One thing to import, wherever it came from: a file handed over, or an instance received over the network. */
+interface ImportItem {
+  readonly displayPath: string;
+  readonly kind: InputKind;
+  readonly imageKind?: ImageKind;
+  open(): ClosableByteSource;
+  readBytes(): Uint8Array;
+}
+
+/** Who imports, why, and (for the network) from which source; the access decision is taken on it first. */
+export interface ImportContext {
+  readonly purpose: string;
+  readonly actor: AccessSubject;
+  readonly photoPatientMrn?: string;
+}
+
+/** The access decision for an import; a refusal is audited and returned. */
+async function refusalOf(ctx: ImportContext, deps: ImportDeps): Promise<ImportReport["refusal"]> {
+  const access = decideAccess({ subject: ctx.actor, action: Action.StudyImport, purpose: ctx.purpose, now: deps.now() });
+  if (access.allowed) return undefined;
+  await deps.audit.append({ time: deps.now(), actor: ctx.actor.id, action: "study.import", objects: [], purpose: ctx.purpose.slice(0, 64), outcome: "refused" });
+  return { rule: access.rule, reason: access.reason };
 }
 
 export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise<ImportReport> {
-  const access = decideAccess({ subject: req.actor, action: Action.StudyImport, purpose: req.purpose, now: deps.now() });
-  if (!access.allowed) {
-    await deps.audit.append({ time: deps.now(), actor: req.actor.id, action: "study.import", objects: [], purpose: req.purpose.slice(0, 64), outcome: "refused" });
-    return { files: [], refusal: { rule: access.rule, reason: access.reason } };
-  }
+  const refusal = await refusalOf(req, deps);
+  if (refusal) return { files: [], refusal };
   const inputs = await deps.inputs.collect(req.paths);
-  const files: ImportFileResult[] = inputs.problems.map((p) => ({ path: p.displayPath, status: "refused", code: p.code, reason: p.message }));
+  try {
+    const items: ImportItem[] = inputs.files.map((f) => ({
+      displayPath: f.displayPath, kind: f.kind, ...(f.imageKind ? { imageKind: f.imageKind } : {}),
+      open: () => deps.inputs.open(f), readBytes: () => deps.inputs.readBytes(f),
+    }));
+    const files: ImportFileResult[] = inputs.problems.map((p) => ({ path: p.displayPath, status: "refused", code: p.code, reason: p.message }));
+    return { files: await importItems(items, files, req, deps) };
+  } finally {
+    inputs.dispose();
+  }
+}
+
+/** Instances received over the network (C-STORE, STOW-RS), each a whole Part 10 file in memory. */
+export interface ReceivedInstance {
+  /** What reports show: a reference, never a value from the header. */
+  readonly label: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Use-case: instances received from a modality, a PACS or a DICOMweb client go into the vault exactly as
+ * files do (access decision, PHI finder, encrypted object, index rows, audit record naming the source as
+ * the actor), in one batch: one disk flush and one commit for the lot.
+ */
+export async function importReceived(req: ImportContext & { readonly instances: readonly ReceivedInstance[] }, deps: ImportDeps): Promise<ImportReport> {
+  const refusal = await refusalOf(req, deps);
+  if (refusal) return { files: req.instances.map((i) => ({ path: i.label, status: "refused", code: ErrorCode.AccessDenied, reason: refusal.reason })), refusal };
+  const items: ImportItem[] = req.instances.map((i) => ({ displayPath: i.label, kind: InputKind.Dicom, open: () => memorySource(i.bytes), readBytes: () => i.bytes }));
+  return { files: await importItems(items, [], req, deps) };
+}
+
+/** A DICOM instance read for the vault: its index row (without the stored object), content hash and facts. */
+export interface ExaminedInstance {
+  readonly rec: Omit<ImportRecord, "blob">;
+  readonly contentHash: string;
+  readonly findings: number;
+  /** Blind index of the Study Instance UID (a reference for routing, not the UID). */
+  readonly studyIdx: string;
+  /** The object id the instance is stored under (keyed on its content: the same bytes, the same object). */
+  readonly blobId: string;
+}
+
+/**
+ * Parses one DICOM instance, runs the PHI finder, hashes it and builds its index row: PHI columns as
+ * field-crypto tokens with blind indexes. Throws (with a reason without PHI) on input the vault must not take.
+ */
+export function examineInstance(source: ByteSource, ctx: ImportContext, deps: Pick<ImportDeps, "fields" | "random">): ExaminedInstance {
+  const field = (column: string, value: string | undefined): string | undefined =>
+    value === undefined || value === "" ? undefined : encryptField(deps.fields, column, value, deps.random.bytes(12));
+  const parsed = parseDicom(source);
+  if (isDicomdir(parsed.dataset)) throw new RayvaultError(ErrorCode.UnsupportedInput, "a DICOMDIR is an index, not an image: import the files it lists");
+  const codec = codecOfDataset(parsed.dataset);
+  const text = (tag: number): string => {
+    const e = findElement(parsed.dataset, tag);
+    return e ? elementText(e, codec) : "";
+  };
+  const sopUid = text(Tags.SOPInstanceUID);
+  const studyUid = text(Tags.StudyInstanceUID);
+  const seriesUid = text(Tags.SeriesInstanceUID);
+  if (sopUid === "" || studyUid === "" || seriesUid === "") throw new RayvaultError(ErrorCode.UnsupportedInput, "not a composite instance (SOP, study or series UID missing)");
+  const findings = findDicomPhi(parsed).findings.length;
+  const contentHash = sha256Of(source);
+  const name = text(Tags.PatientName);
+  const mrn = text(Tags.PatientID);
+  return {
+    contentHash, findings, studyIdx: blindIndex(deps.fields, "studies.uid", studyUid), blobId: `dcm-${blindIndex(deps.fields, "blobs.id", contentHash)}`,
+    rec: {
+      patient: {
+        keyIdx: blindIndex(deps.fields, "patients.key", patientKeyOf(parsed) || `unidentified:${contentHash}`),
+        ...optional("nameEnc", field("patients.name", name)),
+        ...optional("nameIdx", name ? blindIndex(deps.fields, "patients.name", name) : undefined),
+        ...optional("mrnEnc", field("patients.mrn", mrn)),
+        ...optional("mrnIdx", mrn ? blindIndex(deps.fields, "patients.mrn", mrn) : undefined),
+        ...optional("birthDateEnc", field("patients.birth_date", text(Tags.PatientBirthDate))),
+      },
+      study: {
+        uidIdx: blindIndex(deps.fields, "studies.uid", studyUid),
+        uidEnc: field("studies.uid", studyUid)!,
+        ...optional("studyDateEnc", field("studies.study_date", text(Tags.StudyDate))),
+        ...optional("descriptionEnc", field("studies.description", text(0x00081030))),
+      },
+      series: { uidIdx: blindIndex(deps.fields, "series.uid", seriesUid), uidEnc: field("series.uid", seriesUid)!, ...optional("modality", text(Tags.Modality) || undefined) },
+      instance: {
+        identityIdx: blindIndex(deps.fields, "instances.identity", `${sopUid}\u0000${contentHash}`),
+        sopUidEnc: field("instances.sop_uid", sopUid)!,
+        ...optional("sopClassUid", text(Tags.SOPClassUID) || undefined),
+        purpose: ctx.purpose,
+        importedBy: ctx.actor.id,
+      },
+    },
+  };
+}
+
+async function importItems(items: readonly ImportItem[], files: ImportFileResult[], req: ImportContext, deps: ImportDeps): Promise<ImportFileResult[]> {
   const refuse = (i: number, e: unknown): void => {
     files[i] = { path: files[i]!.path, status: "refused", code: errorCodeOf(e), reason: safeMessageOf(e) };
   };
@@ -111,48 +228,9 @@ export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise
 
   /** Reads one file into a candidate: parse, PHI scan, hash, index fields. Throws on unusable input. */
   const examine = (source: ClosableByteSource, result: number, fileNumber: number): Candidate => {
-    const parsed = parseDicom(source);
-    if (isDicomdir(parsed.dataset)) throw new RayvaultError(ErrorCode.UnsupportedInput, "a DICOMDIR is an index, not an image: import the files it lists");
-    const codec = codecOfDataset(parsed.dataset);
-    const text = (tag: number): string => {
-      const e = findElement(parsed.dataset, tag);
-      return e ? elementText(e, codec) : "";
-    };
-    const sopUid = text(Tags.SOPInstanceUID);
-    const studyUid = text(Tags.StudyInstanceUID);
-    const seriesUid = text(Tags.SeriesInstanceUID);
-    if (sopUid === "" || studyUid === "" || seriesUid === "") throw new RayvaultError(ErrorCode.UnsupportedInput, "not a composite instance (SOP, study or series UID missing)");
-    files[result] = { ...files[result]!, findings: findDicomPhi(parsed).findings.length };
-    const contentHash = sha256Of(source);
-    const name = text(Tags.PatientName);
-    const mrn = text(Tags.PatientID);
-    return {
-      result, fileNumber, source, size: source.size, contentHash,
-      rec: {
-        patient: {
-          keyIdx: blindIndex(deps.fields, "patients.key", patientKeyOf(parsed) || `unidentified:${contentHash}`),
-          ...optional("nameEnc", field("patients.name", name)),
-          ...optional("nameIdx", name ? blindIndex(deps.fields, "patients.name", name) : undefined),
-          ...optional("mrnEnc", field("patients.mrn", mrn)),
-          ...optional("mrnIdx", mrn ? blindIndex(deps.fields, "patients.mrn", mrn) : undefined),
-          ...optional("birthDateEnc", field("patients.birth_date", text(Tags.PatientBirthDate))),
-        },
-        study: {
-          uidIdx: blindIndex(deps.fields, "studies.uid", studyUid),
-          uidEnc: field("studies.uid", studyUid)!,
-          ...optional("studyDateEnc", field("studies.study_date", text(Tags.StudyDate))),
-          ...optional("descriptionEnc", field("studies.description", text(0x00081030))),
-        },
-        series: { uidIdx: blindIndex(deps.fields, "series.uid", seriesUid), uidEnc: field("series.uid", seriesUid)!, ...optional("modality", text(Tags.Modality) || undefined) },
-        instance: {
-          identityIdx: blindIndex(deps.fields, "instances.identity", `${sopUid}\u0000${contentHash}`),
-          sopUidEnc: field("instances.sop_uid", sopUid)!,
-          ...optional("sopClassUid", text(Tags.SOPClassUID) || undefined),
-          purpose: req.purpose,
-          importedBy: req.actor.id,
-        },
-      },
-    };
+    const x = examineInstance(source, req, deps);
+    files[result] = { ...files[result]!, findings: x.findings, studyIdx: x.studyIdx };
+    return { result, fileNumber, source, size: source.size, contentHash: x.contentHash, rec: x.rec, blobId: x.blobId };
   };
 
   /**
@@ -170,7 +248,7 @@ export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise
           files[c.result] = { ...files[c.result]!, status: "duplicate", instance: existing };
           continue;
         }
-        const blobId = `dcm-${blindIndex(deps.fields, "blobs.id", c.contentHash)}`;
+        const blobId = c.blobId;
         const blob = await deps.blobs.put(blobId, bytesOf(c.source), { deferSync: true });
         if (blob.sha256 !== c.contentHash) throw new RayvaultError(ErrorCode.VaultCorrupt, "the file changed while it was being imported");
         deps.fault?.("after-blob", c.fileNumber);
@@ -228,12 +306,12 @@ export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise
   let batchBytes = 0;
   let n = 0;
   try {
-    for (const file of inputs.files) {
+    for (const file of items) {
       if (file.kind === InputKind.Photo) {
         n++;
         const result = files.push({ path: file.displayPath, status: "imported" }) - 1;
         try {
-          files[result] = { ...files[result]!, ...(await importPhoto(deps.inputs.readBytes(file), file.imageKind!, n)) };
+          files[result] = { ...files[result]!, ...(await importPhoto(file.readBytes(), file.imageKind!, n)) };
         } catch (e) {
           refuse(result, e);
         }
@@ -245,7 +323,7 @@ export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise
       }
       n++;
       const result = files.push({ path: file.displayPath, status: "imported" }) - 1;
-      const source = deps.inputs.open(file);
+      const source = file.open();
       try {
         const c = examine(source, result, n);
         batch.push(c);
@@ -264,10 +342,8 @@ export async function importFiles(req: ImportRequest, deps: ImportDeps): Promise
   } catch (e) {
     for (const c of batch) c.source.close();
     throw e;
-  } finally {
-    inputs.dispose();
   }
-  return { files };
+  return files;
 }
 
 /** `{ [key]: value }` when the value is defined, `{}` otherwise (exactOptionalPropertyTypes). */

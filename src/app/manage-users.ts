@@ -26,7 +26,8 @@ export interface UserDeps extends AlertDeps {
   readonly now: () => string;
 }
 
-const ROLES: ReadonlySet<string> = new Set(Object.values(Role));
+/** Roles a user or token may hold (a routing rule acts only as itself). */
+const ROLES: ReadonlySet<string> = new Set(Object.values(Role).filter((r) => r !== Role.RoutingRule));
 const MFA_ROLES: ReadonlySet<string> = new Set([Role.Administrator, Role.PrivacyOfficer]);
 
 export interface AddUserResult {

@@ -297,3 +297,26 @@ export async function packageStudy(studyId: string, plan: MinimumNecessaryPlan, 
   zip.end();
   return { stream: output, summary };
 }
+
+/** A prepared instance for a DICOM push: the file that leaves and what the C-STORE names it by. */
+export interface PreparedInstance {
+  readonly bytes: Uint8Array;
+  readonly facts: PackagedInstance;
+}
+
+/**
+ * The study's instances prepared under the plan one at a time, exactly as `packageStudy` prepares them
+ * (the same cut, de-identification, pixel cleaning and verification), for a DICOM push instead of a zip.
+ */
+export async function* prepareStudyInstances(studyId: string, plan: MinimumNecessaryPlan, deps: PackageDeps): AsyncGenerator<PreparedInstance> {
+  const instances = await deps.index.studyInstances(studyId);
+  if (instances.length === 0) throw new RayvaultError(ErrorCode.NotFound, "the study has no instances in the vault");
+  assertPreparable(plan, deps.pixels !== undefined);
+  const deid = DEIDENTIFIED_LEVELS.has(plan.level) && deps.pixels ? packageDeid(plan, deps.pixels) : undefined;
+  for (const [i, inst] of instances.entries()) {
+    const fileId = ["PUSH", `I${String(i + 1).padStart(5, "0")}`];
+    const bytes = await readBlob(deps.blobs, inst.blobId);
+    const p = deid ? await prepareDeidentified(bytes, fileId, deid) : prepareInstance(bytes, plan, fileId);
+    yield { bytes: p.bytes, facts: p.facts };
+  }
+}

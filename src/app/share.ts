@@ -23,9 +23,11 @@ import type { MailTransport } from "../ports/mail-transport.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
 import type { PortalStore } from "../ports/portal-store.ts";
 import type { CleanPixelsDeps } from "./clean-pixels.ts";
-import { decide, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
+import { decide, pushable, type DecideDeps, type DecideRequest, type DecideResult } from "./decide.ts";
 import { currentAddress, usableKeys } from "./manage-directory.ts";
-import { packageStudy } from "./prepare-package.ts";
+import { packageStudy, prepareStudyInstances } from "./prepare-package.ts";
+import { bundleFiles, outgoingInstance, unbundleFiles } from "../core/delivery/push-bundle.ts";
+import type { DicomNodeStore, DicomSender } from "../ports/dicom-network.ts";
 
 export interface ShareDeps extends DecideDeps {
   readonly blobs: BlobStore;
@@ -46,6 +48,11 @@ export interface ShareDeps extends DecideDeps {
   readonly publicUrl?: string;
   /** Test seam: called at named points of delivery N so a test can kill the process there. */
   readonly deliveryFault?: (point: "mid-send" | "after-send", n: number) => void;
+  /** DICOM push (optional: without them, the dicom-push channel is refused). */
+  readonly dicomNodes?: DicomNodeStore;
+  readonly dicomSender?: DicomSender;
+  /** Our AE title, the calling AE of a push. */
+  readonly dicomAeTitle?: string;
 }
 
 /** S/MIME profiles: standard (RSA-OAEP, AES-256-CBC: every current client), aead (AES-256-GCM), legacy (PKCS#1 v1.5: gpgsm 2.2, older Outlook). */
@@ -79,7 +86,7 @@ export interface ShareResult {
 }
 
 const EMAIL_CHANNELS: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email"]);
-const SENDABLE: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email", "portal"]);
+const SENDABLE: ReadonlySet<Channel> = new Set(["smime", "pgp", "plain-email", "portal", "dicom-push"]);
 
 export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareResult> {
   // The sender must be allowed to send, not only to ask.
@@ -88,7 +95,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   if (d.outcome !== "permit" || !d.plan || !d.permission) return { decision: result };
   const channel = (req.channel ?? d.channels.find((c) => EMAIL_CHANNELS.has(c)) ?? d.channels.find((c) => c === "portal")) as Channel | undefined;
   if (!channel || !d.channels.includes(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `no channel to send by: allowed ${d.channels.join(", ") || "none"}`);
-  if (!SENDABLE.has(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `${channel} delivery arrives with a later release: use smime, pgp, portal or (for the patient) plain-email`);
+  if (!SENDABLE.has(channel)) throw new RayvaultError(ErrorCode.UsageInvalid, `${channel} is not a delivery channel: use smime, pgp, portal, dicom-push or (for the patient) plain-email`);
   const profile = SMIME_PROFILES[req.smimeProfile ?? "standard"];
   if (!profile) throw new RayvaultError(ErrorCode.UsageInvalid, `S/MIME profile: ${Object.keys(SMIME_PROFILES).join(", ")}`);
 
@@ -104,6 +111,7 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
     if (link && notification && notification.status !== "failed" && linkUsable(link, deps.now())) return { decision: result, delivery: notification, created: false };
   }
 
+  if (channel === "dicom-push") return pushShare(req, result, key, deps);
   const address = await currentAddress(req.recipientId, req.email, deps);
   if (!address || address.verifiedAt === null) throw new RayvaultError(ErrorCode.UsageInvalid, "the recipient's address is not verified");
   const to = decryptField(deps.fields, "recipient_addresses.address", address.addressEnc);
@@ -179,6 +187,43 @@ export async function share(req: ShareRequest, deps: ShareDeps): Promise<ShareRe
   return { decision: result, delivery: q.delivery, created: q.created };
 }
 
+/**
+ * A DICOM push: the study prepared under the plan instance by instance (the same preparation and checks
+ * as a package), kept encrypted in the vault as a bundle, queued for the recipient's node.
+ */
+async function pushShare(req: ShareRequest, result: DecideResult, key: string, deps: ShareDeps): Promise<ShareResult> {
+  const d = result.decision;
+  if (!deps.dicomNodes || !deps.dicomSender) throw new RayvaultError(ErrorCode.UsageInvalid, "DICOM push is not configured here");
+  const node = (await deps.dicomNodes.nodesOf(req.recipientId)).find(pushable);
+  if (!node) throw new RayvaultError(ErrorCode.KeyMissing, "no DICOM node for this recipient (with TLS, or attested private)");
+  const files = (async function* () {
+    for await (const p of prepareStudyInstances(result.study, d.plan!, deps)) yield p.bytes;
+  })();
+  const blob = await deps.blobs.put(`push-${randomUUID()}`, bundleFiles(files));
+  await deps.index.recordDocument(blob);
+  const now = deps.now();
+  const row: DeliveryRow = {
+    id: `dlv-${randomUUID()}`, kind: "message", idempotencyKey: key, messageId: `<${randomUUID()}@dicom-push>`, channel: "dicom-push", recipientId: req.recipientId, addressId: null, nodeId: node.id,
+    studyId: result.study, purpose: req.purpose, citation: d.permission!.citation, accountable: d.accountable, messageBlobId: blob.id, status: "queued", attempts: 0, nextAttemptAt: now, lastError: null,
+    createdAt: now, createdBy: req.actor.id, sentAt: null,
+  };
+  const q = await deps.deliveries.enqueue(row, { time: now, actor: req.actor.id, action: "disclosure.queue", objects: [`delivery:${row.id}`, `study:${result.study}`, `recipient:${req.recipientId}`, "channel:dicom-push", `node:${node.id}`], purpose: req.purpose.slice(0, 40), outcome: "success" });
+  return { decision: result, delivery: q.delivery, created: q.created };
+}
+
+/** Pushes a queued bundle to its node; every instance must be stored (a retry sends them all again: a PACS keeps one per SOP Instance UID). */
+async function sendPush(job: DeliveryRow, deps: ShareDeps): Promise<void> {
+  if (!deps.dicomNodes || !deps.dicomSender) throw new RayvaultError(ErrorCode.UsageInvalid, "DICOM push is not configured here");
+  const node = job.nodeId ? await deps.dicomNodes.node(job.nodeId) : undefined;
+  if (!node || !pushable(node) || node.recipientId !== job.recipientId) throw new RayvaultError(ErrorCode.UsageInvalid, "the delivery's DICOM node was removed or changed");
+  const parts: Uint8Array[] = [];
+  for await (const p of deps.blobs.get(job.messageBlobId)) parts.push(Buffer.from(p));
+  const instances = unbundleFiles(Buffer.concat(parts)).map(outgoingInstance);
+  const results = await deps.dicomSender.store({ aeTitle: node.aeTitle, host: node.host!, port: node.port!, tls: node.tls }, deps.dicomAeTitle ?? "RAYVAULT", instances);
+  const bad = results.filter((r) => !r.ok);
+  if (bad.length > 0) throw new RayvaultError(ErrorCode.DeliveryFailed, `${bad.length} of ${results.length} instance(s) not stored by ${node.aeTitle}: ${bad[0]!.reason ?? "no reason given"}`);
+}
+
 /** Backoff before attempt n+1: 1, 5, 25, 125 minutes; failed after 5 attempts. */
 const BACKOFF_MIN = [1, 5, 25, 125];
 
@@ -190,11 +235,34 @@ const BACKOFF_MIN = [1, 5, 25, 125];
  */
 export async function runOutbox(deps: ShareDeps, limit = 50, only?: string): Promise<Array<{ readonly id: string; readonly status: string; readonly error?: string }>> {
   const out: Array<{ id: string; status: string; error?: string }> = [];
-  if (!deps.transport) return out;
+  const push = deps.dicomSender !== undefined && deps.dicomNodes !== undefined;
+  if (!deps.transport && !push) return out;
+  // Without a relay, e-mail stays queued; without DICOM, pushes do.
+  const channels = deps.transport && push ? undefined : deps.transport ? ["smime", "pgp", "plain-email", "portal"] : ["dicom-push"];
   for (let i = 0; i < limit; i++) {
     const now = deps.now();
-    const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - deps.mail.staleSeconds * 1000).toISOString(), only);
+    const job = await deps.deliveries.claim(now, new Date(Date.parse(now) - deps.mail.staleSeconds * 1000).toISOString(), only, channels);
     if (!job) break;
+    if (job.channel === "dicom-push") {
+      try {
+        const study = await deps.index.findStudy({ id: job.studyId });
+        if (!study) throw new RayvaultError(ErrorCode.NotFound, "the delivery's study is gone");
+        await sendPush(job, deps);
+        const at = deps.now();
+        await deps.deliveries.markSent(job.id, at, {
+          id: `dsc-${randomUUID()}`, deliveryId: job.id, patientId: study.patientId, studyId: job.studyId, recipientId: job.recipientId, purpose: job.purpose, citation: job.citation,
+          descriptionEnc: encryptField(deps.fields, "disclosures.description", "imaging study (DICOM), dicom-push", deps.random.bytes(12)), accountable: job.accountable, channel: job.channel, disclosedAt: at,
+        }, { time: at, actor: "system:outbox", action: "disclosure.send", objects: [`delivery:${job.id}`, `study:${job.studyId}`, `recipient:${job.recipientId}`, `node:${job.nodeId ?? ""}`, `rule:${job.citation}`], purpose: job.purpose.slice(0, 40), outcome: "success" });
+        out.push({ id: job.id, status: "sent" });
+      } catch (e) {
+        const failed = job.attempts >= 5;
+        const next = new Date(Date.parse(deps.now()) + (BACKOFF_MIN[job.attempts - 1] ?? 125) * 60_000).toISOString();
+        await deps.deliveries.markRetry(job.id, safeMessageOf(e), next, failed, { time: deps.now(), actor: "system:outbox", action: failed ? "disclosure.send.failed" : "disclosure.send.retry", objects: [`delivery:${job.id}`], purpose: job.purpose.slice(0, 40), outcome: "failure" });
+        out.push({ id: job.id, status: failed ? "failed" : "retrying", error: safeMessageOf(e) });
+      }
+      continue;
+    }
+    if (!deps.transport) break;
     const recipientAddress = job.addressId ? await deps.policy.get("addresses", job.addressId) : undefined;
     try {
       // Everything the record needs is looked up before sending: a failure after the relay accepted the

@@ -3,7 +3,14 @@
  * The composition root of the vault: database (migrated at open), keyrings, blob store, index and audit
  * log. Loaded only by the commands that need it, so `scan` and `deid` never load the database engines.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { dbDicomNodes } from "../adapters/db/db-dicom-nodes.ts";
+import { dimseSender } from "../adapters/dicom-net/dimse-sender.ts";
+import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import type { DicomNodeStore, DicomSender } from "../ports/dicom-network.ts";
+import { openFsReceiveSpool } from "../adapters/spool/fs-receive-spool.ts";
+import type { ReceiveSpool } from "../ports/receive-spool.ts";
 import { fsInputCatalog } from "../adapters/inputs/fs-input-catalog.ts";
 import { openFsBlobStore } from "../adapters/blob-store/fs-blob-store.ts";
 import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
@@ -37,7 +44,30 @@ import { deriveFieldKeys } from "../core/crypto/field-crypto.ts";
 import type { RayvaultConfig } from "./load-config.ts";
 
 /** The vault: database (migrated), keyrings, blob store, index and audit log. Close when done. */
-export type VaultDeps = ImportDeps & UserDeps & CareDeps & PortalDeps & { readonly auditKey: CheckpointSigner; readonly vaultKeys: KeyStore; close(): Promise<void> };
+export type VaultDeps = ImportDeps & UserDeps & CareDeps & PortalDeps & {
+  readonly auditKey: CheckpointSigner;
+  readonly vaultKeys: KeyStore;
+  readonly dicomNodes: DicomNodeStore;
+  readonly dicomSender: DicomSender;
+  readonly dicomAeTitle: string;
+  readonly spool: ReceiveSpool;
+  close(): Promise<void>;
+};
+
+/** The DICOM TLS material we present and check, read once (a configured file that cannot be read stops the command). */
+function dicomSenderOf(config: RayvaultConfig): DicomSender {
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      throw new RayvaultError(ErrorCode.KeyMissing, "a configured DICOM TLS file cannot be read");
+    }
+  };
+  return dimseSender({
+    ...(config.dicomTlsCa ? { ca: read(config.dicomTlsCa) } : {}),
+    ...(config.dicom?.tls ? { cert: read(config.dicom.tls.certPath), key: read(config.dicom.tls.keyPath) } : {}),
+  });
+}
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const pixels = pixelDeps(config);
@@ -47,6 +77,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
   const columnKeys = openFileKeyStore(join(config.home, "keys", "column-keyring.json"), nodeRandom);
   const now = (): string => new Date().toISOString();
   const fault = config.testFault;
+  const spool = openFsReceiveSpool(join(config.home, "spool"), vaultKeys);
   const clinic = fileClinicIdentity(join(config.home, "keys"), config.mailFromAddress);
   return {
     inputs: fsInputCatalog,
@@ -59,6 +90,10 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     alerts: dbAlertQueue(database.db),
     policy: dbPolicyStore(database.db),
     deliveries: dbDeliveryStore(database.db),
+    dicomNodes: dbDicomNodes(database.db),
+    dicomSender: dicomSenderOf(config),
+    dicomAeTitle: config.dicomAeTitle,
+    spool,
     portal: dbPortalStore(database.db),
     publicUrl: config.publicUrl,
     clinic,
@@ -92,6 +127,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
       : {}),
     close: async () => {
       await pixels.recognizer.close();
+      await spool.close();
       await database.close();
     },
   };

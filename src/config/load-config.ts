@@ -46,9 +46,19 @@ export interface RayvaultConfig {
   readonly outboxStaleSeconds: number;
   /** Where security alerts are pushed as JSON (https://, or http:// on loopback); queued only when absent. */
   readonly alertWebhook?: string;
+  /** Our DICOM AE title (RAYVAULT_DICOM_AE, default RAYVAULT): the called AE we answer to and the calling AE of a push. */
+  readonly dicomAeTitle: string;
+  /** The DICOM listener, when RAYVAULT_DICOM_PORT is set: host (default 127.0.0.1), port, and DICOM TLS files. */
+  readonly dicom?: {
+    readonly host: string;
+    readonly port: number;
+    readonly tls?: { readonly certPath: string; readonly keyPath: string };
+  };
+  /** CA certificates (PEM file) that DICOM TLS peers must chain to: callers of our listener (then required) and nodes we push to. */
+  readonly dicomTlsCa?: string;
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL", "RAYVAULT_TESSDATA"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL", "RAYVAULT_TESSDATA", "RAYVAULT_DICOM_PORT", "RAYVAULT_DICOM_HOST", "RAYVAULT_DICOM_AE", "RAYVAULT_DICOM_TLS_CERT", "RAYVAULT_DICOM_TLS_KEY", "RAYVAULT_DICOM_TLS_CA"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -93,8 +103,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!/^https?:\/\/[^/\s]+/.test(publicUrl)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_PUBLIC_URL must be an http(s) URL");
   const staleSeconds = Number(env["RAYVAULT_OUTBOX_STALE_SECONDS"] ?? "600");
   if (!Number.isInteger(staleSeconds) || staleSeconds < 0) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_OUTBOX_STALE_SECONDS must be a whole number of seconds");
+  const dicomAe = env["RAYVAULT_DICOM_AE"] ?? "RAYVAULT";
+  if (!/^[ -[\]-~]{1,16}$/.test(dicomAe) || dicomAe.trim() !== dicomAe || dicomAe === "") throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DICOM_AE must be 1–16 printable ASCII characters, no backslash, no leading or trailing spaces");
+  const dicomPortText = env["RAYVAULT_DICOM_PORT"];
+  const dicomPort = dicomPortText === undefined ? undefined : Number(dicomPortText);
+  if (dicomPort !== undefined && !(Number.isInteger(dicomPort) && dicomPort >= 0 && dicomPort <= 65535)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DICOM_PORT must be 0–65535");
+  const dicomCert = env["RAYVAULT_DICOM_TLS_CERT"];
+  const dicomKey = env["RAYVAULT_DICOM_TLS_KEY"];
+  if ((dicomCert === undefined) !== (dicomKey === undefined)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: DICOM TLS needs both RAYVAULT_DICOM_TLS_CERT and RAYVAULT_DICOM_TLS_KEY");
+  const dicomHost = env["RAYVAULT_DICOM_HOST"] ?? "127.0.0.1";
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(dicomHost)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DICOM_HOST must be an address to listen on");
   return Object.freeze({
     home: absHome,
+    dicomAeTitle: dicomAe,
+    ...(dicomPort !== undefined ? { dicom: { host: dicomHost, port: dicomPort, ...(dicomCert && dicomKey ? { tls: { certPath: resolve(dicomCert), keyPath: resolve(dicomKey) } } : {}) } } : {}),
+    ...(env["RAYVAULT_DICOM_TLS_CA"] ? { dicomTlsCa: resolve(env["RAYVAULT_DICOM_TLS_CA"]) } : {}),
     mailFrom,
     mailFromAddress: (/<([^>]+)>$/.exec(mailFrom)?.[1] ?? mailFrom).toLowerCase(),
     mailMaxMb,

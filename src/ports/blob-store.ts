@@ -30,5 +30,12 @@ export interface BlobStore {
   rewrap(id: string): Promise<StoredBlob>;
   /** Destroys the object's wrapped data key: nothing can decrypt it again (retention, right to delete). */
   shred(id: string): Promise<void>;
-  list(): AsyncIterable<string>;
+  /** Ids of the stored objects, or only those starting with `prefix` (which should be at least 2 characters). */
+  list(prefix?: string): AsyncIterable<string>;
+  /**
+   * Deletes objects outright (no error for one already absent). Only for the receive spool's markers,
+   * whose deletion may be lost in a crash without harm: objects with PHI are shredded (their key
+   * destroyed), so the index can prove what was there.
+   */
+  remove(ids: readonly string[]): Promise<void>;
 }

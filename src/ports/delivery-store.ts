@@ -27,6 +27,8 @@ export interface DeliveryRow {
   readonly channel: string;
   readonly recipientId: string;
   readonly addressId: string | null;
+  /** DICOM push: the recipient's node; the blob is then the prepared package, not a message. */
+  readonly nodeId?: string | null;
   readonly studyId: string;
   readonly purpose: string;
   readonly citation: string;
@@ -64,8 +66,8 @@ export interface DeliveryStore {
   /** A report received: kept, the delivery's status moved when it says so (never back to queued), audited, together. */
   recordReport(report: DeliveryReportRow, status: "delivered" | "bounced" | undefined, audit: AuditEvent): Promise<void>;
   reportsOf(deliveryId: string): Promise<DeliveryReportRow[]>;
-  /** Claims the next due delivery (queued, retrying, or sending for longer than `staleBefore`), or only `id`: status sending. */
-  claim(now: string, staleBefore: string, id?: string): Promise<DeliveryRow | undefined>;
+  /** Claims the next due delivery (queued, retrying, or sending for longer than `staleBefore`), or only `id`, or only these channels: status sending. */
+  claim(now: string, staleBefore: string, id?: string, channels?: readonly string[]): Promise<DeliveryRow | undefined>;
   /** Sent: the delivery, the disclosure (messages only), the recipient's last address and the audit record, together. */
   markSent(id: string, at: string, disclosure: DisclosureRow | undefined, audit: AuditEvent): Promise<void>;
   markRetry(id: string, error: string, next: string, failed: boolean, audit: AuditEvent): Promise<void>;

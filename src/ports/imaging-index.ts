@@ -49,7 +49,39 @@ export interface IndexCounts {
   readonly instances: number;
 }
 
+/** One stored instance with its series, study and patient, as the catalog (DICOMweb search) reads it. */
+export interface CatalogRow {
+  readonly instanceId: string;
+  readonly blobId: string;
+  readonly sopUidEnc: string;
+  readonly sopClassUid: string | null;
+  readonly seriesId: string;
+  readonly seriesUidEnc: string;
+  readonly modality: string | null;
+  readonly studyId: string;
+  readonly studyUidEnc: string;
+  readonly studyDateEnc: string | null;
+  readonly descriptionEnc: string | null;
+  readonly patientId: string;
+  readonly nameEnc: string | null;
+  readonly mrnEnc: string | null;
+  readonly birthDateEnc: string | null;
+}
+
+/** Exact filters by blind index (PHI is not searchable otherwise); all given must match. */
+export interface CatalogFilter {
+  readonly studyUidIdx?: string;
+  readonly seriesUidIdx?: string;
+  readonly mrnIdx?: string;
+  readonly nameIdx?: string;
+  readonly modality?: string;
+  /** At most this many instances (the caller pages studies within them). */
+  readonly limit: number;
+}
+
 export interface ImagingIndex {
+  /** Stored instances matching the filter, study by study, series by series, in import order. */
+  catalog(filter: CatalogFilter): Promise<CatalogRow[]>;
   /** Of these identities (SOP Instance UID + content), the ones already stored, with their instance. */
   findInstances(identityIdxs: readonly string[]): Promise<Map<string, string>>;
   /**

@@ -144,9 +144,9 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
         }
       };
       ids.forEach(checkId);
-      // Concurrent fsyncs share the filesystem journal's commits; then the folders, for the renames.
-      await Promise.all(ids.map((id) => flush(pathOf(id))));
-      await Promise.all([...new Set(ids.map((id) => join(root, id.slice(0, 2))))].map(flush));
+      // The objects and their folders (for the renames, already done) flushed at once: concurrent fsyncs
+      // share the filesystem journal's commits. Durable when all have returned, whatever their order.
+      await Promise.all([...ids.map((id) => pathOf(id)), ...new Set(ids.map((id) => join(root, id.slice(0, 2))))].map(flush));
     },
     get: (id) => decrypt(id),
     async verify(id) {
@@ -166,10 +166,18 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
       rewriteKeyBlock(id, shreddedKeyBlock(header.keyId));
       return Promise.resolve();
     },
-    async *list() {
-      for (const dir of readdirSync(root).sort()) {
-        for (const name of readdirSync(join(root, dir)).sort()) if (name.endsWith(".rv")) yield name.slice(0, -3);
+    async *list(prefix) {
+      // Objects are filed by the first two characters of their id: a prefix reads one folder.
+      const dirs = prefix && prefix.length >= 2 ? [prefix.slice(0, 2)].filter((d) => existsSync(join(root, d))) : readdirSync(root).sort();
+      for (const dir of dirs) {
+        for (const name of readdirSync(join(root, dir)).sort()) if (name.endsWith(".rv") && (!prefix || name.startsWith(prefix))) yield name.slice(0, -3);
       }
+    },
+    remove(ids) {
+      ids.forEach(checkId);
+      for (const id of ids) rmSync(pathOf(id), { force: true });
+      for (const dir of new Set(ids.map((id) => join(root, id.slice(0, 2))))) if (existsSync(dir)) syncDir(dir);
+      return Promise.resolve();
     },
   };
   return store;

@@ -50,7 +50,7 @@ export function dbDeliveryStore(db: Db): DeliveryStore {
       const rows = await db.select().from(deliveryReports).where(eq(deliveryReports.deliveryId, deliveryId)).orderBy(asc(deliveryReports.receivedAt));
       return rows.map((r): DeliveryReportRow => ({ ...r, kind: r.kind === "mdn" ? "mdn" : "dsn" }));
     },
-    claim(now, staleBefore, id) {
+    claim(now, staleBefore, id, channels) {
       return db.transaction(async (tx) => {
         const [due] = await tx
           .select()
@@ -58,6 +58,7 @@ export function dbDeliveryStore(db: Db): DeliveryStore {
           .where(and(
             or(and(inArray(deliveries.status, ["queued", "retrying"]), lte(deliveries.nextAttemptAt, now)), and(eq(deliveries.status, "sending"), lte(deliveries.nextAttemptAt, staleBefore))),
             id === undefined ? undefined : eq(deliveries.id, id),
+            channels === undefined ? undefined : inArray(deliveries.channel, [...channels]),
           ))
           .orderBy(asc(deliveries.nextAttemptAt))
           .limit(1)

@@ -6,7 +6,7 @@
  * chained in the same transaction.
  */
 import { randomUUID } from "node:crypto";
-import { count, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import type { AuditEvent } from "../../core/audit/audit-chain.ts";
 import type { ImagingIndex, ImportRecord, RecordedImport } from "../../ports/imaging-index.ts";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
@@ -105,6 +105,30 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
         const record = await appendAuditIn(tx, { ...audit, objects: [...audit.objects, `photo:${inserted[0]!.id}`, `patient:${patientId}`] });
         return { instanceId: inserted[0]!.id, created: true, audit: record, patientId };
       });
+    },
+
+    async catalog(f) {
+      const conds = [
+        f.studyUidIdx !== undefined ? eq(studies.uidIdx, f.studyUidIdx) : undefined,
+        f.seriesUidIdx !== undefined ? eq(series.uidIdx, f.seriesUidIdx) : undefined,
+        f.mrnIdx !== undefined ? eq(patients.mrnIdx, f.mrnIdx) : undefined,
+        f.nameIdx !== undefined ? eq(patients.nameIdx, f.nameIdx) : undefined,
+        f.modality !== undefined ? eq(series.modality, f.modality) : undefined,
+      ].filter((c) => c !== undefined);
+      return db
+        .select({
+          instanceId: instances.id, blobId: instances.blobId, sopUidEnc: instances.sopUidEnc, sopClassUid: instances.sopClassUid,
+          seriesId: series.id, seriesUidEnc: series.uidEnc, modality: series.modality,
+          studyId: studies.id, studyUidEnc: studies.uidEnc, studyDateEnc: studies.studyDateEnc, descriptionEnc: studies.descriptionEnc,
+          patientId: patients.id, nameEnc: patients.nameEnc, mrnEnc: patients.mrnEnc, birthDateEnc: patients.birthDateEnc,
+        })
+        .from(instances)
+        .innerJoin(series, eq(series.id, instances.seriesId))
+        .innerJoin(studies, eq(studies.id, series.studyId))
+        .innerJoin(patients, eq(patients.id, studies.patientId))
+        .where(conds.length > 0 ? and(...conds) : undefined)
+        .orderBy(studies.createdAt, studies.id, series.id, instances.importedAt, instances.id)
+        .limit(f.limit);
     },
 
     async instanceLocation(instanceId) {

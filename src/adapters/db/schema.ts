@@ -346,6 +346,8 @@ export const deliveries = pgTable("deliveries", {
   channel: text("channel").notNull(),
   recipientId: text("recipient_id").notNull().references(() => recipients.id),
   addressId: text("address_id").references(() => recipientAddresses.id),
+  /** DICOM push: the recipient's node (the message blob is then the prepared package). */
+  nodeId: text("node_id"),
   studyId: text("study_id").notNull().references(() => studies.id),
   purpose: text("purpose").notNull(),
   citation: text("citation").notNull(),
@@ -420,4 +422,38 @@ export const portalLinks = pgTable("portal_links", {
   revokedAt: text("revoked_at"),
   createdAt: text("created_at").notNull(),
   createdBy: text("created_by").notNull(),
+});
+
+// ---- The DICOM network (#8): the nodes we take images from and push them to, and the routing rules.
+
+/**
+ * A DICOM application entity: a modality or PACS that may store to us (`inbound`), and/or a recipient's
+ * node we may push to (`recipientId`). Names, AE titles and addresses are the clinic's equipment, not PHI.
+ * Plain TCP to a node is allowed only on a network the operator attested as private (a LAN or VPN).
+ */
+export const dicomNodes = pgTable("dicom_nodes", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  aeTitle: text("ae_title").notNull(),
+  host: text("host"),
+  port: bigint("port", { mode: "number" }),
+  tls: boolean("tls").notNull().default(false),
+  privateNetwork: boolean("private_network").notNull().default(false),
+  inbound: boolean("inbound").notNull().default(false),
+  recipientId: text("recipient_id").references(() => recipients.id),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+  removedAt: text("removed_at"),
+}, (t) => [index("dicom_nodes_ae").on(t.aeTitle), index("dicom_nodes_recipient").on(t.recipientId)]);
+
+/** "When a study arrives from node X, share it with recipient Y for purpose P by channel C" (each share still decided). */
+export const routingRules = pgTable("routing_rules", {
+  id: text("id").primaryKey(),
+  fromNodeId: text("from_node_id").notNull().references(() => dicomNodes.id),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  purpose: text("purpose").notNull(),
+  channel: text("channel"),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+  removedAt: text("removed_at"),
 });

@@ -17,6 +17,8 @@ export const Role = {
   PrivacyOfficer: "privacy-officer",
   Administrator: "administrator",
   Integration: "integration",
+  /** A routing rule acting on a study it matched: it may ask for and make the rule's disclosure, nothing else. */
+  RoutingRule: "routing-rule",
 } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
@@ -139,6 +141,10 @@ export const ROLE_GRANTS: Readonly<Record<Role, readonly Grant[]>> = {
   integration: [
     // Modalities, PACS and the EHR's ADT feed (which says who treats whom).
     { actions: [A.StudyImport, A.StudySearch, A.CareAssign], purposes: [P.Treatment, P.Operations] },
+  ],
+  "routing-rule": [
+    // Set up by an operator for one source and one recipient; each disclosure is still decided (#4).
+    { actions: [A.DisclosureDecide, A.DisclosureSend], purposes: [P.Treatment, P.Payment, P.Operations] },
   ],
 };
 

@@ -14,6 +14,7 @@ export const AlertKind = {
   AuditTampered: "audit-tampered",
   VaultCorrupt: "vault-corrupt",
   DeliveryBounced: "delivery-bounced",
+  RoutingRefused: "routing-refused",
 } as const;
 export type AlertKind = (typeof AlertKind)[keyof typeof AlertKind];
 
@@ -37,6 +38,7 @@ const TEXT: Readonly<Record<AlertKind, { severity: AlertSeverity; summary: strin
   "audit-tampered": { severity: "critical", summary: "The audit log failed verification: records were edited, deleted, inserted or reordered." },
   "vault-corrupt": { severity: "critical", summary: "Stored objects failed verification (corrupt, missing or unindexed)." },
   "delivery-bounced": { severity: "warning", summary: "A message with PHI came back undelivered; check the recipient's address and whether it reached anyone else." },
+  "routing-refused": { severity: "warning", summary: "A routing rule did not send a study it matched: the disclosure was refused or could not be prepared; review the decision." },
 };
 
 const REF = /^[a-z][a-z-]*:[A-Za-z0-9._:-]{1,128}$/;

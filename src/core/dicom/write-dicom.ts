@@ -203,8 +203,18 @@ export function serializeDicom(input: WriteInput, readRange: (r: SourceRange) =>
   return { chunks: [preamble, meta, deflated], size: start + deflated.length, itemOffsets };
 }
 
-/** A minimal valid file meta for an output file (PS3.10 §7.1). */
-export function buildFileMeta(sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string): DicomElement[] {
+/**
+ * The preamble, "DICM" and file meta of a Part 10 file whose dataset follows as received (a C-STORE's
+ * data set, a STOW part without meta): prefixed, it makes the received bytes a file without re-encoding.
+ */
+export function partTenHeader(meta: readonly DicomElement[]): Uint8Array {
+  const preamble = new Uint8Array(132);
+  preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
+  return concat([preamble, metaChunks(meta)]);
+}
+
+/** A minimal valid file meta for an output file (PS3.10 §7.1); `sourceAe` names the sender of a received one. */
+export function buildFileMeta(sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string, sourceAe?: string): DicomElement[] {
   const text = (tag: number, vr: string, s: string): DicomElement => {
     const raw = new TextEncoder().encode(s);
     const value = raw.length % 2 === 0 ? raw : concat([raw, new Uint8Array([vr === "UI" ? 0 : 0x20])]);
@@ -217,6 +227,7 @@ export function buildFileMeta(sopClassUid: string, sopInstanceUid: string, trans
     text(Tags.TransferSyntaxUID, "UI", transferSyntaxUid || ExplicitVrLittleEndian),
     text(0x00020012, "UI", RAYVAULT_IMPLEMENTATION_CLASS_UID),
     text(0x00020013, "SH", RAYVAULT_IMPLEMENTATION_VERSION),
+    ...(sourceAe ? [text(0x00020016, "AE", sourceAe)] : []),
   ];
 }
 

@@ -22,6 +22,35 @@ async function openVault(config: RayvaultConfig): Promise<VaultDeps> {
   return vaultDeps(config);
 }
 
+/** The DICOM listener of `rayvault start`: receiver (import), routing, and DICOM TLS when configured. */
+async function startDicom(config: RayvaultConfig, deps: VaultDeps): Promise<{ close(): Promise<void> }> {
+  const dicom = config.dicom!;
+  const { readFileSync } = await import("node:fs");
+  const { startStoreScp } = await import("../dicom/store-scp.ts");
+  const { dicomReceiver, recoverReceived } = await import("../../app/receive-dicom.ts");
+  const { routeStudies } = await import("../../app/route-studies.ts");
+  const receiver = dicomReceiver(deps, { aeTitle: config.dicomAeTitle, route: async (node, studies) => {
+    await routeStudies(node, studies, deps);
+  } });
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      throw new RayvaultError(ErrorCode.KeyMissing, "a configured DICOM TLS file cannot be read");
+    }
+  };
+  const tls = dicom.tls ? { key: read(dicom.tls.keyPath), cert: read(dicom.tls.certPath), ...(config.dicomTlsCa ? { ca: read(config.dicomTlsCa) } : {}), requireClientCert: config.dicomTlsCa !== undefined } : undefined;
+  // What an earlier process acknowledged but had not yet indexed is indexed before anything new comes in.
+  const recovered = await recoverReceived(deps);
+  if (recovered > 0) write(`DICOM: indexed ${recovered} instance(s) received before the last stop`);
+  const scp = await startStoreScp({ host: dicom.host, port: dicom.port, ...(tls ? { tls } : {}) }, receiver);
+  write(`DICOM: AE ${config.dicomAeTitle} listening on ${dicom.host}:${scp.port}${tls ? " (DICOM TLS)" : ""}; accepted callers: rayvault dicom node add --inbound`);
+  return { close: async () => {
+    await scp.close();
+    await receiver.drain();
+  } };
+}
+
 /** Runs a command against the vault and closes it (the database) whatever happens. */
 async function withVault(f: (deps: VaultDeps) => Promise<void>): Promise<void> {
   const deps = await openVault(loadConfig(process.env));
@@ -35,6 +64,7 @@ import { scanFiles } from "../../app/scan-files.ts";
 import { deidentifyFiles } from "../../app/deidentify-files.ts";
 import { NO_SUCH_PATH } from "../../ports/input-catalog.ts";
 import { registerDeliveryCommands, registerPolicyCommands } from "./policy-commands.ts";
+import { registerDicomCommands } from "./dicom-commands.ts";
 import { renderDeidReport, renderScanReport, scanReportJson, deidReportJson } from "./render.ts";
 
 assertSupportedNode(process.versions.node);
@@ -63,7 +93,7 @@ export function buildProgram(): Command {
 
   program
     .command("start")
-    .description("run the gateway on loopback: API, first-administrator setup, sign-in (RAYVAULT_PORT, default 8080)")
+    .description("run the gateway on loopback: API, first-administrator setup, sign-in (RAYVAULT_PORT, default 8080); the DICOM listener too when RAYVAULT_DICOM_PORT is set")
     .action(async () => {
       const config = loadConfig(process.env);
       const deps = await openVault(config);
@@ -82,8 +112,9 @@ export function buildProgram(): Command {
       retry.unref();
       const setup = await offerSetup(deps);
       if (setup) write(`no administrator yet: open this one-time link within 24 hours to create one:\n  ${base}/setup?token=${setup}`);
+      const scp = config.dicom ? await startDicom(config, deps) : undefined;
       const stop = (): void => {
-        void server.close().then(() => deps.close()).then(() => process.exit(0));
+        void (scp?.close() ?? Promise.resolve()).then(() => server.close()).then(() => deps.close()).then(() => process.exit(0));
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
@@ -434,6 +465,7 @@ export function buildProgram(): Command {
   };
   registerPolicyCommands(program, kit);
   registerDeliveryCommands(program, kit);
+  registerDicomCommands(program, kit);
   return program;
 }
 

@@ -15,6 +15,10 @@ import { download, linkState, sendCode, verifyCode, type PortalDeps } from "../.
 import { decide } from "../../app/decide.ts";
 import { runOutbox, share, type ShareRequest } from "../../app/share.ts";
 import type { Role } from "../../core/access/decide-access.ts";
+import type { DicomwebDeps } from "../../app/dicomweb.ts";
+import type { ImportDeps } from "../../app/import-files.ts";
+import type { ImageRenderer } from "../../ports/image-renderer.ts";
+import { registerDicomweb } from "./dicomweb-routes.ts";
 
 const COOKIE = "rv_session";
 
@@ -37,6 +41,21 @@ const OPENAPI = {
     "/api/decisions": { post: { summary: "may this study go to this recipient for this purpose by this channel: {study, to, purpose, channel?, selection?}; the decision with its rules, plan, preview and what is missing", responses: { "200": { description: "decision" }, "401": { description: "not signed in" } } } },
     "/api/shares": { post: { summary: "decide, prepare, encrypt and send: {study, to, purpose, channel?, smimeProfile?, passcode?, expiresDays?, maxDownloads?, previews?: jpeg|png, photos?: boolean}", responses: { "202": { description: "queued or sent" }, "403": { description: "refused, with the decision" } } } },
     "/api/deliveries/{id}": { get: { summary: "a delivery's status (queued, sending, sent, retrying, failed, delivered, bounced) and the DSNs/MDNs received; the sender or a privacy officer", responses: { "200": { description: "delivery and reports" }, "404": { description: "unknown, or not yours" } } } },
+    "/dicomweb/studies": {
+      get: { summary: "QIDO-RS: search studies (exact PatientID, PatientName, StudyInstanceUID, ModalitiesInStudy; limit, offset); X-Purpose-Of-Use required; audited", responses: { "200": { description: "application/dicom+json" }, "204": { description: "no match" }, "400": { description: "wildcards or ranges (PHI is searched by blind index only)" }, "401": { description: "not signed in" }, "403": { description: "refused, with the rule" } } },
+      post: { summary: "STOW-RS: store instances (multipart/related; type=application/dicom) through the import use-case", responses: { "200": { description: "all stored" }, "202": { description: "some failed (FailedSOPSequence)" }, "409": { description: "none stored" }, "415": { description: "not multipart/related" } } },
+    },
+    "/dicomweb/studies/{study}": { get: { summary: "WADO-RS: the study's instances (multipart/related; type=application/dicom)", responses: { "200": { description: "multipart" }, "404": { description: "not found or not yours to see" } } }, post: { summary: "STOW-RS into this study (parts of other studies refused, 0xA900)", responses: { "200": { description: "stored" } } } },
+    "/dicomweb/studies/{study}/metadata": { get: { summary: "WADO-RS: DICOM JSON of every instance, binary values as BulkDataURI", responses: { "200": { description: "application/dicom+json" } } } },
+    "/dicomweb/studies/{study}/series": { get: { summary: "QIDO-RS: the study's series", responses: { "200": { description: "application/dicom+json" } } } },
+    "/dicomweb/studies/{study}/instances": { get: { summary: "QIDO-RS: the study's instances", responses: { "200": { description: "application/dicom+json" } } } },
+    "/dicomweb/studies/{study}/series/{series}": { get: { summary: "WADO-RS: the series' instances", responses: { "200": { description: "multipart" } } } },
+    "/dicomweb/studies/{study}/series/{series}/metadata": { get: { summary: "WADO-RS: the series' metadata", responses: { "200": { description: "application/dicom+json" } } } },
+    "/dicomweb/studies/{study}/series/{series}/instances": { get: { summary: "QIDO-RS: the series' instances", responses: { "200": { description: "application/dicom+json" } } } },
+    "/dicomweb/studies/{study}/series/{series}/instances/{instance}": { get: { summary: "WADO-RS: one instance", responses: { "200": { description: "multipart" } } } },
+    "/dicomweb/studies/{study}/series/{series}/instances/{instance}/metadata": { get: { summary: "WADO-RS: one instance's metadata", responses: { "200": { description: "application/dicom+json" } } } },
+    "/dicomweb/studies/{study}/series/{series}/instances/{instance}/frames/{frames}": { get: { summary: "WADO-RS: frames (1-based, comma-separated) as stored (multipart/related; type=application/octet-stream)", responses: { "200": { description: "multipart" } } } },
+    "/dicomweb/studies/{study}/series/{series}/instances/{instance}/rendered": { get: { summary: "WADO-RS: the first frame rendered (Accept image/png, else JPEG)", responses: { "200": { description: "image" } } } },
     "/p/{token}": { get: { summary: "portal pickup page (no PHI)", responses: { "200": { description: "page" }, "404": { description: "unknown link" }, "410": { description: "expired, revoked or used up" }, "429": { description: "locked" } } } },
     "/api/portal/{token}/code": { post: { summary: "send a one-time code to the recipient's verified address (or say a passcode is needed)", responses: { "200": { description: "factor" } } } },
     "/api/portal/{token}/verify": { post: { summary: "check the code or passcode {code}; sets the pickup cookie", responses: { "200": { description: "verified" }, "401": { description: "wrong, expired or used" }, "429": { description: "locked" } } } },
@@ -117,7 +136,7 @@ function sendPortalError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(status).send({ error: code, message });
 }
 
-export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps>, logger?: Logger): FastifyInstance {
+export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps> & Partial<ImportDeps & { readonly renderer: ImageRenderer }>, logger?: Logger): FastifyInstance {
   const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
   app.addHook("onSend", async (_req, reply) => {
     reply.header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer").header("cache-control", "no-store");
@@ -177,6 +196,7 @@ export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps>, log
     registerPortal(app, deps as PortalDeps);
     registerSharing(app, deps as PortalDeps & UserDeps);
   }
+  if (deps.publicUrl && deps.inputs) registerDicomweb(app, deps as DicomwebDeps & ImportDeps & { publicUrl: string }, (req) => caller(req, deps));
   return app;
 }
 

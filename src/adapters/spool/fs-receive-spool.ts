@@ -1,0 +1,184 @@
+/**
+ * @module adapters/spool/fs-receive-spool
+ * The ReceiveSpool as append-only segment files under `$RAYVAULT_HOME/spool`. Each segment starts with
+ * a header (magic, the master key id, a random salt) and holds frames: length, 12-byte nonce, AES-256-GCM
+ * ciphertext and tag, under a key derived from the vault's master key and the segment's salt (HKDF).
+ * Appends waiting together are written in one go and share one fdatasync (group commit). A frame cut
+ * short by a crash was never acknowledged and is ignored; a whole frame that does not authenticate
+ * stops recovery (RV_VAULT_CORRUPT). A segment is deleted once every frame in it is settled.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, closeSync, fsyncSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { ErrorCode, RayvaultError } from "../../core/errors.ts";
+import type { KeyStore } from "../../ports/key-store.ts";
+import type { ReceiveSpool } from "../../ports/receive-spool.ts";
+
+const MAGIC = Buffer.from("RVSPOOL1");
+const SEGMENT_MAX = 256 * 1024 * 1024;
+
+function segmentKey(master: Uint8Array, salt: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync("sha256", master, salt, "rayvault/receive-spool/v1", 32));
+}
+
+interface Segment {
+  readonly name: string;
+  readonly key: Buffer;
+  appended: number;
+  settled: number;
+  size: number;
+  handle?: FileHandle;
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const segments = new Map<string, Segment>();
+  let active: Segment | undefined;
+  let counter = 0;
+  let waiting: Array<{ record: Uint8Array; resolve: (ref: string) => void; reject: (e: unknown) => void }> = [];
+  let flushing: Promise<void> | undefined;
+
+  const header = (keyId: string, salt: Buffer): Buffer => {
+    const id = Buffer.from(keyId, "utf8");
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(id.length);
+    return Buffer.concat([MAGIC, len, id, salt]);
+  };
+
+  const newSegment = async (): Promise<Segment> => {
+    const master = keys.current();
+    const salt = randomBytes(16);
+    const name = `seg-${Date.now().toString(36)}-${process.pid}-${++counter}.rvs`;
+    const handle = await open(join(dir, name), "wx", 0o600);
+    const head = header(master.id, salt);
+    await handle.write(head);
+    await handle.datasync();
+    syncDir(dir);
+    const seg: Segment = { name, key: segmentKey(master.key, salt), appended: 0, settled: 0, size: head.length, handle };
+    segments.set(name, seg);
+    return seg;
+  };
+
+  const retire = async (seg: Segment): Promise<void> => {
+    if (seg === active || seg.settled < seg.appended) return;
+    await seg.handle?.close();
+    segments.delete(seg.name);
+    rmSync(join(dir, seg.name), { force: true });
+  };
+
+  const flush = async (): Promise<void> => {
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        if (!active || active.size > SEGMENT_MAX) {
+          const old = active;
+          active = await newSegment();
+          if (old) await retire(old);
+        }
+        const seg = active;
+        const start = seg.size;
+        // Sealed here, under the key of the segment they are written to.
+        const frames = batch.map((b) => encryptFrame(seg, b.record));
+        await seg.handle!.write(Buffer.concat(frames));
+        await seg.handle!.datasync();
+        let offset = start;
+        for (const [i, b] of batch.entries()) {
+          seg.appended++;
+          b.resolve(`${seg.name}:${offset}`);
+          offset += frames[i]!.length;
+        }
+        seg.size = offset;
+      } catch (e) {
+        for (const b of batch) b.reject(e);
+      }
+    }
+  };
+
+  const kick = (): void => {
+    flushing ??= flush().finally(() => {
+      flushing = undefined;
+      if (waiting.length > 0) kick();
+    });
+  };
+
+  const encryptFrame = (seg: Segment, record: Uint8Array): Buffer => {
+    const nonce = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", seg.key, nonce);
+    const body = Buffer.concat([c.update(record), c.final(), c.getAuthTag()]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(12 + body.length);
+    return Buffer.concat([len, nonce, body]);
+  };
+
+  return {
+    append(record) {
+      return new Promise<string>((resolve, reject) => {
+        waiting.push({ record, resolve, reject });
+        kick();
+      });
+    },
+    async settle(refs) {
+      const touched = new Set<Segment>();
+      for (const ref of refs) {
+        const seg = segments.get(ref.slice(0, ref.lastIndexOf(":")));
+        if (!seg) continue;
+        seg.settled++;
+        touched.add(seg);
+      }
+      for (const seg of touched) await retire(seg);
+    },
+    async *pending() {
+      if (!existsSync(dir)) return;
+      for (const name of readdirSync(dir).filter((n) => n.endsWith(".rvs")).sort()) {
+        const bytes = readFileSync(join(dir, name));
+        if (bytes.length < MAGIC.length + 2 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool segment has no valid header");
+        const idLen = bytes.readUInt16BE(MAGIC.length);
+        const keyId = bytes.subarray(MAGIC.length + 2, MAGIC.length + 2 + idLen).toString("utf8");
+        const saltAt = MAGIC.length + 2 + idLen;
+        if (bytes.length < saltAt + 16) continue; // cut short while it was being created: nothing in it was acknowledged
+        const seg: Segment = { name, key: segmentKey(keys.get(keyId).key, bytes.subarray(saltAt, saltAt + 16)), appended: 0, settled: 0, size: bytes.length };
+        segments.set(name, seg);
+        let pos = saltAt + 16;
+        while (pos + 4 <= bytes.length) {
+          const len = bytes.readUInt32BE(pos);
+          if (len < 28 || pos + 4 + len > bytes.length) break; // the tail of a crashed append: never acknowledged
+          const nonce = bytes.subarray(pos + 4, pos + 16);
+          const body = bytes.subarray(pos + 16, pos + 4 + len - 16);
+          const tag = bytes.subarray(pos + 4 + len - 16, pos + 4 + len);
+          let record: Buffer;
+          try {
+            const d = createDecipheriv("aes-256-gcm", seg.key, nonce);
+            d.setAuthTag(tag);
+            record = Buffer.concat([d.update(body), d.final()]);
+          } catch {
+            throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record does not authenticate");
+          }
+          seg.appended++;
+          yield { ref: `${name}:${pos}`, record };
+          pos += 4 + len;
+        }
+        await retire(seg);
+      }
+    },
+    async close() {
+      while (flushing) await flushing;
+      for (const seg of segments.values()) await seg.handle?.close();
+      if (active && active.settled >= active.appended) {
+        segments.delete(active.name);
+        rmSync(join(dir, active.name), { force: true });
+      }
+      active = undefined;
+    },
+  };
+}
