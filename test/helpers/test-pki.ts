@@ -25,6 +25,8 @@ export interface TestPki {
   revoke(ids: readonly TestIdentity[]): string;
   /** A TLS server certificate for 127.0.0.1 (SAN IP and DNS localhost). */
   server(): { readonly certPath: string; readonly keyPath: string };
+  /** A TLS client certificate (clientAuth), e.g. for a DICOM TLS caller. */
+  client(name: string): { readonly certPath: string; readonly keyPath: string };
 }
 
 function openssl(args: string[]): void {
@@ -71,6 +73,13 @@ export function makeTestPki(): TestPki {
       const base = join(dir, "server");
       runTool("sh", ["-c", `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > '${base}.ext'`]);
       openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", "/CN=localhost"]);
+      openssl(["x509", "-req", "-in", `${base}.csr`, "-CA", caPath, "-CAkey", caKey, "-set_serial", String(++serial), "-days", "30", "-extfile", `${base}.ext`, "-out", `${base}.pem`]);
+      return { certPath: `${base}.pem`, keyPath: `${base}.key` };
+    },
+    client(name) {
+      const base = join(dir, `client-${name}`);
+      runTool("sh", ["-c", `printf 'extendedKeyUsage=clientAuth\n' > '${base}.ext'`]);
+      openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${name}`]);
       openssl(["x509", "-req", "-in", `${base}.csr`, "-CA", caPath, "-CAkey", caKey, "-set_serial", String(++serial), "-days", "30", "-extfile", `${base}.ext`, "-out", `${base}.pem`]);
       return { certPath: `${base}.pem`, keyPath: `${base}.key` };
     },
