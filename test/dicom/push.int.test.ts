@@ -150,7 +150,7 @@ describe("DICOM push and routing", { skip: haveTool("storescp") && haveTool("sto
     const server = await startRayvault(env);
     try {
       assert.match(server.output(), /listening on 127\.0\.0\.1:\d+ \(DICOM TLS\)/);
-      const P2 = syntheticPatient(72);
+
       const files = [0, 1].map((i) => {
         const f = join(work, `route-${i}.dcm`);
         writeFileSync(f, ctSliceFile(72, i));
@@ -164,7 +164,6 @@ describe("DICOM push and routing", { skip: haveTool("storescp") && haveTool("sto
       const got = readdirSync(tlsPacsDir).map((f) => datasetOf(readFileSync(join(tlsPacsDir, f))));
       assert.equal(got.length, 2, "the routed study reached the secure PACS over TLS");
       for (const f of files) assert.ok(got.some((g) => g.equals(datasetOf(readFileSync(f)))));
-      void P2;
     } finally {
       await server.stop();
     }
