@@ -8,6 +8,7 @@ import { VAULT_ENVELOPE_USAGE, vaultEnvelopeBench } from "./vault/envelope-bench
 import { VAULT_USAGE, vaultBench } from "./vault/vault-bench.ts";
 import { MAIL_USAGE, mailBench } from "./mail/mail-bench.ts";
 import { OCR_USAGE, ocrBench } from "./ocr/ocr-bench.ts";
+import { INGEST_USAGE, ingestBench } from "./ingest/ingest-bench.ts";
 
 interface Benchmark {
   /** One line for the listing. */
@@ -42,6 +43,11 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     summary: "vault format: AES-256-GCM segmented encrypt/decrypt throughput vs openssl speed -evp aes-256-gcm (one core)",
     usage: VAULT_ENVELOPE_USAGE,
     run: vaultEnvelopeBench,
+  },
+  ingest: {
+    summary: "DICOM receive: 200 CT slices + 20 radiographs by storescu (TCP_NODELAY) into rayvault (scan, encrypt, index), Orthanc and storescp; images/s, MB/s, ratios",
+    usage: INGEST_USAGE,
+    run: ingestBench,
   },
   ocr: {
     summary: "burned-in text: find + clean + prove per image (2048×2500 CR, 3000×3000 DX, a labelled X-ray) vs the tesseract CLI (1 thread) on the same rendering",

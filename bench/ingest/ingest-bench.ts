@@ -1,0 +1,177 @@
+/**
+ * @module bench/ingest/ingest-bench
+ * The `ingest` benchmark: 200 CT slices and 20 X-ray-sized radiographs pushed by dcmtk `storescu`
+ * (TCP_NODELAY=1) into Rayvault's DICOM listener (scanning, encryption and indexing on), a real Orthanc
+ * (its own SQLite index and storage) and dcmtk `storescp` (files only, no fsync), in the same run, on
+ * the same files. Prints images/s and MB/s per set and Rayvault's ratio to each peer. For Rayvault it
+ * also prints when everything acknowledged was searchable (the index commit follows the acknowledgement).
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ctSliceFile, xrayFile } from "../../test/fixtures/synthetic-dicom.ts";
+import { machineInfo, renderMachine } from "../lib/machine.ts";
+import { fmt, renderTable } from "../lib/table.ts";
+
+const WORK = fileURLToPath(new URL("../.work/ingest/", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/rayvault.js", import.meta.url));
+const ENV = { ...process.env, TCP_NODELAY: "1" };
+
+export const INGEST_USAGE = `npm run bench -- ingest [--ct N] [--xray N] [--peers rayvault,orthanc,storescp]
+
+  --ct N       CT slices (512×512, 16-bit, 0.5 MB each); default 200
+  --xray N     radiographs (2048×2500, 16-bit, 10 MB each); default 20
+  --peers      which receivers to run; default all three`;
+
+interface SetTiming { images: number; mb: number; seconds: number }
+interface PeerResult { peer: string; ct?: SetTiming; xray?: SetTiming; indexedS?: number; note?: string }
+
+const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function inputs(ct: number, xray: number): { ct: string[]; xray: string[]; ctMB: number; xrayMB: number } {
+  const dir = join(WORK, "in");
+  const ctDir = join(dir, `ct-${ct}`);
+  const xrDir = join(dir, `xray-${xray}`);
+  if (!existsSync(ctDir)) {
+    mkdirSync(ctDir, { recursive: true });
+    for (let i = 0; i < ct; i++) writeFileSync(join(ctDir, `ct${String(i).padStart(4, "0")}.dcm`), ctSliceFile(900, i));
+  }
+  if (!existsSync(xrDir)) {
+    mkdirSync(xrDir, { recursive: true });
+    for (let i = 0; i < xray; i++) writeFileSync(join(xrDir, `xr${String(i).padStart(3, "0")}.dcm`), xrayFile(900 + i));
+  }
+  const list = (d: string): string[] => readdirSync(d).sort().map((f) => join(d, f));
+  const mb = (fs: string[]): number => fs.reduce((a, f) => a + statSync(f).size, 0) / 1e6;
+  const cts = list(ctDir);
+  const xrs = list(xrDir);
+  return { ct: cts, xray: xrs, ctMB: mb(cts), xrayMB: mb(xrs) };
+}
+
+/** storescu of one set, timed; throws when a store fails. */
+function push(files: string[], port: number, aec: string, mb: number): SetTiming {
+  const t = performance.now();
+  const r = spawnSync("storescu", ["-aet", "BENCH", "-aec", aec, "127.0.0.1", String(port), ...files], { env: ENV, encoding: "utf8" });
+  const seconds = (performance.now() - t) / 1000;
+  if (r.status !== 0) throw new Error(`storescu into ${aec} failed: ${(r.stdout + r.stderr).slice(0, 400)}`);
+  return { images: files.length, mb, seconds };
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, seconds = 120): Promise<void> {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function runRayvault(set: ReturnType<typeof inputs>): Promise<PeerResult> {
+  const home = join(WORK, "rayvault-home");
+  rmSync(home, { recursive: true, force: true });
+  const cli = (args: string[], input = ""): string => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, RAYVAULT_HOME: home }, input, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`rayvault ${args[0]}: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  cli(["dicom", "node", "add", "--name", "bench modality", "--ae", "BENCH", "--inbound"]);
+  cli(["user", "add", "reader", "--role", "radiologist"], "violet tractor lantern quietly 91\n");
+  const token = cli(["user", "token", "reader"]).trim().split("\n").at(-1)!;
+  const [port, http] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [BIN, "start"], { env: { ...ENV, RAYVAULT_HOME: home, RAYVAULT_PORT: String(http), RAYVAULT_DICOM_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  try {
+    await waitFor(() => /DICOM: AE \S+ listening/.test(out), "rayvault to start");
+    const ct = push(set.ct, port, "RAYVAULT", set.ctMB);
+    const t = performance.now();
+    const xray = push(set.xray, port, "RAYVAULT", set.xrayMB);
+    const total = set.ct.length + set.xray.length;
+    await waitFor(async () => {
+      const r = await fetch(`http://127.0.0.1:${http}/dicomweb/studies?limit=1000`, { headers: { authorization: `Bearer ${token}`, "x-purpose-of-use": "treatment" } });
+      if (r.status !== 200) return false;
+      const studies = (await r.json()) as Array<Record<string, { Value?: number[] }>>;
+      return studies.reduce((a, s) => a + (s["00201208"]?.Value?.[0] ?? 0), 0) >= total;
+    }, "rayvault's index");
+    const indexedS = ct.seconds + (performance.now() - t) / 1000;
+    return { peer: "rayvault", ct, xray, indexedS };
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((ok) => child.once("exit", ok));
+  }
+}
+
+async function runOrthanc(set: ReturnType<typeof inputs>): Promise<PeerResult> {
+  const dir = join(WORK, "orthanc");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const [port, http] = [await freePort(), await freePort()];
+  writeFileSync(join(dir, "orthanc.json"), JSON.stringify({ Name: "bench", StorageDirectory: join(dir, "db"), IndexDirectory: join(dir, "db"), DicomAet: "ORTHANC", DicomPort: port, HttpPort: http, RemoteAccessAllowed: false, AuthenticationEnabled: false, Plugins: [], StorageCompression: false }));
+  const child: ChildProcess = spawn("Orthanc", [join(dir, "orthanc.json")], { env: ENV, stdio: "ignore" });
+  try {
+    await waitFor(() => fetch(`http://127.0.0.1:${http}/system`).then((r) => r.ok, () => false), "Orthanc to start");
+    return { peer: "orthanc", ct: push(set.ct, port, "ORTHANC", set.ctMB), xray: push(set.xray, port, "ORTHANC", set.xrayMB) };
+  } finally {
+    child.kill();
+  }
+}
+
+async function runStorescp(set: ReturnType<typeof inputs>): Promise<PeerResult> {
+  const dir = join(WORK, "storescp");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const child = spawn("storescp", ["+xa", "-od", dir, String(port)], { env: ENV, stdio: "ignore" });
+  try {
+    await waitFor(() => spawnSync("echoscu", ["127.0.0.1", String(port)], { env: ENV }).status === 0, "storescp to start");
+    return { peer: "storescp", ct: push(set.ct, port, "ANY-SCP", set.ctMB), xray: push(set.xray, port, "ANY-SCP", set.xrayMB), note: "no fsync, no index" };
+  } finally {
+    child.kill();
+  }
+}
+
+export async function ingestBench(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { ct: { type: "string" }, xray: { type: "string" }, peers: { type: "string" }, help: { type: "boolean" } } });
+  if (values.help) {
+    process.stdout.write(`${INGEST_USAGE}\n`);
+    return 0;
+  }
+  const peers = (values.peers ?? "rayvault,orthanc,storescp").split(",");
+  const set = inputs(Number(values.ct ?? 200), Number(values.xray ?? 20));
+  const version = (cmd: string, a: string[]): string => (spawnSync(cmd, a, { encoding: "utf8" }).stdout || "").split("\n").find((l) => /\d/.test(l))?.trim() ?? "not found";
+  process.stdout.write(`${renderMachine(machineInfo({ storescu: version("storescu", ["--version"]), orthanc: version("Orthanc", ["--version"]) }))}\n\n`);
+  process.stdout.write(`input: ${set.ct.length} CT slices (${fmt(set.ctMB, 1)} MB), ${set.xray.length} radiographs (${fmt(set.xrayMB, 1)} MB); storescu with TCP_NODELAY=1, one association per set\n\n`);
+  const results: PeerResult[] = [];
+  for (const p of peers) {
+    try {
+      results.push(p === "rayvault" ? await runRayvault(set) : p === "orthanc" ? await runOrthanc(set) : await runStorescp(set));
+    } catch (e) {
+      results.push({ peer: p, note: `failed: ${(e as Error).message}` });
+    }
+  }
+  const rate = (s?: SetTiming): number | undefined => (s ? s.images / s.seconds : undefined);
+  const rv = results.find((r) => r.peer === "rayvault");
+  const rows = results.map((r) => [
+    r.peer, fmt(rate(r.ct), 1), fmt(r.ct ? r.ct.mb / r.ct.seconds : undefined, 1), fmt(rate(r.xray), 2), fmt(r.xray ? r.xray.mb / r.xray.seconds : undefined, 1),
+    r.peer === "rayvault" ? "" : fmt(rv && r.ct ? rate(rv.ct)! / rate(r.ct)! : undefined, 2), r.peer === "rayvault" ? "" : fmt(rv && r.xray ? rate(rv.xray)! / rate(r.xray)! : undefined, 2),
+    r.note ?? (r.indexedS !== undefined ? `all searchable after ${fmt(r.indexedS, 2)} s` : ""),
+  ]);
+  process.stdout.write(`${renderTable([
+    { title: "receiver" }, { title: "CT img/s", align: "right" }, { title: "CT MB/s", align: "right" }, { title: "XR img/s", align: "right" }, { title: "XR MB/s", align: "right" },
+    { title: "rayvault/CT", align: "right" }, { title: "rayvault/XR", align: "right" }, { title: "note" },
+  ], rows)}\n`);
+  mkdirSync(WORK, { recursive: true });
+  writeFileSync(join(WORK, "ingest-results.json"), JSON.stringify({ machine: machineInfo({}), results }, null, 2));
+  return results.some((r) => r.note?.startsWith("failed")) ? 1 : 0;
+}
