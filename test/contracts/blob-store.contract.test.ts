@@ -75,6 +75,21 @@ for (const [name, make] of Object.entries(adapters)) {
       assert.deepEqual(ids, ["study-0001.instance-1"]);
     });
 
+    it("lists by prefix and removes objects outright (spool markers), absent ones without error", async () => {
+      const { store } = make();
+      for (const id of ["rcv-0001-aaaa", "rcv-0002-bbbb", "dcm-0001-cccc"]) await store.put(id, chunks(randomBytes(100)));
+      const listed = async (prefix?: string): Promise<string[]> => {
+        const ids: string[] = [];
+        for await (const id of store.list(prefix)) ids.push(id);
+        return ids;
+      };
+      assert.deepEqual(await listed("rcv-"), ["rcv-0001-aaaa", "rcv-0002-bbbb"]);
+      await store.remove(["rcv-0001-aaaa", "rcv-0009-never"]);
+      assert.deepEqual(await listed("rcv-"), ["rcv-0002-bbbb"]);
+      assert.deepEqual(await listed(), ["dcm-0001-cccc", "rcv-0002-bbbb"]);
+      await assert.rejects(store.remove(["../escape-attempt"]), rejectsWith("RV_USAGE_INVALID"));
+    });
+
     it("writes a batch with deferred sync, then makes it durable with one sync", async () => {
       const { store } = make();
       const data = Array.from({ length: 5 }, (_, i) => randomBytes(200_000 + i));

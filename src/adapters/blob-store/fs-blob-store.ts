@@ -173,11 +173,10 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
         for (const name of readdirSync(join(root, dir)).sort()) if (name.endsWith(".rv") && (!prefix || name.startsWith(prefix))) yield name.slice(0, -3);
       }
     },
-    remove(ids) {
+    async remove(ids) {
       ids.forEach(checkId);
       for (const id of ids) rmSync(pathOf(id), { force: true });
       for (const dir of new Set(ids.map((id) => join(root, id.slice(0, 2))))) if (existsSync(dir)) syncDir(dir);
-      return Promise.resolve();
     },
   };
   return store;

@@ -16,7 +16,9 @@ import type { KeyStore } from "../../ports/key-store.ts";
 import type { ReceiveSpool } from "../../ports/receive-spool.ts";
 
 const MAGIC = Buffer.from("RVSPOOL1");
-const SEGMENT_MAX = 256 * 1024 * 1024;
+/** Segments are allocated whole (zero-filled) before use, so a flush writes data, not file-size metadata. */
+const SEGMENT_SIZE = 16 * 1024 * 1024;
+const FILL = 4 * 1024 * 1024;
 
 function segmentKey(master: Uint8Array, salt: Uint8Array): Buffer {
   return Buffer.from(hkdfSync("sha256", master, salt, "rayvault/receive-spool/v1", 32));
@@ -28,6 +30,8 @@ interface Segment {
   appended: number;
   settled: number;
   size: number;
+  /** Bytes allocated (zero-filled) in the file. */
+  capacity: number;
   handle?: FileHandle;
 }
 
@@ -55,18 +59,29 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     return Buffer.concat([MAGIC, len, id, salt]);
   };
 
-  const newSegment = async (): Promise<Segment> => {
+  /** A new segment: header, zeros to its full size, flushed with its name, so later flushes change no metadata. */
+  const makeSegment = async (minimum: number): Promise<Segment> => {
     const master = keys.current();
     const salt = randomBytes(16);
     const name = `seg-${Date.now().toString(36)}-${process.pid}-${++counter}.rvs`;
     const handle = await open(join(dir, name), "wx", 0o600);
     const head = header(master.id, salt);
-    await handle.write(head);
-    await handle.datasync();
+    const capacity = Math.max(SEGMENT_SIZE, head.length + minimum);
+    await handle.write(head, 0, head.length, 0);
+    const zeros = Buffer.alloc(FILL);
+    for (let at = head.length; at < capacity; at += FILL) await handle.write(zeros, 0, Math.min(FILL, capacity - at), at);
+    await handle.sync();
     syncDir(dir);
-    const seg: Segment = { name, key: segmentKey(master.key, salt), appended: 0, settled: 0, size: head.length, handle };
-    segments.set(name, seg);
-    return seg;
+    return { name, key: segmentKey(master.key, salt), appended: 0, settled: 0, size: head.length, capacity, handle };
+  };
+  // The next segment is prepared while the current one fills.
+  let spare: Promise<Segment> | undefined;
+  const newSegment = async (minimum: number): Promise<Segment> => {
+    const next = spare && minimum <= SEGMENT_SIZE - 64 ? await spare.catch(() => makeSegment(minimum)) : await makeSegment(minimum);
+    spare = makeSegment(0);
+    spare.catch(() => undefined);
+    segments.set(next.name, next);
+    return next;
   };
 
   const retire = async (seg: Segment): Promise<void> => {
@@ -81,16 +96,18 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
       const batch = waiting;
       waiting = [];
       try {
-        if (!active || active.size > SEGMENT_MAX) {
+        const need = batch.reduce((a, b) => a + b.record.length + 36, 0);
+        if (!active || active.size + need > active.capacity) {
           const old = active;
-          active = await newSegment();
+          active = await newSegment(need);
           if (old) await retire(old);
         }
         const seg = active;
         const start = seg.size;
         // Sealed here, under the key of the segment they are written to.
         const frames = batch.map((b) => encryptFrame(seg, b.record));
-        await seg.handle!.write(Buffer.concat(frames));
+        const bytes = Buffer.concat(frames);
+        await seg.handle!.write(bytes, 0, bytes.length, start);
         await seg.handle!.datasync();
         let offset = start;
         for (const [i, b] of batch.entries()) {
@@ -147,12 +164,13 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
         const keyId = bytes.subarray(MAGIC.length + 2, MAGIC.length + 2 + idLen).toString("utf8");
         const saltAt = MAGIC.length + 2 + idLen;
         if (bytes.length < saltAt + 16) continue; // cut short while it was being created: nothing in it was acknowledged
-        const seg: Segment = { name, key: segmentKey(keys.get(keyId).key, bytes.subarray(saltAt, saltAt + 16)), appended: 0, settled: 0, size: bytes.length };
+        const seg: Segment = { name, key: segmentKey(keys.get(keyId).key, bytes.subarray(saltAt, saltAt + 16)), appended: 0, settled: 0, size: bytes.length, capacity: bytes.length };
         segments.set(name, seg);
         let pos = saltAt + 16;
         while (pos + 4 <= bytes.length) {
           const len = bytes.readUInt32BE(pos);
-          if (len < 28 || pos + 4 + len > bytes.length) break; // the tail of a crashed append: never acknowledged
+          if (len === 0) break; // the allocated, unused rest of the segment
+          if (len < 28 || pos + 4 + len > bytes.length) break; // the tail of a crashed write: never acknowledged
           const nonce = bytes.subarray(pos + 4, pos + 16);
           const body = bytes.subarray(pos + 16, pos + 4 + len - 16);
           const tag = bytes.subarray(pos + 4 + len - 16, pos + 4 + len);
@@ -162,6 +180,9 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
             d.setAuthTag(tag);
             record = Buffer.concat([d.update(body), d.final()]);
           } catch {
+            // A frame torn by a crash was never acknowledged, and nothing follows it; anything else is damage.
+            const next = pos + 4 + len;
+            if (next + 4 > bytes.length || bytes.readUInt32BE(next) === 0) break;
             throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record does not authenticate");
           }
           seg.appended++;
@@ -173,6 +194,12 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     },
     async close() {
       while (flushing) await flushing;
+      const unused = await spare?.catch(() => undefined);
+      spare = undefined;
+      if (unused) {
+        await unused.handle?.close();
+        rmSync(join(dir, unused.name), { force: true });
+      }
       for (const seg of segments.values()) await seg.handle?.close();
       if (active && active.settled >= active.appended) {
         segments.delete(active.name);

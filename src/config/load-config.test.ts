@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadConfig } from "./load-config.ts";
+import { isAeTitle } from "../app/manage-dicom.ts";
+
+describe("configuration of the DICOM network", () => {
+  it("listens only when asked, on loopback by default, as RAYVAULT", () => {
+    const off = loadConfig({ RAYVAULT_HOME: "/tmp/x" });
+    assert.equal(off.dicom, undefined);
+    assert.equal(off.dicomAeTitle, "RAYVAULT");
+    const on = loadConfig({ RAYVAULT_HOME: "/tmp/x", RAYVAULT_DICOM_PORT: "11112", RAYVAULT_DICOM_AE: "CLINIC_GW" });
+    assert.deepEqual(on.dicom, { host: "127.0.0.1", port: 11112 });
+    assert.equal(on.dicomAeTitle, "CLINIC_GW");
+  });
+
+  it("refuses bad settings with a reason: port, AE title, half a TLS pair", () => {
+    assert.throws(() => loadConfig({ RAYVAULT_DICOM_PORT: "70000" }), /RAYVAULT_DICOM_PORT/);
+    assert.throws(() => loadConfig({ RAYVAULT_DICOM_AE: "A\\B" }), /RAYVAULT_DICOM_AE/);
+    assert.throws(() => loadConfig({ RAYVAULT_DICOM_AE: "SEVENTEEN_CHARS_X" }), /RAYVAULT_DICOM_AE/);
+    assert.throws(() => loadConfig({ RAYVAULT_DICOM_PORT: "1", RAYVAULT_DICOM_TLS_CERT: "/c.pem" }), /both RAYVAULT_DICOM_TLS_CERT and RAYVAULT_DICOM_TLS_KEY/);
+  });
+
+  it("AE titles: 1–16 printable characters, no backslash, no surrounding spaces", () => {
+    for (const ok of ["CT01", "ORTHANC", "A", "SIXTEEN_CHARS_XX", "MR 2"]) assert.equal(isAeTitle(ok), true, ok);
+    for (const bad of ["", " CT", "CT ", "A\\B", "SEVENTEEN_CHARS_X", "TAB\tX", "É"]) assert.equal(isAeTitle(bad), false, bad);
+  });
+});
