@@ -32,6 +32,8 @@ const EXPECT: Record<string, Record<string, { purposes: string[]; care?: boolean
   },
   administrator: Object.fromEntries(["user.manage", "key.manage", "config.change", "audit.read"].map((a) => [a, { purposes: [OPS], mfa: true }])),
   integration: Object.fromEntries(["study.import", "study.search", "care.assign"].map((a) => [a, { purposes: [T, OPS] }])),
+  // A routing rule asks for and makes its disclosures, for treatment, payment or operations: nothing else.
+  "routing-rule": Object.fromEntries(["disclosure.decide", "disclosure.send"].map((a) => [a, { purposes: [T, PAY, OPS] }])),
 };
 
 const req = (over: Partial<AccessRequest> & Pick<AccessRequest, "action">): AccessRequest => ({
@@ -61,7 +63,7 @@ describe("decideAccess: the matrix", () => {
         }
       }
     }
-    assert.equal(cases, 8 * 16 * 5 * 4);
+    assert.equal(cases, 9 * 16 * 5 * 4);
   });
 
   it("a billing clerk never sees pixels, whatever the purpose", () => {
