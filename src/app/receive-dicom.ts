@@ -9,8 +9,9 @@
  * field-crypto columns, audit record.
  *
  * Acknowledged means durable: the encrypted object is flushed, and its index row and audit event are
- * appended to the receive spool (an encrypted write-ahead journal; appends arriving together share one
- * flush), before the success status goes back. The index rows and audit records of what arrived
+ * appended to the receive spool (an encrypted write-ahead journal in preallocated segments; appends
+ * arriving together share one flush; the append is flushed while the object is encrypted), before the
+ * success status goes back. The index rows and audit records of what arrived
  * meanwhile then commit together in one transaction in the background, and are settled in the spool. After a
  * crash, `recoverReceived` commits what the spool still holds (recording is idempotent by instance and
  * content), so an acknowledged image is never lost and never indexed twice. When an
@@ -81,15 +82,22 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-/** A spool record: the index row (its PHI columns are field-crypto tokens) and the audit event, as JSON. */
-function encodeRecord(s: Omit<Spooled, "ref">): Uint8Array {
-  return Buffer.from(JSON.stringify({ v: 1, rec: s.rec, audit: s.audit }));
+/** What a spool record holds: the object's id and hash, the index row (PHI columns are field-crypto tokens), the audit event. */
+interface SpoolRecord {
+  readonly blobId: string;
+  readonly contentHash: string;
+  readonly rec: Omit<ImportRecord, "blob">;
+  readonly audit: AuditEvent;
 }
 
-function decodeRecord(ref: string, record: Uint8Array): Spooled {
-  const r = JSON.parse(Buffer.from(record.buffer, record.byteOffset, record.length).toString("utf8")) as { v: number; rec: ImportRecord; audit: AuditEvent };
+function encodeRecord(r: SpoolRecord): Uint8Array {
+  return Buffer.from(JSON.stringify({ v: 1, ...r }));
+}
+
+function decodeRecord(record: Uint8Array): SpoolRecord {
+  const r = JSON.parse(Buffer.from(record.buffer, record.byteOffset, record.length).toString("utf8")) as SpoolRecord & { v: number };
   if (r.v !== 1) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
-  return { ref, rec: r.rec, audit: r.audit };
+  return { blobId: r.blobId, contentHash: r.contentHash, rec: r.rec, audit: r.audit };
 }
 
 /**
@@ -156,7 +164,21 @@ export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   const committer = spoolCommitter(deps);
   let n = 0;
   for await (const { ref, record } of deps.spool.pending()) {
-    committer.add(decodeRecord(ref, record));
+    const r = decodeRecord(record);
+    let blob;
+    try {
+      // The object as stored: authenticated and hashed again (a damaged one stops recovery).
+      blob = await deps.blobs.verify(r.blobId);
+    } catch (e) {
+      // Flushed with the record before any acknowledgement: no object means none was sent.
+      if (errorCodeOf(e) === ErrorCode.NotFound) {
+        await deps.spool.settle([ref]);
+        continue;
+      }
+      throw e;
+    }
+    if (blob.sha256 !== r.contentHash) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
+    committer.add({ ref, rec: { ...r.rec, blob }, audit: r.audit });
     n++;
   }
   await committer.drain();
@@ -193,13 +215,20 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
           try {
             // Durable before the acknowledgement: the spool record (object, index row, audit event) is flushed.
             if (committer.size > QUEUE_MAX) await committer.drain();
-            const blob = await deps.blobs.put(x.blobId, once(bytes), { deferSync: true });
-            if (blob.sha256 !== x.contentHash) throw new RayvaultError(ErrorCode.VaultCorrupt, "the object changed while it was stored");
-            const audit: AuditEvent = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${blob.id}`], purpose: Purpose.Treatment, outcome: "success" };
-            const item = { rec: { ...x.rec, blob }, audit };
-            // The object and its spool record are flushed together.
-            const [, ref] = await Promise.all([deps.blobs.sync([blob.id]), deps.spool.append(encodeRecord(item))]);
-            committer.add({ ...item, ref });
+            const audit: AuditEvent = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: Purpose.Treatment, outcome: "success" };
+            // The spool record is flushed while the object is encrypted and written; then the object is flushed.
+            const appended = deps.spool.append(encodeRecord({ blobId: x.blobId, contentHash: x.contentHash, rec: x.rec, audit }));
+            let blob;
+            try {
+              blob = await deps.blobs.put(x.blobId, once(bytes), { deferSync: true });
+              if (blob.sha256 !== x.contentHash) throw new RayvaultError(ErrorCode.VaultCorrupt, "the object changed while it was stored");
+              await deps.blobs.sync([blob.id]);
+            } catch (e) {
+              // Not stored, not acknowledged: its spool record must not be replayed.
+              await deps.spool.settle([await appended]).catch(() => undefined);
+              throw e;
+            }
+            committer.add({ ref: await appended, rec: { ...x.rec, blob }, audit });
             studies.add(x.studyIdx);
             return { status: StoreStatus.Success };
           } catch (e) {

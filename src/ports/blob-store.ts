@@ -24,7 +24,7 @@ export interface BlobStore {
   sync(ids: readonly string[]): Promise<void>;
   /** Streams the verified plaintext; throws RV_VAULT_CORRUPT on any tampering, before the bad bytes. */
   get(id: string): AsyncIterable<Uint8Array>;
-  /** Reads the whole object through authentication and returns its size and hash. */
+  /** Reads the whole object through authentication and returns its size and hash; RV_NOT_FOUND when there is none. */
   verify(id: string): Promise<StoredBlob>;
   /** Re-wraps the object's data key under the current master key; the data is not re-encrypted. */
   rewrap(id: string): Promise<StoredBlob>;

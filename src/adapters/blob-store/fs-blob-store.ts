@@ -150,6 +150,8 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
     },
     get: (id) => decrypt(id),
     async verify(id) {
+      checkId(id);
+      if (!existsSync(pathOf(id))) throw new RayvaultError(ErrorCode.NotFound, "no such object in the vault");
       const hash = createHash("sha256");
       let size = 0;
       for await (const part of decrypt(id, hash)) size += part.length;

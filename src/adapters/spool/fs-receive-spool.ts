@@ -158,6 +158,8 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     async *pending() {
       if (!existsSync(dir)) return;
       for (const name of readdirSync(dir).filter((n) => n.endsWith(".rvs")).sort()) {
+        // This process's own segments (the one being written, or already read) are not an earlier process's.
+        if (segments.has(name)) continue;
         const bytes = readFileSync(join(dir, name));
         if (bytes.length < MAGIC.length + 2 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool segment has no valid header");
         const idLen = bytes.readUInt16BE(MAGIC.length);

@@ -101,7 +101,8 @@ interface ContextLike {
 export async function startStoreScp(options: StoreScpOptions, handlers: StoreScpHandlers): Promise<RunningScp> {
   dimse.Implementation.setImplementationClassUid(RAYVAULT_IMPLEMENTATION_CLASS_UID);
   dimse.Implementation.setImplementationVersion(RAYVAULT_IMPLEMENTATION_VERSION);
-  dimse.Implementation.setMaxPduLength(options.maxPdu ?? 131072);
+  const maxPdu = options.maxPdu ?? 131072;
+  dimse.Implementation.setMaxPduLength(maxPdu);
   const { PresentationContextResult: PCR, RejectResult, RejectSource, RejectReason } = dimse.constants;
   const storage = new Set(Object.values(dimse.constants.StorageClass as Record<string, string>));
   const accepted = new Set(ACCEPTED_TRANSFER_SYNTAXES);
@@ -134,6 +135,9 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
             return;
           }
           this.session = answer.session;
+          // Our maximum PDU length, not the one the caller proposed for itself (the library echoes the
+          // caller's): a caller then sends large PDUs, so a data set costs fewer PDUs to take apart.
+          association.setMaxPduLength(maxPdu);
           for (const { context } of association.getPresentationContexts() as Array<{ context: ContextLike }>) {
             const sop = context.getAbstractSyntaxUid();
             if (sop !== VERIFICATION && !isStorageClass(sop, storage)) {
@@ -225,6 +229,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
 }
 
 interface DimseAssociation {
+  setMaxPduLength(length: number): void;
   getCallingAeTitle(): string;
   getCalledAeTitle(): string;
   getPresentationContexts(): unknown[];

@@ -1,0 +1,62 @@
+/**
+ * Recovery of the receive spool against the real vault (embedded database, blob store, spool): a record
+ * whose object was never stored was never acknowledged and is dropped; a record whose object does not
+ * match it stops recovery (fail closed); a good record is indexed once, however often it is replayed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { examineInstance } from "../../src/app/import-files.ts";
+import { recoverReceived } from "../../src/app/receive-dicom.ts";
+import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { memorySource } from "../../src/ports/byte-source.ts";
+import { openFsReceiveSpool } from "../../src/adapters/spool/fs-receive-spool.ts";
+import { ctSliceFile } from "../fixtures/synthetic-dicom.ts";
+import { tempDir } from "../helpers/run-cli.ts";
+
+describe("receive spool recovery", () => {
+  let deps: VaultDeps;
+  let home = "";
+  /** Records written by an earlier process: another spool over the same folder, closed (as if it died). */
+  const earlier = async (records: Uint8Array[]): Promise<void> => {
+    const spool = openFsReceiveSpool(join(home, "spool"), deps.vaultKeys);
+    for (const r of records) await spool.append(r);
+    await spool.close();
+  };
+  const actor = { id: "dicom:node-test", roles: ["integration" as const], mfa: false };
+  const record = (file: Uint8Array, over: Record<string, unknown> = {}): Uint8Array => {
+    const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
+    const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: "treatment", outcome: "success" as const };
+    return Buffer.from(JSON.stringify({ v: 1, blobId: x.blobId, contentHash: x.contentHash, rec: x.rec, audit, ...over }));
+  };
+  async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
+    yield b;
+  }
+
+  before(async () => {
+    home = join(tempDir("recovery"), "home");
+    deps = await vaultDeps(loadConfig({ RAYVAULT_HOME: home }));
+  });
+  after(async () => {
+    await deps.close();
+  });
+
+  it("drops a record whose object was never stored, and indexes a stored one once, replayed twice", async () => {
+    const stored = ctSliceFile(91, 1);
+    const x = examineInstance(memorySource(stored), { actor, purpose: "treatment" }, deps);
+    await deps.blobs.put(x.blobId, once(stored));
+    await earlier([record(ctSliceFile(91, 0)), record(stored), record(stored)]);
+    assert.equal(await recoverReceived(deps), 2, "the two records of the stored object");
+    assert.deepEqual(await deps.index.counts(), { patients: 1, studies: 1, series: 1, instances: 1 });
+    assert.equal(await recoverReceived(deps), 0, "nothing left to replay");
+  });
+
+  it("stops when an object does not match its record", async () => {
+    const file = ctSliceFile(92, 0);
+    const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
+    await deps.blobs.put(x.blobId, once(ctSliceFile(92, 1)));
+    await earlier([record(file)]);
+    await assert.rejects(recoverReceived(deps), /does not match its spool record/);
+  });
+});
