@@ -284,7 +284,10 @@ describe("share over SMTP", { skip: haveTool("openssl") && haveTool("gpg") ? fal
 
   it("lists every disclosure for the accounting (none accountable: all TPO or the patient's own access), and verifies", async () => {
     const all = await ok(["accounting", "--all"], `${P.id}\n`);
-    assert.equal(all.trim().split("\n").length, 6, all);
+    // Dr. Chen's message waited for a relay with STARTTLS; on a slow run its retry (1 minute) comes due and
+    // goes through the good relay before this test: then it is listed too, legitimately.
+    const lines = all.trim().split("\n");
+    assert.equal(lines.filter((l) => !l.includes("Dr. Mei Chen")).length, 6, all);
     assert.match(all, /Dr\. Amara Okafor.*purpose: treatment \(164\.506\(c\)\(2\)\)\s+\[not accountable\]/);
     assert.match(await ok(["accounting"], `${P.id}\n`), /no disclosures to account for/);
     assert.equal((await cli(["vault", "verify"])).status, 0);
