@@ -65,7 +65,7 @@ export interface StoreScpOptions {
   readonly port: number;
   /** DICOM TLS (PS3.15 B.1): our key and certificate; `ca` + `requireClientCert` to check the caller's. */
   readonly tls?: { readonly key: string; readonly cert: string; readonly ca?: string; readonly requireClientCert: boolean };
-  /** Our maximum PDU length (default 128 KiB). */
+  /** Our maximum PDU length (default 16 KiB, as dcmtk's). */
   readonly maxPdu?: number;
 }
 
@@ -101,7 +101,7 @@ interface ContextLike {
 export async function startStoreScp(options: StoreScpOptions, handlers: StoreScpHandlers): Promise<RunningScp> {
   dimse.Implementation.setImplementationClassUid(RAYVAULT_IMPLEMENTATION_CLASS_UID);
   dimse.Implementation.setImplementationVersion(RAYVAULT_IMPLEMENTATION_VERSION);
-  const maxPdu = options.maxPdu ?? 131072;
+  const maxPdu = options.maxPdu ?? 16384;
   dimse.Implementation.setMaxPduLength(maxPdu);
   const { PresentationContextResult: PCR, RejectResult, RejectSource, RejectReason } = dimse.constants;
   const storage = new Set(Object.values(dimse.constants.StorageClass as Record<string, string>));
@@ -135,9 +135,10 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
             return;
           }
           this.session = answer.session;
-          // Our maximum PDU length, not the one the caller proposed for itself (the library echoes the
-          // caller's): a caller then sends large PDUs, so a data set costs fewer PDUs to take apart.
-          association.setMaxPduLength(maxPdu);
+          // What we can receive (the library would echo the caller's own maximum, whatever ours is). Not
+          // more than the caller's either: measured, dcmjs-dimse takes 128 KiB PDUs apart more slowly
+          // than 16 KiB ones (41 against 53 CT slices/s).
+          association.setMaxPduLength(Math.min(maxPdu, association.getMaxPduLength() || maxPdu));
           for (const { context } of association.getPresentationContexts() as Array<{ context: ContextLike }>) {
             const sop = context.getAbstractSyntaxUid();
             if (sop !== VERIFICATION && !isStorageClass(sop, storage)) {
@@ -230,6 +231,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
 
 interface DimseAssociation {
   setMaxPduLength(length: number): void;
+  getMaxPduLength(): number;
   getCallingAeTitle(): string;
   getCalledAeTitle(): string;
   getPresentationContexts(): unknown[];
