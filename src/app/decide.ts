@@ -18,7 +18,7 @@ import { isValidNpi } from "../core/policy/npi.ts";
 import { previewPlan, type DisclosurePreview, type PreviewAttribute } from "../core/policy/minimum-necessary.ts";
 import { isDisclosurePurpose, type Channel, type DisclosurePurpose } from "../core/policy/vocabulary.ts";
 import { memorySource } from "../ports/byte-source.ts";
-import type { BlobStore } from "../ports/blob-store.ts";
+import { readBlob, type BlobStore } from "../ports/blob-store.ts";
 import type { CareTeam } from "../ports/care-team.ts";
 import { currentAddress, usableKeys, type PolicyDeps } from "./manage-directory.ts";
 import { authorizationsOf, requestReview, studyRef } from "./manage-records.ts";
@@ -77,9 +77,7 @@ async function studyAttributes(studyId: string, deps: DecideDeps): Promise<Previ
     seenSeries.add(i.seriesId);
   }
   for (const blobId of [...first, ...rest].slice(0, 8)) {
-    const parts: Uint8Array[] = [];
-    for await (const p of deps.blobs.get(blobId)) parts.push(Buffer.from(p));
-    const file = parseDicom(memorySource(Buffer.concat(parts)));
+    const file = parseDicom(memorySource(await readBlob(deps.blobs, blobId)));
     const codec = codecOfDataset(file.dataset);
     let creator: Map<number, string> | undefined;
     for (const e of file.dataset as readonly DicomElement[]) {

@@ -10,10 +10,12 @@ import { AlertKind } from "../core/alerts/alert.ts";
 import { Action, decideAccess, type AccessSubject, type Role } from "../core/access/decide-access.ts";
 import { blindIndex, decryptField, type FieldKeys } from "../core/crypto/field-crypto.ts";
 import { findElement } from "../core/dicom/dataset.ts";
+import { codecOfDataset, elementText } from "../core/dicom/text.ts";
 import { toDicomJson, type DicomJson } from "../core/dicom/dicom-json.ts";
 import { encapsulatedFrame, nativeFrame } from "../core/dicom/frames.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import { readBlob } from "../ports/blob-store.ts";
 import { memorySource } from "../ports/byte-source.ts";
 import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
 import type { CatalogFilter, CatalogRow } from "../ports/imaging-index.ts";
@@ -124,6 +126,17 @@ function filterOf(q: SearchQuery, deps: DicomwebDeps): CatalogFilter {
   };
 }
 
+/** The rows in groups by key, groups in order of first appearance (the catalog's order). */
+function groupBy(rows: readonly CatalogRow[], key: (r: CatalogRow) => string): CatalogRow[][] {
+  const groups = new Map<string, CatalogRow[]>();
+  for (const r of rows) {
+    const g = groups.get(key(r));
+    if (g) g.push(r);
+    else groups.set(key(r), [r]);
+  }
+  return [...groups.values()];
+}
+
 function page<T>(items: T[], q: SearchQuery): T[] {
   const offset = Math.max(0, q.offset ?? 0);
   const limit = Math.min(Math.max(1, q.limit ?? 100), 1000);
@@ -133,9 +146,7 @@ function page<T>(items: T[], q: SearchQuery): T[] {
 /** QIDO-RS studies: one DICOM JSON object per study. */
 export async function searchStudies(caller: WebCaller, q: SearchQuery, baseUrl: string, deps: DicomwebDeps): Promise<DicomJson[]> {
   const { rows } = await allowedRows(caller, Action.StudySearch, filterOf(q, deps), "study.search", deps);
-  const byStudy = new Map<string, CatalogRow[]>();
-  for (const r of rows) (byStudy.get(r.studyId) ?? byStudy.set(r.studyId, []).get(r.studyId)!).push(r);
-  return page([...byStudy.values()], q).map((rs) => {
+  return page(groupBy(rows, (r) => r.studyId), q).map((rs) => {
     const r = rs[0]!;
     const uid = dec(deps, "studies.uid", r.studyUidEnc);
     return {
@@ -156,9 +167,7 @@ export async function searchStudies(caller: WebCaller, q: SearchQuery, baseUrl: 
 /** QIDO-RS series of a study. */
 export async function searchSeries(caller: WebCaller, studyUid: string, q: SearchQuery, baseUrl: string, deps: DicomwebDeps): Promise<DicomJson[]> {
   const { rows } = await allowedRows(caller, Action.StudySearch, filterOf({ ...q, studyUid }, deps), "study.search", deps);
-  const bySeries = new Map<string, CatalogRow[]>();
-  for (const r of rows) (bySeries.get(r.seriesId) ?? bySeries.set(r.seriesId, []).get(r.seriesId)!).push(r);
-  return page([...bySeries.values()], q).map((rs) => {
+  return page(groupBy(rows, (r) => r.seriesId), q).map((rs) => {
     const r = rs[0]!;
     const uid = dec(deps, "series.uid", r.seriesUidEnc);
     return {
@@ -187,18 +196,10 @@ export async function searchInstances(caller: WebCaller, studyUid: string, serie
   });
 }
 
-async function readBlob(deps: DicomwebDeps, blobId: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const p of deps.blobs.get(blobId)) parts.push(Buffer.from(p));
-  return Buffer.concat(parts);
-}
-
-/** WADO-RS: the instances of a study, series or instance, as stored (Part 10), one after another. */
-export async function retrieveInstances(caller: WebCaller, t: Target, deps: DicomwebDeps): Promise<AsyncGenerator<Uint8Array>> {
+/** WADO-RS: the instances of a study, series or instance, as stored (Part 10): one stream each, read as sent. */
+export async function retrieveInstances(caller: WebCaller, t: Target, deps: DicomwebDeps): Promise<Array<AsyncIterable<Uint8Array>>> {
   const rows = await targetRows(caller, t, Action.StudyDownload, "study.download", deps);
-  return (async function* () {
-    for (const r of rows) yield await readBlob(deps, r.blobId);
-  })();
+  return rows.map((r) => deps.blobs.get(r.blobId));
 }
 
 /** WADO-RS metadata: each instance's attributes as DICOM JSON, binary values as BulkDataURIs. */
@@ -206,12 +207,12 @@ export async function retrieveMetadata(caller: WebCaller, t: Target, baseUrl: st
   const rows = await targetRows(caller, t, Action.StudyViewMetadata, "study.view-metadata", deps);
   const out: DicomJson[] = [];
   for (const r of rows) {
-    const bytes = await readBlob(deps, r.blobId);
-    const file = parseDicom(memorySource(bytes));
+    const file = parseDicom(memorySource(await readBlob(deps.blobs, r.blobId)));
     const series = dec(deps, "series.uid", r.seriesUidEnc);
     const sop = dec(deps, "instances.sop_uid", r.sopUidEnc);
     const url = `${baseUrl}/studies/${t.study!}/series/${series}/instances/${sop}`;
-    out.push(toDicomJson(file.dataset, file.transferSyntax.littleEndian, (path) => (path === "7FE00010" ? `${url}/frames/1` : `${url}/bulk/${path}`)));
+    // Pixel data is served as frames; other binary values have no retrieval route, so none is named.
+    out.push(toDicomJson(file.dataset, file.transferSyntax.littleEndian, (path) => (path === "7FE00010" ? `${url}/frames/1` : undefined)));
   }
   return out;
 }
@@ -220,7 +221,7 @@ export async function retrieveMetadata(caller: WebCaller, t: Target, baseUrl: st
 export async function retrieveFrames(caller: WebCaller, t: Target, numbers: readonly number[], deps: DicomwebDeps): Promise<{ frames: Uint8Array[]; transferSyntaxUid: string; encapsulated: boolean }> {
   if (!t.instance) throw new RayvaultError(ErrorCode.UsageInvalid, "frames belong to one instance");
   const rows = await targetRows(caller, t, Action.StudyViewImages, "study.view-images", deps);
-  const bytes = await readBlob(deps, rows[0]!.blobId);
+  const bytes = await readBlob(deps.blobs, rows[0]!.blobId);
   const file = parseDicom(memorySource(bytes));
   const pixel = findElement(file.dataset, 0x7fe00010);
   if (!pixel) throw new RayvaultError(ErrorCode.NotFound, "this instance has no pixel data");
@@ -242,7 +243,7 @@ export async function retrieveRendered(caller: WebCaller, t: Target, format: Pre
   if (!t.instance) throw new RayvaultError(ErrorCode.UsageInvalid, "rendering is per instance");
   if (!deps.renderer) throw new RayvaultError(ErrorCode.UsageInvalid, "rendering is not configured");
   const rows = await targetRows(caller, t, Action.StudyViewImages, "study.view-images", deps);
-  return (await deps.renderer.renderPreview(await readBlob(deps, rows[0]!.blobId), format, 2048)).bytes;
+  return (await deps.renderer.renderPreview(await readBlob(deps.blobs, rows[0]!.blobId), format, 2048)).bytes;
 }
 
 export interface StowResult {
@@ -256,9 +257,10 @@ export async function storeInstances(caller: WebCaller, parts: readonly Uint8Arr
   const ids = parts.map((p) => {
     try {
       const f = parseDicom(memorySource(p));
+      const codec = codecOfDataset(f.dataset);
       const text = (tag: number): string => {
         const e = findElement(f.dataset, tag);
-        return e?.value ? new TextDecoder("latin1").decode(e.value).replace(/[\0 ]+$/, "") : "";
+        return e ? elementText(e, codec) : "";
       };
       return { sopClassUid: text(0x00080016), sopInstanceUid: text(0x00080018), studyUid: text(0x0020000d), seriesUid: text(0x0020000e) };
     } catch {

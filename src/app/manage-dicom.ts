@@ -6,6 +6,7 @@
  * Plain TCP to a recipient's node is refused unless the operator attests it stays on a private network.
  */
 import { randomUUID } from "node:crypto";
+import { isAeTitle } from "../core/dicom/ae-title.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { isChannel, isDisclosurePurpose } from "../core/policy/vocabulary.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
@@ -19,10 +20,6 @@ export interface DicomDirectoryDeps {
   readonly now: () => string;
 }
 
-/** PS3.5 AE: 1–16 characters of the default repertoire, no backslash or control characters, not all spaces. */
-export function isAeTitle(v: string): boolean {
-  return /^[ -[\]-~]{1,16}$/.test(v) && v.trim() !== "" && v === v.trim();
-}
 
 export interface AddNodeRequest {
   readonly actor: string;

@@ -31,7 +31,7 @@ import { PlanLevel, removedUnderPlan, type MinimumNecessaryPlan } from "../core/
 import type { PhotoCodec } from "../ports/photo-codec.ts";
 import { cleanPhotoText, cleanPixels, type CleanPixelsDeps } from "./clean-pixels.ts";
 import { memorySource } from "../ports/byte-source.ts";
-import type { BlobStore } from "../ports/blob-store.ts";
+import { readBlob, type BlobStore } from "../ports/blob-store.ts";
 import type { ImageRenderer, PreviewFormat } from "../ports/image-renderer.ts";
 import type { ImagingIndex } from "../ports/imaging-index.ts";
 
@@ -103,12 +103,6 @@ export interface PackageSummary {
   photos: number;
   bytes: number;
   removedAttributes: number;
-}
-
-async function readBlob(blobs: BlobStore, id: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const p of blobs.get(id)) parts.push(new Uint8Array(p));
-  return concat(parts);
 }
 
 const removable = (plan: MinimumNecessaryPlan) => (e: DicomElement): boolean => removedUnderPlan(plan, e.tag);

@@ -26,7 +26,14 @@ export async function routeStudies(node: DicomNodeRow, studyIdxs: readonly strin
   const out: RouteOutcome[] = [];
   for (const idx of studyIdxs) {
     const study = await deps.index.findStudy({ uidIdx: idx });
-    if (!study) continue;
+    if (!study) {
+      // Acknowledged but not indexed yet (the database is failing): nothing is sent, and someone is told.
+      for (const rule of rules) {
+        out.push({ rule: rule.id, study: "unindexed", outcome: "failed" });
+        await raiseAlert(AlertKind.RoutingRefused, [`route:${rule.id}`, `node:${node.id}`], deps);
+      }
+      continue;
+    }
     for (const rule of rules) {
       try {
         const r = await share({

@@ -54,8 +54,12 @@ export type VaultDeps = ImportDeps & UserDeps & CareDeps & PortalDeps & {
   close(): Promise<void>;
 };
 
-/** The DICOM TLS material we present and check, read once (a configured file that cannot be read stops the command). */
-function dicomSenderOf(config: RayvaultConfig): DicomSender {
+/**
+ * The DICOM TLS material, read once: our certificate and key (the listener's, and ours when a node asks
+ * the caller to prove itself) and the CA peers must chain to. A configured file that cannot be read stops
+ * the command.
+ */
+export function dicomTlsMaterial(config: RayvaultConfig): { readonly ca?: string; readonly cert?: string; readonly key?: string } {
   const read = (path: string): string => {
     try {
       return readFileSync(path, "utf8");
@@ -63,10 +67,10 @@ function dicomSenderOf(config: RayvaultConfig): DicomSender {
       throw new RayvaultError(ErrorCode.KeyMissing, "a configured DICOM TLS file cannot be read");
     }
   };
-  return dimseSender({
+  return {
     ...(config.dicomTlsCa ? { ca: read(config.dicomTlsCa) } : {}),
     ...(config.dicom?.tls ? { cert: read(config.dicom.tls.certPath), key: read(config.dicom.tls.keyPath) } : {}),
-  });
+  };
 }
 
 export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
@@ -91,7 +95,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     policy: dbPolicyStore(database.db),
     deliveries: dbDeliveryStore(database.db),
     dicomNodes: dbDicomNodes(database.db),
-    dicomSender: dicomSenderOf(config),
+    dicomSender: dimseSender(dicomTlsMaterial(config)),
     dicomAeTitle: config.dicomAeTitle,
     spool,
     portal: dbPortalStore(database.db),

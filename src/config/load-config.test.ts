@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig } from "./load-config.ts";
-import { isAeTitle } from "../app/manage-dicom.ts";
+import { isAeTitle } from "../core/dicom/ae-title.ts";
 
 describe("configuration of the DICOM network", () => {
   it("listens only when asked, on loopback by default, as RAYVAULT", () => {

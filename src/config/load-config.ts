@@ -4,6 +4,7 @@
  * freezes it. Nothing else in Rayvault reads process.env. Unknown RAYVAULT_* keys are refused.
  */
 import { resolve } from "node:path";
+import { isAeTitle } from "../core/dicom/ae-title.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "silent"] as const;
@@ -104,7 +105,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const staleSeconds = Number(env["RAYVAULT_OUTBOX_STALE_SECONDS"] ?? "600");
   if (!Number.isInteger(staleSeconds) || staleSeconds < 0) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_OUTBOX_STALE_SECONDS must be a whole number of seconds");
   const dicomAe = env["RAYVAULT_DICOM_AE"] ?? "RAYVAULT";
-  if (!/^[ -[\]-~]{1,16}$/.test(dicomAe) || dicomAe.trim() !== dicomAe || dicomAe === "") throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DICOM_AE must be 1–16 printable ASCII characters, no backslash, no leading or trailing spaces");
+  if (!isAeTitle(dicomAe)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DICOM_AE must be 1–16 printable ASCII characters, no backslash, no leading or trailing spaces");
   const dicomPortText = env["RAYVAULT_DICOM_PORT"];
   const dicomPort = dicomPortText === undefined ? undefined : Number(dicomPortText);
   if (dicomPort !== undefined && !(Number.isInteger(dicomPort) && dicomPort >= 0 && dicomPort <= 65535)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DICOM_PORT must be 0–65535");

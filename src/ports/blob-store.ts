@@ -39,3 +39,10 @@ export interface BlobStore {
    */
   remove(ids: readonly string[]): Promise<void>;
 }
+
+/** A whole (verified) object in memory: for what needs it whole (a DICOM parse, a C-STORE). */
+export async function readBlob(blobs: BlobStore, id: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const p of blobs.get(id)) parts.push(Buffer.from(p));
+  return Buffer.concat(parts);
+}

@@ -18,6 +18,7 @@ import {
 import type { BlobStore } from "../../ports/blob-store.ts";
 import type { KeyStore } from "../../ports/key-store.ts";
 import type { RandomSource } from "../../ports/random.ts";
+import { syncDir } from "../fs/sync-dir.ts";
 
 const READ = 1024 * 1024;
 
@@ -30,15 +31,6 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
-/** fsync of a folder: makes the names created or renamed in it durable. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSource): BlobStore {
   mkdirSync(root, { recursive: true, mode: 0o700 });

@@ -8,12 +8,13 @@
  * stops recovery (RV_VAULT_CORRUPT). A segment is deleted once every frame in it is settled.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, closeSync, fsyncSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { KeyStore } from "../../ports/key-store.ts";
 import type { ReceiveSpool } from "../../ports/receive-spool.ts";
+import { syncDir } from "../fs/sync-dir.ts";
 
 const MAGIC = Buffer.from("RVSPOOL1");
 /** Segments are allocated whole (zero-filled) before use, so a flush writes data, not file-size metadata. */
@@ -35,14 +36,6 @@ interface Segment {
   handle?: FileHandle;
 }
 
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

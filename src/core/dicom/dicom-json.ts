@@ -3,7 +3,7 @@
  * The DICOM JSON model (PS3.18 F.2) of a parsed data set, for DICOMweb metadata and search results:
  * text values split on backslash, person names as {Alphabetic}, numbers as numbers, sequences as
  * nested objects, and binary values (pixel data, overlays, anything OB/OW/UN…) as a BulkDataURI the
- * caller names, never inline. Group 0002 and group lengths are left out.
+ * caller names (or VR alone), never inline. Group 0002 and group lengths are left out.
  */
 import type { DicomElement } from "./dataset.ts";
 import { codecOfDataset, elementText, type TextCodec } from "./text.ts";
@@ -42,8 +42,11 @@ function numbers(e: DicomElement, littleEndian: boolean): number[] {
   return out;
 }
 
-/** `bulk(path)` names the BulkDataURI of a binary value at this tag path (e.g. "7FE00010"). */
-export function toDicomJson(elements: readonly DicomElement[], littleEndian: boolean, bulk: (tagPath: string) => string, inherited?: TextCodec, path = ""): DicomJson {
+/**
+ * `bulk(path)` names the BulkDataURI of a binary value at this tag path (e.g. "7FE00010"); a binary value
+ * it names none for is given as its VR alone (present, value not sent).
+ */
+export function toDicomJson(elements: readonly DicomElement[], littleEndian: boolean, bulk: (tagPath: string) => string | undefined, inherited?: TextCodec, path = ""): DicomJson {
   const codec = codecOfDataset(elements, inherited);
   const out: DicomJson = {};
   for (const e of elements) {
@@ -53,7 +56,8 @@ export function toDicomJson(elements: readonly DicomElement[], littleEndian: boo
     if (e.items) {
       out[key] = { vr: "SQ", Value: e.items.map((item, i) => toDicomJson(item.elements, littleEndian, bulk, codec, `${here}/${i}`)) };
     } else if (BULK_VRS.has(e.vr) || e.encapsulated || (e.value === undefined && e.range)) {
-      out[key] = { vr: e.vr, BulkDataURI: bulk(here) };
+      const uri = bulk(here);
+      out[key] = uri === undefined ? { vr: e.vr } : { vr: e.vr, BulkDataURI: uri };
     } else if (!e.value || e.value.length === 0) {
       out[key] = { vr: e.vr };
     } else if (e.vr in NUMBER_WIDTH) {

@@ -25,21 +25,15 @@ async function openVault(config: RayvaultConfig): Promise<VaultDeps> {
 /** The DICOM listener of `rayvault start`: receiver (import), routing, and DICOM TLS when configured. */
 async function startDicom(config: RayvaultConfig, deps: VaultDeps): Promise<{ close(): Promise<void> }> {
   const dicom = config.dicom!;
-  const { readFileSync } = await import("node:fs");
   const { startStoreScp } = await import("../dicom/store-scp.ts");
   const { dicomReceiver, recoverReceived } = await import("../../app/receive-dicom.ts");
   const { routeStudies } = await import("../../app/route-studies.ts");
   const receiver = dicomReceiver(deps, { aeTitle: config.dicomAeTitle, route: async (node, studies) => {
     await routeStudies(node, studies, deps);
   } });
-  const read = (path: string): string => {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      throw new RayvaultError(ErrorCode.KeyMissing, "a configured DICOM TLS file cannot be read");
-    }
-  };
-  const tls = dicom.tls ? { key: read(dicom.tls.keyPath), cert: read(dicom.tls.certPath), ...(config.dicomTlsCa ? { ca: read(config.dicomTlsCa) } : {}), requireClientCert: config.dicomTlsCa !== undefined } : undefined;
+  const { dicomTlsMaterial } = await import("../../config/compose-vault.ts");
+  const m = dicomTlsMaterial(config);
+  const tls = m.cert && m.key ? { key: m.key, cert: m.cert, ...(m.ca ? { ca: m.ca } : {}), requireClientCert: m.ca !== undefined } : undefined;
   // What an earlier process acknowledged but had not yet indexed is indexed before anything new comes in.
   const recovered = await recoverReceived(deps);
   if (recovered > 0) write(`DICOM: indexed ${recovered} instance(s) received before the last stop`);

@@ -12,6 +12,7 @@ import { createServer as createTlsServer } from "node:tls";
 import { Writable } from "node:stream";
 import type { requests, responses } from "dcmjs-dimse";
 import { dimse, type Dataset } from "../../adapters/dicom-net/dcmjs-dimse.ts";
+import type { DicomReceiver, ReceiveOutcome, ReceiverSession } from "../../app/receive-dicom.ts";
 import { RAYVAULT_IMPLEMENTATION_CLASS_UID, RAYVAULT_IMPLEMENTATION_VERSION } from "../../core/dicom/write-dicom.ts";
 
 const VERIFICATION = "1.2.840.10008.1.1";
@@ -33,32 +34,8 @@ function isStorageClass(uid: string, known: ReadonlySet<string>): boolean {
   return known.has(uid) || /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.[0-9.]+$/.test(uid);
 }
 
-/** What the SCP hands the receiver for each C-STORE: the data set exactly as received, and its identity. */
-export interface ReceivedDataset {
-  readonly sopClassUid: string;
-  readonly sopInstanceUid: string;
-  readonly transferSyntaxUid: string;
-  readonly dataset: Uint8Array;
-}
-
-export interface StoreOutcome {
-  /** DIMSE status: 0x0000 stored; 0x0124 not authorised; 0xA700 out of resources; 0xC000 cannot understand. */
-  readonly status: number;
-  /** A reason without PHI (at most 64 characters: Error Comment is LO). */
-  readonly comment?: string;
-}
-
-export interface AssociationSession {
-  store(instance: ReceivedDataset): Promise<StoreOutcome>;
-  /** The association ended: released normally, or aborted / the connection dropped. */
-  end(released: boolean): void;
-}
-
-export type AssociationAnswer = { readonly session: AssociationSession } | { readonly refused: "calling-ae" | "called-ae" };
-
-export interface StoreScpHandlers {
-  associate(callingAe: string, calledAe: string): Promise<AssociationAnswer>;
-}
+/** The receiver the listener speaks for (app/receive-dicom's DicomReceiver, or any with its shape). */
+export type StoreScpHandlers = Pick<DicomReceiver, "associate">;
 
 export interface StoreScpOptions {
   readonly host: string;
@@ -109,7 +86,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
   const bytesOf = new WeakMap<Dataset, Uint8Array>();
 
   class RayvaultScp extends dimse.Scp {
-    private session: AssociationSession | undefined;
+    private session: ReceiverSession | undefined;
     private ended = false;
     private readonly pending = new Set<Promise<unknown>>();
 
@@ -181,7 +158,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
       const dataset = request.getDataset();
       const bytes = dataset ? bytesOf.get(dataset) : undefined;
       const session = this.session;
-      const answer = (o: StoreOutcome): void => {
+      const answer = (o: ReceiveOutcome): void => {
         response.setStatus(o.status);
         if (o.comment) response.setErrorComment(o.comment.slice(0, 64));
         callback(response);

@@ -46,13 +46,14 @@ export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
   return parts;
 }
 
-/** A multipart/related response whose parts are the given bodies, streamed. */
-function multipart(reply: FastifyReply, type: string, parts: AsyncIterable<{ bytes: Uint8Array; type: string }>): FastifyReply {
+/** A multipart/related response whose parts are the given bodies, each streamed as it is read. */
+function multipart(reply: FastifyReply, type: string, parts: Iterable<{ body: AsyncIterable<Uint8Array> | Uint8Array; type: string }>): FastifyReply {
   const boundary = `rayvault-${randomBytes(12).toString("hex")}`;
   const stream = Readable.from((async function* () {
-    for await (const p of parts) {
+    for (const p of parts) {
       yield Buffer.from(`--${boundary}\r\nContent-Type: ${p.type}\r\n\r\n`);
-      yield p.bytes;
+      if (p.body instanceof Uint8Array) yield p.body;
+      else yield* p.body;
       yield Buffer.from("\r\n");
     }
     yield Buffer.from(`--${boundary}--\r\n`);
@@ -132,9 +133,7 @@ export function registerDicomweb(app: FastifyInstance, deps: DicomwebDeps & Impo
     if (accept !== "" && !/\*\/\*|multipart\/related|application\/dicom/.test(accept)) return reply.code(406).send({ error: ErrorCode.UsageInvalid, message: 'retrieve as multipart/related; type="application/dicom"' });
     try {
       const files = await retrieveInstances(c, { study: req.params.study, ...(req.params.series ? { series: req.params.series } : {}), ...(req.params.instance ? { instance: req.params.instance } : {}) }, deps);
-      return await multipart(reply, "application/dicom", (async function* () {
-        for await (const bytes of files) yield { bytes, type: "application/dicom" };
-      })());
+      return await multipart(reply, "application/dicom", files.map((body) => ({ body, type: "application/dicom" })));
     } catch (e) {
       return sendError(reply, e);
     }
@@ -164,9 +163,7 @@ export function registerDicomweb(app: FastifyInstance, deps: DicomwebDeps & Impo
     try {
       const r = await retrieveFrames(c, { study: req.params.study, series: req.params.series, instance: req.params.instance }, numbers, deps);
       const type = r.encapsulated ? `application/octet-stream; transfer-syntax=${r.transferSyntaxUid}` : "application/octet-stream";
-      return await multipart(reply, "application/octet-stream", (async function* () {
-        for (const bytes of r.frames) yield { bytes, type };
-      })());
+      return await multipart(reply, "application/octet-stream", r.frames.map((body) => ({ body, type })));
     } catch (e) {
       return sendError(reply, e);
     }
