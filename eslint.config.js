@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bench/.work/", "rayvault-data/", "eslint.config.js", "bin/", ".tmp/"] },
+  { ignores: ["node_modules/", "bench/.work/", "rayvault-data/", "eslint.config.js", "bin/", ".tmp/", "web/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -44,7 +44,7 @@ export interface Target {
 
 const MAX_ROWS = 20_000;
 
-function subjectOf(user: SessionUser): AccessSubject {
+export function subjectOf(user: SessionUser): AccessSubject {
   return { id: `user:${user.userId}`, roles: user.roles as Role[], mfa: user.mfa, ...(user.breakGlass ? { breakGlass: user.breakGlass } : {}) };
 }
 
@@ -53,7 +53,7 @@ function subjectOf(user: SessionUser): AccessSubject {
  * do it for this purpose; otherwise filtered, patient by patient, by the care relationship where their
  * role needs one. The audit record (success with the count, or the refusal with its rule) comes first.
  */
-async function allowedRows(caller: WebCaller, action: Action, filter: CatalogFilter, auditAction: string, deps: DicomwebDeps): Promise<{ rows: CatalogRow[]; rule: string; breakGlass: boolean }> {
+export async function allowedRows(caller: WebCaller, action: Action, filter: CatalogFilter, auditAction: string, deps: DicomwebDeps): Promise<{ rows: CatalogRow[]; rule: string; breakGlass: boolean }> {
   const now = deps.now();
   const subject = subjectOf(caller.user);
   const purpose = caller.purpose.trim().toLowerCase().slice(0, 64);

@@ -15,9 +15,13 @@ import type { DeliveryRow } from "../ports/delivery-store.ts";
 import type { PortalLinkRow, PortalStore } from "../ports/portal-store.ts";
 import { messageHeaders, newMessageId } from "../core/mail/smime-message.ts";
 import type { ShareDeps } from "./share.ts";
+import type { ArchiveReader } from "../ports/archive-reader.ts";
+import { readBlob } from "../ports/blob-store.ts";
 
 export type PortalDeps = ShareDeps & {
   readonly portal: PortalStore;
+  /** Reads a package back for the in-browser viewer; without it the viewer is off (download only). */
+  readonly archive?: ArchiveReader;
   /** The address recipients reach the server at (the links point there). */
   readonly publicUrl: string;
 };
@@ -165,20 +169,67 @@ export async function verifyCode(token: string, code: string, deps: PortalDeps):
   return session;
 }
 
-/** The package, for a verified session, while downloads remain; the first download is the disclosure. */
-export async function download(token: string, session: string | undefined, deps: PortalDeps): Promise<AsyncIterable<Uint8Array>> {
+/** The link, once its recipient proved who they are in this browser session. */
+async function verifiedLink(token: string, session: string | undefined, deps: PortalDeps): Promise<PortalLinkRow> {
   const link = await usable(token, deps);
   if (!session || link.sessionHash === null || !timingSafeEqual(Buffer.from(link.sessionHash, "hex"), Buffer.from(hash(link.id, session), "hex"))) {
     throw new RayvaultError(ErrorCode.AccessDenied, "prove who you are first (the code or passcode)");
   }
+  return link;
+}
+
+/**
+ * Counts one use of the link (a download, or opening the viewer) if one is left, atomically; the first
+ * use records the disclosure for the accounting (164.528).
+ */
+async function useLink(link: PortalLinkRow, action: string, description: string, deps: PortalDeps): Promise<void> {
   const study = await deps.index.findStudy({ id: link.studyId });
   const at = deps.now();
   const counted = await deps.portal.download(link.id, {
     id: `dsc-${randomUUID()}`, deliveryId: null, patientId: study!.patientId, studyId: link.studyId, recipientId: link.recipientId, purpose: link.purpose, citation: link.citation,
-    descriptionEnc: encryptField(deps.fields, "disclosures.description", "imaging study (DICOM), secure portal", deps.random.bytes(12)), accountable: link.accountable, channel: "portal", disclosedAt: at,
-  }, ev(deps, `recipient:${link.recipientId}`, "disclosure.download", [`portal-link:${link.id}`, `study:${link.studyId}`, `rule:${link.citation}`], link.purpose.slice(0, 40)));
+    descriptionEnc: encryptField(deps.fields, "disclosures.description", description, deps.random.bytes(12)), accountable: link.accountable, channel: "portal", disclosedAt: at,
+  }, ev(deps, `recipient:${link.recipientId}`, action, [`portal-link:${link.id}`, `study:${link.studyId}`, `rule:${link.citation}`], link.purpose.slice(0, 40)));
   if (!counted) throw new RayvaultError(ErrorCode.LinkGone, "this link has been used as many times as allowed");
+}
+
+/** The package, for a verified session, while uses remain; the first use is the disclosure. */
+export async function download(token: string, session: string | undefined, deps: PortalDeps): Promise<AsyncIterable<Uint8Array>> {
+  const link = await verifiedLink(token, session, deps);
+  await useLink(link, "disclosure.download", "imaging study (DICOM), secure portal", deps);
   return deps.blobs.get(link.packageBlobId);
+}
+
+/** What the viewer shows of a package: its DICOM images and photos, in package order (no DICOMDIR, no previews). */
+async function viewable(link: PortalLinkRow, deps: PortalDeps): Promise<Array<{ readonly name: string; readonly bytes: Uint8Array }>> {
+  if (!deps.archive) throw new RayvaultError(ErrorCode.UsageInvalid, "the viewer is not configured: download the package");
+  const entries = await deps.archive.entries(await readBlob(deps.blobs, link.packageBlobId));
+  return entries.filter((e) => e.name !== "DICOMDIR" && !/\.(jpe?g|png)$/i.test(e.name) || e.name.startsWith("PHOTO/"));
+}
+
+const MAX_VIEW_SIDE = 1600;
+
+/**
+ * Opens the viewer: one use of the link (like a download; the first use records the disclosure), then
+ * the list of images shared. Images are rendered one by one by `viewImage`.
+ */
+export async function openViewer(token: string, session: string | undefined, deps: PortalDeps): Promise<Array<{ readonly n: number; readonly kind: "dicom" | "photo" }>> {
+  const link = await verifiedLink(token, session, deps);
+  const items = await viewable(link, deps);
+  await useLink(link, "disclosure.view", "imaging study (images viewed), secure portal", deps);
+  return items.map((e, i) => ({ n: i + 1, kind: e.name.startsWith("PHOTO/") ? "photo" : "dicom" }));
+}
+
+/** One shared image as PNG (DICOM rendered with its window) or the photo as packaged; the viewer must be open. */
+export async function viewImage(token: string, session: string | undefined, n: number, deps: PortalDeps): Promise<{ readonly bytes: Uint8Array; readonly mediaType: string }> {
+  const link = await verifiedLink(token, session, deps);
+  if (link.downloads < 1) throw new RayvaultError(ErrorCode.AccessDenied, "open the viewer first");
+  const items = await viewable(link, deps);
+  const item = Number.isInteger(n) && n >= 1 ? items[n - 1] : undefined;
+  if (!item) throw new RayvaultError(ErrorCode.NotFound, "no such image in this package");
+  await deps.audit.append(ev(deps, `recipient:${link.recipientId}`, "portal.view-image", [`portal-link:${link.id}`, `image:${n}`], link.purpose.slice(0, 40)));
+  if (item.name.startsWith("PHOTO/")) return { bytes: item.bytes, mediaType: /\.png$/i.test(item.name) ? "image/png" : "image/jpeg" };
+  if (!deps.renderer) throw new RayvaultError(ErrorCode.UsageInvalid, "rendering is not configured");
+  return { bytes: (await deps.renderer.renderPreview(item.bytes, "png", MAX_VIEW_SIDE)).bytes, mediaType: "image/png" };
 }
 
 export async function revokeLink(id: string, actor: string, deps: PortalDeps): Promise<void> {

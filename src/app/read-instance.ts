@@ -22,25 +22,34 @@ export interface ReadDeps extends AlertDeps {
   readonly now: () => string;
 }
 
-export async function readInstance(req: { user: SessionUser; instanceId: string; purpose: string }, deps: ReadDeps): Promise<AsyncIterable<Uint8Array>> {
+/**
+ * The access decision for one stored instance and its audit record (durable before anything is read):
+ * `action` says what the caller will do with it (download, view the pixels); the blob's id comes back.
+ */
+export async function authorizeInstance(req: { user: SessionUser; instanceId: string; purpose: string; action?: Action }, deps: ReadDeps): Promise<string> {
   const now = deps.now();
+  const action = req.action ?? Action.StudyDownload;
   const subject = { id: `user:${req.user.userId}`, roles: req.user.roles as Role[], mfa: req.user.mfa, ...(req.user.breakGlass ? { breakGlass: req.user.breakGlass } : {}) };
   // Where the instance is and whose it is, then whether this user treats that patient. An unknown
   // instance is refused like a forbidden one until the decision has run, so ids cannot be probed.
   const location = await deps.index.instanceLocation(req.instanceId);
   const careRelationship = location ? await deps.care.isTreating(req.user.userId, location.patientId, now) : false;
-  const decision = decideAccess({ subject, action: Action.StudyDownload, purpose: req.purpose, careRelationship, now });
+  const decision = decideAccess({ subject, action, purpose: req.purpose, careRelationship, now });
   const purpose = req.purpose.trim().toLowerCase().slice(0, 64);
   if (!decision.allowed) {
-    await deps.audit.append({ time: now, actor: subject.id, action: "study.download", objects: [`instance:${req.instanceId.slice(0, 64)}`, `rule:${decision.rule}`], purpose, outcome: "refused" });
+    await deps.audit.append({ time: now, actor: subject.id, action, objects: [`instance:${req.instanceId.slice(0, 64)}`, `rule:${decision.rule}`], purpose, outcome: "refused" });
     throw new RayvaultError(ErrorCode.AccessDenied, `${decision.reason} (${decision.rule}, ${decision.citation})`);
   }
   if (!location) throw new RayvaultError(ErrorCode.NotFound, "no such instance");
   const blobId = location.blobId;
   await deps.audit.append({
-    time: now, actor: subject.id, action: decision.alertPrivacyOfficer ? "study.download.break-glass" : "study.download",
+    time: now, actor: subject.id, action: decision.alertPrivacyOfficer ? `${action}.break-glass` : action,
     objects: [`instance:${req.instanceId}`, `blob:${blobId}`, `rule:${decision.rule}`], purpose, outcome: "success",
   });
   if (decision.alertPrivacyOfficer) await raiseAlert(AlertKind.BreakGlassAccess, [`user:${req.user.userId}`, `instance:${req.instanceId}`], deps);
-  return deps.blobs.get(blobId);
+  return blobId;
+}
+
+export async function readInstance(req: { user: SessionUser; instanceId: string; purpose: string }, deps: ReadDeps): Promise<AsyncIterable<Uint8Array>> {
+  return deps.blobs.get(await authorizeInstance(req, deps));
 }

@@ -23,6 +23,7 @@ import { dbDeliveryStore } from "../adapters/db/db-delivery-store.ts";
 import { dbPortalStore } from "../adapters/db/db-portal-store.ts";
 import { fileClinicIdentity } from "../adapters/keys/clinic-identity.ts";
 import { dicomRenderer } from "../adapters/imaging/dicom-renderer.ts";
+import { zipEntryReader } from "../adapters/archive/zip-entries.ts";
 import { pixelDeps } from "./compose.ts";
 import { smtpTransport } from "../adapters/mail/smtp-transport.ts";
 import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
@@ -120,6 +121,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     random: nodeRandom,
     photos: sharpPhotoCodec,
     renderer: dicomRenderer(),
+    archive: zipEntryReader(),
     pixels,
     now,
     ...(fault

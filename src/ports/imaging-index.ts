@@ -70,6 +70,8 @@ export interface CatalogRow {
 
 /** Exact filters by blind index (PHI is not searchable otherwise); all given must match. */
 export interface CatalogFilter {
+  /** A study by its id (a reference, as the portal's pages name it). */
+  readonly studyId?: string;
   readonly studyUidIdx?: string;
   readonly seriesUidIdx?: string;
   readonly mrnIdx?: string;

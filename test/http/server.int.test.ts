@@ -53,7 +53,9 @@ describe("rayvault start", () => {
     assert.ok("/api/login" in api.paths);
     const page = await fetch(`${base}/setup?token=${setupToken}`);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /first administrator/);
+    // The portal's page (its script reads the token); a strict policy: no inline script at all.
+    assert.match(await page.text(), /<div id="root"><\/div>/);
+    assert.doesNotMatch(page.headers.get("content-security-policy") ?? "", /unsafe-inline/);
   });
 
   it("creates the first administrator once, from the one-time link only", async () => {
@@ -75,7 +77,7 @@ describe("rayvault start", () => {
     const login = await post("/api/login", { username: "admin", password: PASS, totp: code });
     assert.equal(login.status, 200);
     const setCookie = login.headers.get("set-cookie") ?? "";
-    assert.match(setCookie, /rv_session=[A-Za-z0-9_-]{20,}; HttpOnly; SameSite=Strict/);
+    assert.match(setCookie, /rv_session=[A-Za-z0-9_-]{20,}; HttpOnly; Secure; SameSite=Strict/);
     const cookie = setCookie.split(";")[0]!;
     secrets = [setupToken, PASS, secret, code, cookie.split("=")[1]!];
     const me = await fetch(`${base}/api/me`, { headers: { cookie } });

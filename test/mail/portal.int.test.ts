@@ -12,11 +12,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { SMTPServer } from "smtp-server";
 import { syntheticPatient, xrayFile } from "../fixtures/synthetic-dicom.ts";
 import { BIN, runCliAsync, tempDir } from "../helpers/run-cli.ts";
 import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
 import { makeTestPki } from "../helpers/test-pki.ts";
+import { startTestSmtp, type ReceivedMail, type TestSmtp } from "../helpers/test-smtp.ts";
 
 const havePg = await havePostgres();
 const newSchema = scratchSchemas("rv_portal");
@@ -26,8 +26,8 @@ const P = syntheticPatient(63);
 describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
   const pki = makeTestPki();
   const work = tempDir("portal");
-  const inbox: Array<{ to: string; text: string }> = [];
-  let smtp: SMTPServer;
+  let inbox: ReceivedMail[] = [];
+  let smtp: TestSmtp;
   let server: ChildProcess;
   let base = "";
   let env: Record<string, string> = {};
@@ -54,20 +54,9 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
   const post = (path: string, json?: unknown, cookie?: string): Promise<Response> => fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) }, body: JSON.stringify(json ?? {}) });
 
   before(async () => {
-    const tls = pki.server();
-    smtp = new SMTPServer({
-      secure: false, key: readFileSync(tls.keyPath), cert: readFileSync(tls.certPath), authOptional: true,
-      onData(stream, session, cb) {
-        let text = "";
-        stream.on("data", (d: Buffer) => (text += d.toString("utf8")));
-        stream.on("end", () => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), text });
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, "127.0.0.1", r));
-    const smtpPort = (smtp.server.address() as { port: number }).port;
+    smtp = await startTestSmtp(pki);
+    inbox = smtp.inbox;
+    const smtpPort = smtp.port;
     env = { RAYVAULT_HOME: join(work, "home"), RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: newSchema(), RAYVAULT_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, RAYVAULT_SMTP_CA: pki.caPath, RAYVAULT_MAIL_FROM: "Springfield Imaging <gateway@clinic.test>" };
     const inputs = join(work, "in");
     mkdirSync(inputs);

@@ -109,6 +109,7 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
 
     async catalog(f) {
       const conds = [
+        f.studyId !== undefined ? eq(studies.id, f.studyId) : undefined,
         f.studyUidIdx !== undefined ? eq(studies.uidIdx, f.studyUidIdx) : undefined,
         f.seriesUidIdx !== undefined ? eq(series.uidIdx, f.seriesUidIdx) : undefined,
         f.mrnIdx !== undefined ? eq(patients.mrnIdx, f.mrnIdx) : undefined,

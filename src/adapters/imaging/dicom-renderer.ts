@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
-import type { ImageRenderer, PreviewFormat, RenderedPreview } from "../../ports/image-renderer.ts";
+import type { ImageRenderer, PreviewFormat, PreviewOptions, RenderedPreview } from "../../ports/image-renderer.ts";
 
 import type * as DcmjsImaging from "dcmjs-imaging";
 
@@ -78,7 +78,7 @@ export function dicomRenderer(): ImageRenderer {
         throw new RayvaultError(ErrorCode.PixelsUndecodable, "the pixels could not be decoded", { cause });
       }
     },
-    async renderPreview(dicom: Uint8Array, format: PreviewFormat, maxSide: number): Promise<RenderedPreview> {
+    async renderPreview(dicom: Uint8Array, format: PreviewFormat, maxSide: number, options: PreviewOptions = {}): Promise<RenderedPreview> {
       const { DicomImage } = await imaging();
       const { default: sharp } = await import("sharp");
       let rendered;
@@ -95,6 +95,9 @@ export function dicomRenderer(): ImageRenderer {
       const fit = Math.max(rendered.width, rendered.height) > maxSide ? { width: maxSide, height: maxSide, fit: "inside" as const } : undefined;
       let img = sharp(new Uint8Array(rendered.pixels), { raw: { width: rendered.width, height: rendered.height, channels: 4 } }).removeAlpha();
       if (fit) img = img.resize(fit);
+      // "auto": the luminance stretched between its 1st and 99th percentiles, for images whose header
+      // window leaves them too dark or too flat to read.
+      if (options.window === "auto") img = img.normalise({ lower: 1, upper: 99 });
       const { data, info } = await (format === "png" ? img.png() : img.jpeg({ quality: 90, mozjpeg: false })).toBuffer({ resolveWithObject: true });
       return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, frames };
     },

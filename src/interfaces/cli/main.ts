@@ -10,6 +10,8 @@ import { loadConfig } from "../../config/load-config.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { parseProfileOptions } from "../../core/deid/profile.ts";
 import { userInfo } from "node:os";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { deidDeps, pixelDeps, scanDeps } from "../../config/compose.ts";
 import { Role, type AccessSubject } from "../../core/access/decide-access.ts";
 import { AlertKind } from "../../core/alerts/alert.ts";
@@ -94,7 +96,10 @@ export function buildProgram(): Command {
       const { buildServer } = await import("../http/server.ts");
       const { offerSetup } = await import("../../app/sessions.ts");
       const { createLogger } = await import("../../adapters/log/logger.ts");
-      const server = buildServer(deps, createLogger(config.logLevel));
+      // Uploads wait in the home's uploads folder only while they are imported; a crash leaves them, so sweep.
+      const uploadDir = join(config.home, "uploads");
+      rmSync(uploadDir, { recursive: true, force: true });
+      const server = buildServer(deps, createLogger(config.logLevel), { uploadDir });
       await server.listen({ host: "127.0.0.1", port: config.port });
       const address = server.server.address();
       const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : config.port}`;

@@ -11,7 +11,7 @@ import { checkApiToken, checkSession, closeSession, completeSetup, declareBreakG
 import type { UserDeps } from "../../app/manage-users.ts";
 import { readInstance, type ReadDeps } from "../../app/read-instance.ts";
 import type { Logger } from "../../adapters/log/logger.ts";
-import { download, linkState, sendCode, verifyCode, type PortalDeps } from "../../app/portal.ts";
+import { download, linkState, openViewer, sendCode, verifyCode, viewImage, type PortalDeps } from "../../app/portal.ts";
 import { decide } from "../../app/decide.ts";
 import { runOutbox, share, type ShareRequest } from "../../app/share.ts";
 import type { Role } from "../../core/access/decide-access.ts";
@@ -19,6 +19,12 @@ import type { DicomwebDeps } from "../../app/dicomweb.ts";
 import type { ImportDeps } from "../../app/import-files.ts";
 import type { ImageRenderer } from "../../ports/image-renderer.ts";
 import { registerDicomweb } from "./dicomweb-routes.ts";
+import { registerStaff, type StaffDeps } from "./staff-routes.ts";
+import { registerPortalApp, type PortalPage } from "./portal-app.ts";
+import { RATE_LIMITS, registerWebSecurity, sessionCookie } from "./web-security.ts";
+import type { CleanPixelsDeps } from "../../app/clean-pixels.ts";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const COOKIE = "rv_session";
 
@@ -41,6 +47,20 @@ const OPENAPI = {
     "/api/decisions": { post: { summary: "may this study go to this recipient for this purpose by this channel: {study, to, purpose, channel?, selection?}; the decision with its rules, plan, preview and what is missing", responses: { "200": { description: "decision" }, "401": { description: "not signed in" } } } },
     "/api/shares": { post: { summary: "decide, prepare, encrypt and send: {study, to, purpose, channel?, smimeProfile?, passcode?, expiresDays?, maxDownloads?, previews?: jpeg|png, photos?: boolean}", responses: { "202": { description: "queued or sent" }, "403": { description: "refused, with the decision" } } } },
     "/api/deliveries/{id}": { get: { summary: "a delivery's status (queued, sending, sent, retrying, failed, delivered, bounced) and the DSNs/MDNs received; the sender or a privacy officer", responses: { "200": { description: "delivery and reports" }, "404": { description: "unknown, or not yours" } } } },
+    "/": { get: { summary: "the portal (staff pages; the recipient's pickup page at /p/{token})", responses: { "200": { description: "text/html" }, "503": { description: "the portal is not built" } } } },
+    "/setup": { get: { summary: "the one-time first-administrator setup page", responses: { "200": { description: "text/html" } } } },
+    "/api/studies/search": { post: { summary: "the studies of one patient: {patientId (exact)} in the body, never the URL; X-Purpose-Of-Use required; audited", responses: { "200": { description: "{studies}" }, "401": { description: "not signed in" }, "403": { description: "refused, with the rule" } } } },
+    "/api/studies": { get: { summary: "the studies the caller may see, newest first; X-Purpose-Of-Use required; audited", responses: { "200": { description: "{studies: [{id, patientName, patientId, studyDate, description, modalities, instances}]}" }, "401": { description: "not signed in" }, "403": { description: "refused, with the rule" } } } },
+    "/api/studies/{id}": { get: { summary: "one study: series and instances (references); X-Purpose-Of-Use required; audited", responses: { "200": { description: "{id, patientName, patientId, studyDate, description, series: [{id, modality, instances: [{id, kind}]}]}" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "not found or not yours to see" } } } },
+    "/api/instances/{id}/preview": { get: { summary: "the instance's first frame as PNG (header window, or window=auto to stretch to the image's range; MONOCHROME1 inverted), size ≤ 2048; X-Purpose-Of-Use required; audited", responses: { "200": { description: "image/png" }, "422": { description: "could not be processed (pixels undecodable, OCR failed…): the error code says why" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such instance" } } } },
+    "/api/instances/{id}/phi": { get: { summary: "the PHI report of one instance: header findings with masked values; pixels=1 adds the regions of burned-in text (OCR)", responses: { "200": { description: "{findings: [{where, attribute, kind, value}], burnedIn?}" }, "422": { description: "could not be processed (pixels undecodable, OCR failed…): the error code says why" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such instance" } } } },
+    "/api/uploads": { post: { summary: "multipart/form-data: purpose, then files (DICOM, zip, photos with patientMrn); each streamed to disk and imported", responses: { "200": { description: "{files: [{name, status, findings?, reason?}], studies}" }, "400": { description: "no files, or purpose missing" }, "422": { description: "could not be processed (pixels undecodable, OCR failed…): the error code says why" }, "401": { description: "not signed in" }, "403": { description: "import refused" }, "413": { description: "a file too large" }, "415": { description: "not multipart/form-data" } } } },
+    "/api/captures": { post: { summary: "multipart/form-data: patientMrn, purpose, then one photo (JPEG, PNG, HEIC); metadata stripped, scanned, stored", responses: { "201": { description: "{photo, status, findings}" }, "400": { description: "missing patient or purpose" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "413": { description: "too large" }, "415": { description: "not multipart/form-data" }, "422": { description: "not a photo" } } } },
+    "/api/recipients": { get: { summary: "directory search by name (q)", responses: { "200": { description: "{recipients: [{id, kind, name, verified}]}" }, "401": { description: "not signed in" } } } },
+    "/api/audit": { get: { summary: "the newest audit records (privacy officers, administrators); reading is audited", responses: { "200": { description: "{records: [{seq, time, actor, action, objects, purpose, outcome}]}" }, "401": { description: "not signed in" }, "403": { description: "refused" } } } },
+    "/api/accounting": { post: { summary: "a patient's accounting of disclosures (164.528): {patientMrn, all}; format=csv for the file; audited", responses: { "200": { description: "{lines: [{date, recipient, description, purpose, citation, accountable}]} or text/csv" }, "400": { description: "MRN missing" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such patient" } } } },
+    "/api/portal/{token}/images": { get: { summary: "opens the viewer for a verified recipient: one use of the link (the first use is the disclosure); the list of shared images", responses: { "200": { description: "{images: [{n, kind}]}" }, "401": { description: "not verified" }, "404": { description: "unknown link" }, "410": { description: "gone or used up" }, "429": { description: "locked or too many requests" } } } },
+    "/api/portal/{token}/images/{n}": { get: { summary: "one shared image (DICOM rendered as PNG, or the packaged photo); audited", responses: { "200": { description: "image/png or image/jpeg" }, "401": { description: "not verified, or viewer not opened" }, "404": { description: "no such image" }, "410": { description: "gone" } } } },
     "/dicomweb/studies": {
       get: { summary: "QIDO-RS: search studies (exact PatientID, PatientName, StudyInstanceUID, ModalitiesInStudy; limit, offset); X-Purpose-Of-Use required; audited", responses: { "200": { description: "application/dicom+json" }, "204": { description: "no match" }, "400": { description: "wildcards or ranges (PHI is searched by blind index only)" }, "401": { description: "not signed in" }, "403": { description: "refused, with the rule" } } },
       post: { summary: "STOW-RS: store instances (multipart/related; type=application/dicom) through the import use-case", responses: { "200": { description: "all stored" }, "202": { description: "some failed (FailedSOPSequence)" }, "409": { description: "none stored" }, "415": { description: "not multipart/related" } } },
@@ -63,24 +83,7 @@ const OPENAPI = {
   },
 };
 
-const SETUP_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Rayvault setup</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"></head><body>
-<h1>Rayvault: first administrator</h1>
-<p>This link works once. The administrator signs in with a password and an authenticator app.</p>
-<form id="f"><label>User name <input name="username" required pattern="[a-z0-9][a-z0-9._-]{2,63}"></label><br>
-<label>Password (12+ characters, hard to guess) <input name="password" type="password" required minlength="12"></label><br>
-<button>Create administrator</button></form><pre id="out"></pre>
-<script>
-document.getElementById("f").onsubmit = async (e) => {
-  e.preventDefault();
-  const d = new FormData(e.target);
-  const token = new URLSearchParams(location.search).get("token");
-  const r = await fetch("/api/setup", { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ token, username: d.get("username"), password: d.get("password") }) });
-  const j = await r.json();
-  document.getElementById("out").textContent = r.ok ? "Created. Add this to your authenticator app now (shown once):\\n" + j.totpUri : "Refused: " + j.message;
-};
-</script></body></html>`;
+
 
 function cookieToken(req: FastifyRequest): string | undefined {
   const header = req.headers.cookie ?? "";
@@ -109,21 +112,6 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 const PICKUP_COOKIE = "rv_pickup";
 
-/** The pickup page: no PHI (not even the clinic's patient name), a code box, a download button. */
-const PICKUP_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Secure pickup</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"></head><body>
-<h1>Secure pickup</h1><p id="why">Before anything is shown, prove it is you.</p>
-<button id="send">Send me a code</button>
-<form id="f"><label>Code or passcode <input name="code" autocomplete="one-time-code" required></label> <button>Check</button></form>
-<p><button id="dl" disabled>Download</button></p><pre id="out"></pre>
-<script>
-const token = location.pathname.split("/").pop();
-const out = (t) => { document.getElementById("out").textContent = t; };
-document.getElementById("send").onclick = async () => { const r = await fetch("/api/portal/" + token + "/code", { method: "POST" }); const j = await r.json(); out(r.ok ? (j.factor === "passcode" ? "Enter the passcode the sender gave you." : "A code was sent to your address.") : j.message); };
-document.getElementById("f").onsubmit = async (e) => { e.preventDefault(); const r = await fetch("/api/portal/" + token + "/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: new FormData(e.target).get("code") }) }); const j = await r.json(); out(r.ok ? "Verified." : j.message); document.getElementById("dl").disabled = !r.ok; };
-document.getElementById("dl").onclick = () => { location.href = "/api/portal/" + token + "/package"; };
-</script></body></html>`;
-
 function pickupCookie(req: FastifyRequest): string | undefined {
   return new RegExp(`(?:^|;\\s*)${PICKUP_COOKIE}=([A-Za-z0-9_-]{20,})`).exec(req.headers.cookie ?? "")?.[1];
 }
@@ -136,15 +124,29 @@ function sendPortalError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(status).send({ error: code, message });
 }
 
-export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps> & Partial<ImportDeps & { readonly renderer: ImageRenderer }>, logger?: Logger): FastifyInstance {
+export interface ServerOptions {
+  /** Where uploads wait while they are imported (default: the system's temporary folder). */
+  readonly uploadDir?: string;
+  /** The built portal (default web/dist). */
+  readonly portalDist?: string;
+}
+
+type ServerDeps = UserDeps & ReadDeps & Partial<PortalDeps> & Partial<ImportDeps & { readonly renderer: ImageRenderer; readonly pixels: CleanPixelsDeps }>;
+
+export function buildServer(deps: ServerDeps, logger?: Logger, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
-  app.addHook("onSend", async (_req, reply) => {
-    reply.header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer").header("cache-control", "no-store");
-  });
+  registerWebSecurity(app, deps.publicUrl);
+  // Routes load after the security plugins, so their rate limits apply.
+  void app.register(async (api) => routes(api, deps, options));
+  return app;
+}
+
+function routes(app: FastifyInstance, deps: ServerDeps, options: ServerOptions): void {
+  const page = registerPortalApp(app, options.portalDist);
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/api/openapi.json", async () => OPENAPI);
-  app.get("/setup", async (_req, reply) => reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'self'; script-src 'unsafe-inline'").send(SETUP_PAGE));
-  app.post("/api/setup", async (req, reply) => {
+  app.get("/setup", async (_req, reply) => page.send(reply));
+  app.post("/api/setup", { config: { rateLimit: RATE_LIMITS.login } }, async (req, reply) => {
     try {
       const b = body(req);
       const r = await completeSetup({ token: str(b["token"]), username: str(b["username"]), password: str(b["password"]) }, deps);
@@ -153,20 +155,20 @@ export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps> & Pa
       return sendError(reply, e);
     }
   });
-  app.post("/api/login", async (req, reply) => {
+  app.post("/api/login", { config: { rateLimit: RATE_LIMITS.login } }, async (req, reply) => {
     try {
       const b = body(req);
       const totp = str(b["totp"]);
       const r = await openSession({ username: str(b["username"]), password: str(b["password"]), ...(totp ? { totp } : {}) }, deps);
       if (r.outcome !== "ok" || !r.token) return await reply.code(401).send({ error: ErrorCode.AccessDenied, outcome: r.outcome === "unknown-user" ? "bad-credentials" : r.outcome });
-      return await reply.header("set-cookie", `${COOKIE}=${r.token}; HttpOnly; SameSite=Strict; Path=/`).send({ roles: r.roles ?? [] });
+      return await reply.header("set-cookie", sessionCookie(COOKIE, r.token)).send({ roles: r.roles ?? [] });
     } catch (e) {
       return sendError(reply, e);
     }
   });
   app.post("/api/logout", async (req, reply) => {
     await closeSession(cookieToken(req), deps);
-    return reply.code(204).header("set-cookie", `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).send();
+    return reply.code(204).header("set-cookie", sessionCookie(COOKIE, "", "/", 0)).send();
   });
   app.get("/api/me", async (req, reply) => {
     const user = await caller(req, deps);
@@ -193,11 +195,13 @@ export function buildServer(deps: UserDeps & ReadDeps & Partial<PortalDeps> & Pa
     }
   });
   if (deps.portal && deps.publicUrl) {
-    registerPortal(app, deps as PortalDeps);
+    registerPortal(app, deps as PortalDeps, page);
     registerSharing(app, deps as PortalDeps & UserDeps);
   }
-  if (deps.publicUrl && deps.inputs) registerDicomweb(app, deps as DicomwebDeps & ImportDeps & { publicUrl: string }, (req) => caller(req, deps));
-  return app;
+  if (deps.publicUrl && deps.inputs) {
+    registerDicomweb(app, deps as DicomwebDeps & ImportDeps & { publicUrl: string }, (req) => caller(req, deps));
+    if (deps.deliveries) registerStaff(app, deps as unknown as StaffDeps, { uploadDir: options.uploadDir ?? join(tmpdir(), "rayvault-uploads") }, (req) => caller(req, deps));
+  }
 }
 
 /** The request fields of /api/decisions and /api/shares (references and codes only, never PHI). */
@@ -253,24 +257,44 @@ function registerSharing(app: FastifyInstance, deps: PortalDeps & UserDeps): voi
   });
 }
 
-function registerPortal(app: FastifyInstance, deps: PortalDeps): void {
-  app.get<{ Params: { token: string } }>("/p/:token", async (req, reply) => {
+/** The page for a link that cannot be used: why, and what to do; no script, no PHI. */
+function goneLinkPage(state: "unknown" | "locked" | "gone", reason: string): string {
+  const what = state === "unknown" ? "This link is not known here." : state === "locked" ? "This link is locked after too many wrong codes." : "This link has expired, been revoked or been used as many times as allowed.";
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Secure pickup</title></head><body><main><h1>This link cannot be used</h1><p>${what}</p><p>${reason.replace(/[<>&"]/g, "")}</p><p>Ask the sender for a new link. Nothing has been shown or downloaded through this one since it stopped working.</p></main></body></html>`;
+}
+
+function registerPortal(app: FastifyInstance, deps: PortalDeps, page: PortalPage): void {
+  app.get<{ Params: { token: string } }>("/p/:token", { config: { rateLimit: RATE_LIMITS.portalLink } }, async (req, reply) => {
     const state = await linkState(req.params.token, deps);
-    const csp = "default-src 'self'; script-src 'unsafe-inline'; frame-ancestors 'none'";
-    if (state.state !== "ok") return reply.code(state.state === "unknown" ? 404 : state.state === "locked" ? 429 : 410).type("text/html; charset=utf-8").header("content-security-policy", csp).send(`<!doctype html><title>Secure pickup</title><h1>This link cannot be used</h1><p>${state.reason.replace(/[<>&]/g, "")}</p>`);
-    return reply.type("text/html; charset=utf-8").header("content-security-policy", csp).send(PICKUP_PAGE);
+    if (state.state !== "ok") return reply.code(state.state === "unknown" ? 404 : state.state === "locked" ? 429 : 410).type("text/html; charset=utf-8").send(goneLinkPage(state.state, state.reason));
+    return page.send(reply);
   });
-  app.post<{ Params: { token: string } }>("/api/portal/:token/code", async (req, reply) => {
+  app.get<{ Params: { token: string } }>("/api/portal/:token/images", { config: { rateLimit: RATE_LIMITS.portalLink } }, async (req, reply) => {
+    try {
+      return await reply.send({ images: await openViewer(req.params.token, pickupCookie(req), deps) });
+    } catch (e) {
+      return sendPortalError(reply, e);
+    }
+  });
+  app.get<{ Params: { token: string; n: string } }>("/api/portal/:token/images/:n", async (req, reply) => {
+    try {
+      const image = await viewImage(req.params.token, pickupCookie(req), Number(req.params.n), deps);
+      return await reply.type(image.mediaType).send(Buffer.from(image.bytes));
+    } catch (e) {
+      return sendPortalError(reply, e);
+    }
+  });
+  app.post<{ Params: { token: string } }>("/api/portal/:token/code", { config: { rateLimit: RATE_LIMITS.portalCode } }, async (req, reply) => {
     try {
       return await reply.send({ factor: await sendCode(req.params.token, deps) });
     } catch (e) {
       return sendPortalError(reply, e);
     }
   });
-  app.post<{ Params: { token: string } }>("/api/portal/:token/verify", async (req, reply) => {
+  app.post<{ Params: { token: string } }>("/api/portal/:token/verify", { config: { rateLimit: RATE_LIMITS.portalCode } }, async (req, reply) => {
     try {
       const session = await verifyCode(req.params.token, str(body(req)["code"]), deps);
-      return await reply.header("set-cookie", `${PICKUP_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/api/portal/${req.params.token}`).send({ verified: true });
+      return await reply.header("set-cookie", sessionCookie(PICKUP_COOKIE, session, `/api/portal/${req.params.token}`)).send({ verified: true });
     } catch (e) {
       return sendPortalError(reply, e);
     }

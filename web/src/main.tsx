@@ -1,0 +1,25 @@
+// Entry point: the recipient pickup page on /p/<token>, first-administrator setup on /setup, the staff portal everywhere else.
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import "./app.css";
+import { App } from "./App";
+import { PickupPage } from "./pages/PickupPage";
+import { SetupPage } from "./pages/SetupPage";
+
+function pickupToken(pathname: string): string | null {
+  if (!pathname.startsWith("/p/")) return null;
+  const last = pathname.slice(3).split("/").filter((s) => s !== "").pop() ?? "";
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+const container = document.getElementById("root");
+if (container) {
+  const token = pickupToken(window.location.pathname);
+  const setup = window.location.pathname === "/setup";
+  const page = token !== null ? <PickupPage token={token} /> : setup ? <SetupPage token={new URLSearchParams(window.location.search).get("token") ?? ""} /> : <App />;
+  createRoot(container).render(<StrictMode>{page}</StrictMode>);
+}

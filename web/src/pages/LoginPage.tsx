@@ -1,0 +1,74 @@
+// Sign in: user name, password and authenticator code; one plain sentence for each refusal.
+import { useState, type FormEvent } from "react";
+import { ApiError, login, messageOf, type LoginOutcome } from "../api";
+import { Alert } from "../components/Alert";
+import { PageHeading } from "../components/PageHeading";
+
+const OUTCOME_TEXT: Record<LoginOutcome, string> = {
+  "bad-credentials": "The user name or password is not right.",
+  locked: "This account is locked. Ask an administrator to unlock it.",
+  "mfa-required": "Enter the code from your authenticator app.",
+  "mfa-wrong": "The authenticator code is not right. Wait for the next code and try again.",
+};
+
+function outcomeOf(e: unknown): LoginOutcome | null {
+  if (!(e instanceof ApiError) || typeof e.body !== "object" || e.body === null) return null;
+  const o = (e.body as Record<string, unknown>)["outcome"];
+  return typeof o === "string" && o in OUTCOME_TEXT ? (o as LoginOutcome) : null;
+}
+
+export function LoginPage({ expired, onSignedIn }: { expired: boolean; onSignedIn: () => void }) {
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [totp, setTotp] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await login(username.trim(), password, totp.replace(/\s+/g, ""));
+      setPassword("");
+      setTotp("");
+      onSignedIn();
+    } catch (err) {
+      const outcome = outcomeOf(err);
+      if (outcome) setError(OUTCOME_TEXT[outcome]);
+      else if (err instanceof ApiError && err.status === 429) setError("Too many sign-in attempts. Wait a few minutes and try again.");
+      else setError(messageOf(err));
+      if (outcome === "bad-credentials") setPassword("");
+      setTotp("");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeading>Sign in</PageHeading>
+      {expired && <p className="notice">Your session has ended. Sign in again to continue.</p>}
+      <form className="stack" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor="login-username">User name</label>
+          <input id="login-username" name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} required value={username} onChange={(e) => setUsername(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="login-password">Password</label>
+          <input id="login-password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="login-totp">Authenticator code</label>
+          <input id="login-totp" name="totp" inputMode="numeric" autoComplete="one-time-code" spellCheck={false} value={totp} onChange={(e) => setTotp(e.target.value)} />
+        </div>
+        <Alert message={error} />
+        <div>
+          <button type="submit" disabled={busy}>
+            Sign in
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
