@@ -168,6 +168,19 @@ export const ACCESS_FORMATS = ["dicom", "jpeg", "pdf"] as const;
 export async function openAccessRequest(req: { actor: string; patientMrn: string; requesterId: string; format: string; channel: string; receivedAt?: string }, deps: PolicyDeps): Promise<AccessRequestRow> {
   const patientId = await patientByMrn(req.patientMrn, deps);
   const requester = await recipientById(req.requesterId, deps);
+  return openAccessRequestFor({ ...req, patientId, identityVerifiedAt: requester.identityVerifiedAt }, deps);
+}
+
+/**
+ * A request by patient reference; `identityVerifiedAt` (and how, for the audit record) when the requester's
+ * identity was checked as the request came in (the patient's own page), else the directory's check.
+ */
+export async function openAccessRequestFor(
+  req: { actor: string; patientId: string; requesterId: string; format: string; channel: string; receivedAt?: string; identityVerifiedAt: string | null; identityMethod?: string },
+  deps: PolicyDeps,
+): Promise<AccessRequestRow> {
+  const { patientId } = req;
+  const requester = await recipientById(req.requesterId, deps);
   if (requester.patientId !== patientId || (requester.kind !== "patient" && requester.kind !== "personal-representative")) {
     throw new RayvaultError(ErrorCode.UsageInvalid, "the requester must be the patient or their personal representative in the directory (a copy to someone else needs an authorization)");
   }
@@ -176,10 +189,11 @@ export async function openAccessRequest(req: { actor: string; patientMrn: string
   const receivedAt = req.receivedAt ? iso(req.receivedAt, "--received") : deps.now();
   const row: AccessRequestRow = {
     id: `acc-${randomUUID()}`, patientId, requesterId: req.requesterId, receivedAt, dueAt: addDays(receivedAt, deadline("access-response").days!),
-    extendedAt: null, extensionReasonEnc: null, identityVerifiedAt: requester.identityVerifiedAt, format: req.format, channel: req.channel,
+    extendedAt: null, extensionReasonEnc: null, identityVerifiedAt: req.identityVerifiedAt, format: req.format, channel: req.channel,
     warningVersion: null, plainEmailAckAt: null, completedAt: null, createdBy: req.actor,
   };
-  await deps.policy.insert("accessRequests", row, event(deps, req.actor, "access-request.open", [`access-request:${row.id}`, `patient:${patientId}`, `recipient:${req.requesterId}`], "patient-request"));
+  const how = req.identityMethod ? [`identity:${req.identityMethod.replace(/\s+/g, "-").slice(0, 80)}`] : [];
+  await deps.policy.insert("accessRequests", row, event(deps, req.actor, "access-request.open", [`access-request:${row.id}`, `patient:${patientId}`, `recipient:${req.requesterId}`, ...how], "patient-request"));
   return row;
 }
 

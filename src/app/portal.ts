@@ -35,8 +35,8 @@ const CODE_INTERVAL_SECONDS = 60;
 
 const ev = (deps: PortalDeps, actor: string, action: string, objects: string[], purpose = "operations", outcome: AuditEvent["outcome"] = "success"): AuditEvent => ({ time: deps.now(), actor, action, objects, purpose, outcome });
 
-/** A notification with no PHI: the clinic's name, the link, how to open it, when it expires. */
-async function queueNotification(deps: PortalDeps, link: { id: string; studyId: string; recipientId: string; addressId: string; purpose: string; citation: string; actor: string }, subject: string, text: string, idempotencyKey?: string): Promise<DeliveryRow> {
+/** A notification with no PHI (a link, a one-time code): queued in the outbox to the recipient's address. */
+export async function queueNotification(deps: PortalDeps, link: { id: string; studyId: string; recipientId: string; addressId: string; purpose: string; citation: string; actor: string }, subject: string, text: string, idempotencyKey?: string): Promise<DeliveryRow> {
   const address = await deps.policy.get("addresses", link.addressId);
   const to = decryptField(deps.fields, "recipient_addresses.address", address!.addressEnc);
   const messageId = newMessageId(deps.mail.address);

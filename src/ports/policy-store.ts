@@ -127,6 +127,19 @@ export interface IncidentRow {
 }
 
 /** The tables the store keeps, by name, with their row types. */
+export interface PatientSigninRow {
+  readonly id: string;
+  readonly recipientId: string;
+  readonly patientId: string;
+  readonly addressId: string;
+  readonly codeHash: string | null;
+  readonly codeExpiresAt: string;
+  readonly failedAttempts: number;
+  readonly sessionHash: string | null;
+  readonly sessionExpiresAt: string | null;
+  readonly createdAt: string;
+}
+
 export interface PolicyTables {
   recipients: RecipientRow;
   addresses: AddressRow;
@@ -137,6 +150,7 @@ export interface PolicyTables {
   accessRequests: AccessRequestRow;
   reviews: ReviewRow;
   incidents: IncidentRow;
+  patientSignins: PatientSigninRow;
 }
 export type PolicyTable = keyof PolicyTables;
 

@@ -149,12 +149,16 @@ describe("DICOM listener (C-ECHO, C-STORE) with dcmtk", { skip: haveTool("stores
 
   it("kill -9 during an association: after restart every acknowledged image is there, none twice", async () => {
     const series = 62;
-    const files = Array.from({ length: 40 }, (_, i) => {
+    // Enough slices that storescu is still sending when the server dies, however fast the machine.
+    const total = 200;
+    const files = Array.from({ length: total }, (_, i) => {
       const f = join(work, `k${String(i).padStart(2, "0")}.dcm`);
       writeFileSync(f, ctSliceFile(series, i));
       return f;
     });
     const child = spawn("storescu", ["-v", "-aet", "CT01", "-aec", "RAYVAULT", "127.0.0.1", String(server.dicomPort), ...files], { env: dcmtkEnv });
+    // Listened for from the start: storescu may end before the kill below returns.
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     let log = "";
     const acked = (): number => log.match(/Received Store Response \(Success\)/g)?.length ?? 0;
     await new Promise<void>((resolve) => {
@@ -170,9 +174,9 @@ describe("DICOM listener (C-ECHO, C-STORE) with dcmtk", { skip: haveTool("stores
       child.stderr.on("data", onData);
     });
     await server.kill9();
-    await new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    await exited;
     const k = acked();
-    assert.ok(k >= 15 && k < 40, `killed mid-association after ${k} acknowledgements`);
+    assert.ok(k >= 15 && k < total, `killed mid-association after ${k} acknowledgements`);
     server = await startRayvault(env);
     const uids = ((await (await web(`/studies/${syntheticPatient(series).studyUid}/instances`)).json()) as Array<Record<string, { Value: string[] }>>).map((x) => x["00080018"]!.Value[0]!);
     assert.equal(new Set(uids).size, uids.length, "no instance twice");

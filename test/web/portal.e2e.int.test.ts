@@ -58,7 +58,15 @@ const loaded = (page: Page, alt: string): Promise<void> =>
   until(async () => (await page.locator(`img[alt="${alt}"]`).evaluate((el: unknown) => (el as { naturalWidth: number }).naturalWidth)) > 0, `${alt} to load`);
 
 /** The decision box says one of these. */
-const decisionSays = (page: Page, re: RegExp): Promise<void> => until(async () => re.test((await page.getByTestId("decision").textContent()) ?? ""), `the decision to say ${re}`);
+async function decisionSays(page: Page, re: RegExp): Promise<void> {
+  try {
+    await until(async () => re.test((await page.getByTestId("decision").textContent()) ?? ""), `the decision to say ${re}`);
+  } catch (e) {
+    const said = await page.getByTestId("decision").textContent({ timeout: 1000 }).catch(() => "(no decision box)");
+    const alert = await page.getByRole("alert").allTextContents().catch(() => []);
+    throw new Error(`${(e as Error).message}; it says: ${said}; alerts: ${alert.join(" | ")}`, { cause: e });
+  }
+}
 
 async function signIn(page: Page, base: string, user: string, secret: string): Promise<void> {
   await page.goto(base);
@@ -103,6 +111,7 @@ describe("the portal in a real browser", { skip }, () => {
   const work = tempDir("web-e2e");
   let inbox: ReceivedMail[] = [];
   const seen: Seen[] = [];
+  const serverErrors: string[] = [];
   let smtp: TestSmtp;
   let server: RunningRayvault;
   let browser: Browser;
@@ -113,6 +122,17 @@ describe("the portal in a real browser", { skip }, () => {
   let staff: BrowserContext;
   let staffPage: Page;
   let studyUrl = "";
+  let officer: Page;
+  let patientPage: Page;
+  /** The newest message to this address, waiting for it (the outbox sends it in the request). */
+  const mailTo = async (to: string, after = 0): Promise<string> => {
+    for (let i = 0; i < 150; i++) {
+      const m = inbox.filter((x) => x.to === to).slice(after).at(-1);
+      if (m) return m.text;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`no mail to ${to}`);
+  };
 
   const ok = async (args: string[], stdin = ""): Promise<string> => {
     const r = await runCliAsync(args, env, stdin);
@@ -130,6 +150,7 @@ describe("the portal in a real browser", { skip }, () => {
     page.on("response", (r) => {
       const u = new URL(r.url());
       if (u.pathname.startsWith("/api/") || u.pathname.startsWith("/p/")) seen.push({ method: r.request().method(), path: u.pathname, status: r.status() });
+      if (r.status() >= 500) void r.text().then((t) => serverErrors.push(`${r.request().method()} ${u.pathname}: ${t.slice(0, 300)}`), () => undefined);
     });
   };
 
@@ -142,7 +163,7 @@ describe("the portal in a real browser", { skip }, () => {
       RAYVAULT_HOME: join(work, "home"), RAYVAULT_DATABASE_URL: PG_URL, RAYVAULT_DATABASE_SCHEMA: newSchema(), RAYVAULT_PUBLIC_URL: base,
       RAYVAULT_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, RAYVAULT_SMTP_CA: pki.caPath, RAYVAULT_MAIL_FROM: "Springfield Imaging <gateway@clinic.test>",
     };
-    staffSecret = secretOf(await ok(["user", "add", "rad", "--role", "radiologist", "--role", "technologist", "--require-mfa"], `${PASS}\n`));
+    staffSecret = secretOf(await ok(["user", "add", "rad", "--role", "radiologist", "--role", "technologist", "--role", "front-desk", "--require-mfa"], `${PASS}\n`));
     officerSecret = secretOf(await ok(["user", "add", "privacy", "--role", "privacy-officer"], `${PASS}\n`));
     await recipient("Dr. Ada Reader", "reader@partner-hospital.test", { identity: true, address: true });
     await recipient("Dr. Unchecked", "unchecked@elsewhere.test", { identity: false, address: false });
@@ -353,6 +374,166 @@ describe("the portal in a real browser", { skip }, () => {
     await ctx.close();
   });
 
+  it("keeps the directory in the browser: a patient added and verified, a look-alike address warned", async () => {
+    const page = staffPage;
+    await page.goto(`${base}/#/directory`);
+    await page.getByRole("heading", { name: "Directory", level: 1 }).waitFor();
+    await page.getByLabel("Kind").selectOption("provider");
+    await page.getByLabel("Name", { exact: true }).fill("Dr. Ada Reaper");
+    await page.getByLabel("Email address").fill("reader@partner-hospitai.test");
+    await page.getByRole("button", { name: "Add recipient" }).click();
+    await page.getByRole("alert").filter({ hasText: /looks like the address of another recipient/ }).waitFor();
+    await page.getByLabel("Kind").selectOption("patient");
+    await page.getByLabel("Name", { exact: true }).fill("Scott Kaufman");
+    await page.getByLabel("Email address").fill("scott@patient-mail.test");
+    await page.getByLabel("Patient MRN").fill(MRN);
+    await page.getByRole("button", { name: "Add recipient" }).click();
+    const row = page.getByRole("row").filter({ hasText: "Scott Kaufman" });
+    await row.waitFor();
+    for (const [button, method] of [["Verify identity", "in-person"], ["Verify address", "code-reply"]] as const) {
+      await row.getByRole("button", { name: button }).click();
+      await page.getByLabel("How it was verified").selectOption(method);
+      await page.getByRole("button", { name: "Record verification" }).click();
+      await page.getByLabel("How it was verified").waitFor({ state: "detached" });
+    }
+    await until(async () => /Yes/.test((await page.getByRole("row").filter({ hasText: "Scott Kaufman" }).textContent()) ?? ""), "the identity shown as verified");
+    await screenshot(page, "directory-desktop");
+  });
+
+  it("lets the patient request a copy: identity proven by a mailed code, the warning before unencrypted e-mail, the 30-day clock", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    patientPage = await ctx.newPage();
+    const page = patientPage;
+    watch(page);
+    await page.goto(`${base}/request`);
+    await page.getByRole("heading", { name: "Request a copy of your images" }).waitFor();
+    await usable(page, 375);
+    // Details that match no one get the same answer, and no mail.
+    const mails = inbox.length;
+    await page.getByLabel("Email address").fill("scott@patient-mail.test");
+    await page.getByLabel("Medical record number").fill(MRN);
+    await page.getByLabel("Date of birth").fill("1943-07-23");
+    await page.getByRole("button", { name: "Send me a code" }).click();
+    await page.getByRole("status").filter({ hasText: /If these details match our records/ }).waitFor();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(inbox.length, mails, "no code for details that do not match");
+    await page.getByLabel("Date of birth").fill("1943-07-22");
+    await page.getByRole("button", { name: "Send me a code" }).click();
+    const code = /one-time code is (\d{8})/.exec(await mailTo("scott@patient-mail.test"))![1]!;
+    await page.getByLabel("Code", { exact: true }).fill(code);
+    await page.getByRole("button", { name: "Check the code" }).click();
+    await page.getByRole("heading", { name: "What you want" }).waitFor();
+    await page.getByRole("radio", { name: "Pictures (JPEG)" }).check();
+    await page.getByRole("radio", { name: "Unencrypted e-mail" }).check();
+    await page.getByRole("heading", { name: "Before you choose unencrypted e-mail" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Send my request" }).isDisabled(), true, "not before the warning is acknowledged");
+    await page.getByLabel("I understand the risk and still want unencrypted e-mail").check();
+    await screenshot(page, "patient-request-phone");
+    await page.getByRole("button", { name: "Send my request" }).click();
+    await page.getByRole("status").filter({ hasText: /Request received\. The clinic must answer by/ }).waitFor();
+    await page.getByRole("row").filter({ hasText: "Open" }).waitFor();
+    assert.doesNotMatch(page.url(), new RegExp(MRN));
+  });
+
+  /** The staff user shares the study with the patient for their access request, by this channel. */
+  const shareWithPatient = async (channel: string): Promise<void> => {
+    const page = staffPage;
+    await page.goto(studyUrl);
+    await page.getByRole("heading", { name: "Study", level: 1 }).waitFor();
+    await page.getByLabel("Search the directory").fill("Scott");
+    await page.getByRole("radio", { name: /Scott Kaufman/ }).check();
+    await page.getByLabel("Purpose", { exact: true }).selectOption("patient-access");
+    await page.getByLabel("Channel").selectOption(channel);
+    await page.getByRole("button", { name: "Check the decision" }).click();
+    await decisionSays(page, /Permitted/);
+    assert.match((await page.getByTestId("decision").textContent()) ?? "", /164\.524/);
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").filter({ hasText: /Sent: delivery dlv-/ }).waitFor({ timeout: 60_000 });
+  };
+  const markDone = async (): Promise<void> => {
+    const page = staffPage;
+    await page.goto(`${base}/#/requests`);
+    await page.getByRole("heading", { name: "Access requests" }).waitFor();
+    const open = page.getByRole("row").filter({ hasText: "Scott Kaufman" }).filter({ has: page.getByRole("button", { name: "Mark done" }) });
+    await open.first().waitFor();
+    assert.equal(await open.count(), 1, "one open request");
+    await open.getByRole("button", { name: "Mark done" }).click();
+    await until(async () => (await open.count()) === 0, "the request marked done");
+  };
+
+  it("answers by unencrypted e-mail only as the patient asked, then by the portal for a second request", async () => {
+    // The patient asked for unencrypted e-mail: a portal link would go against that choice (164.522(b)).
+    const before = inbox.filter((x) => x.to === "scott@patient-mail.test").length;
+    await shareWithPatient("plain-email");
+    const mail = await mailTo("scott@patient-mail.test", before);
+    assert.doesNotMatch(mail, /application\/(pkcs7|x-pkcs7)-mime|multipart\/encrypted/, "plain, as the patient chose");
+    assert.match(mail, /Content-Type: (image\/jpeg|application\/zip|application\/dicom)/);
+    await markDone();
+    await screenshot(staffPage, "requests-desktop");
+    // A second request, by the portal: receipt through the pickup page.
+    const page = patientPage;
+    await page.getByRole("radio", { name: "DICOM files (for another doctor or a viewer)" }).check();
+    await page.getByRole("radio", { name: "Secure portal link (recommended)" }).check();
+    await page.getByRole("button", { name: "Send my request" }).click();
+    await until(async () => (await page.getByRole("row").filter({ hasText: "Open" }).count()) === 1 && (await page.getByRole("row").filter({ hasText: "Done" }).count()) === 1, "one done and one open request");
+    const sent = inbox.filter((x) => x.to === "scott@patient-mail.test").length;
+    await shareWithPatient("portal");
+    const link = new RegExp(`${base.replace(/[.:/]/g, "\\$&")}/p/[A-Za-z0-9_-]{43}`).exec(await mailTo("scott@patient-mail.test", sent))![0];
+    await page.goto(link);
+    await page.getByRole("button", { name: "Send me a code" }).click();
+    await page.getByText("A code was sent to your address.").waitFor();
+    const code = /one-time code is (\d{8})/.exec(await mailTo("scott@patient-mail.test", sent + 1))![1]!;
+    await page.getByLabel("Code or passcode").fill(code);
+    await page.getByRole("button", { name: "Check" }).click();
+    await loaded(page, "Shared image 1");
+    await page.context().close();
+    await markDone();
+  });
+
+  it("queues a public-health disclosure for the privacy officer's review, and the approval is what permits it", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    officer = await ctx.newPage();
+    watch(officer);
+    await signIn(officer, base, "privacy", officerSecret);
+    await officer.getByRole("heading", { name: "Studies", level: 1 }).waitFor();
+    await officer.getByLabel("Purpose of use").selectOption("operations");
+    await officer.goto(studyUrl);
+    await officer.getByRole("heading", { name: "Study", level: 1 }).waitFor();
+    const check = async (): Promise<void> => {
+      await officer.getByLabel("Search the directory").fill("Ada Reader");
+      await officer.getByRole("radio", { name: /Dr\. Ada Reader/ }).check();
+      await officer.getByLabel("Purpose", { exact: true }).selectOption("public-health");
+      await officer.getByLabel("Channel").selectOption("portal");
+      await officer.getByRole("button", { name: "Check the decision" }).click();
+    };
+    await check();
+    await decisionSays(officer, /review/);
+    await officer.getByRole("link", { name: "Reviews" }).click();
+    await officer.getByRole("heading", { name: "Review queue" }).waitFor();
+    await officer.getByLabel("Rule relied on").first().fill("164.512(b)(1)(i)");
+    await officer.getByLabel("Note").first().fill("Reportable condition; the health department's written request is on file.");
+    await officer.getByRole("button", { name: "Approve" }).first().click();
+    await officer.getByRole("row").filter({ hasText: /approved/ }).waitFor();
+    await screenshot(officer, "reviews-desktop");
+    await officer.goto(studyUrl);
+    await officer.getByRole("heading", { name: "Study", level: 1 }).waitFor();
+    await check();
+    await decisionSays(officer, /Permitted/);
+  });
+
+  it("declares emergency access with a reason; the privacy officer sees it in the audit trail", async () => {
+    const page = staffPage;
+    await page.getByRole("button", { name: "Emergency access" }).click();
+    await page.getByLabel("Reason for emergency access").fill("Trauma patient unconscious in the emergency department; prior films needed now.");
+    await page.getByLabel("For how long").selectOption("15");
+    await page.getByRole("button", { name: "Declare emergency access" }).click();
+    await page.getByRole("status").filter({ hasText: /Emergency access until/ }).waitFor();
+    await officer.getByRole("link", { name: "Audit" }).click();
+    await officer.getByRole("heading", { name: "Audit log" }).waitFor();
+    await until(async () => /break-glass/.test((await officer.getByRole("table").textContent()) ?? ""), "break-glass in the audit log");
+    await officer.context().close();
+  });
+
   it("answers every request it served as its OpenAPI document says", async () => {
     const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     const templates = Object.keys(doc.paths);
@@ -364,6 +545,7 @@ describe("the portal in a real browser", { skip }, () => {
       else if (!op.responses[String(s.status)] && s.status !== 429) problems.push(`${s.method} ${t}: ${s.status} not documented`);
     }
     assert.ok(seen.length > 20, `requests seen: ${seen.length}`);
+    assert.deepEqual(serverErrors, [], "no request failed on the server");
     assert.deepEqual([...new Set(problems)], []);
   });
 });

@@ -11,6 +11,9 @@ import { CapturePage } from "./pages/CapturePage";
 import { AccountingPage } from "./pages/AccountingPage";
 import { AuditPage } from "./pages/AuditPage";
 import { DeliveryPage } from "./pages/DeliveryPage";
+import { AccessRequestsPage } from "./pages/AccessRequestsPage";
+import { ReviewsPage } from "./pages/ReviewsPage";
+import { DirectoryPage } from "./pages/DirectoryPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 
 type Session = { state: "checking" } | { state: "error"; message: string } | { state: "signed-out"; expired: boolean } | { state: "signed-in"; me: Me };
@@ -29,6 +32,12 @@ function Page({ route }: { route: Route }) {
       return <AuditPage />;
     case "delivery":
       return <DeliveryPage id={route.id} />;
+    case "requests":
+      return <AccessRequestsPage />;
+    case "reviews":
+      return <ReviewsPage />;
+    case "directory":
+      return <DirectoryPage />;
     case "not-found":
       return <NotFoundPage />;
   }

@@ -297,6 +297,65 @@ export interface AccountingLine {
   accountable: boolean;
 }
 
+export interface PersonRef {
+  id: string;
+  name: string;
+}
+
+/** A patient's right-of-access request (45 CFR 164.524) as the patient sees it. */
+export interface PatientAccessRequest {
+  id: string;
+  receivedAt: Timestamp;
+  dueAt: Timestamp;
+  format: string;
+  channel: string;
+  completedAt: Timestamp;
+}
+
+/** The same request as the staff see it, with who asked and what was checked. */
+export interface AccessRequest extends PatientAccessRequest {
+  requester: PersonRef;
+  overdue: boolean;
+  identityVerified: boolean;
+  plainEmailAcknowledged: boolean | null;
+}
+
+export interface PlainEmailWarning {
+  version: string;
+  text: string;
+}
+
+export interface NewAccessRequest {
+  format: string;
+  channel: string;
+  acknowledgedWarning?: string;
+}
+
+export interface Review {
+  id: string;
+  studyId: string;
+  recipient: PersonRef;
+  purpose: string;
+  requestedAt: Timestamp;
+  outcome: null | "approved" | "refused";
+  citation: string | null;
+  decidedAt: Timestamp;
+}
+
+export interface NewRecipient {
+  kind: string;
+  name: string;
+  organization?: string;
+  npi?: string;
+  email: string;
+  patientMrn?: string;
+}
+
+export interface AddedRecipient {
+  id: string;
+  lookalike?: { recipientId: string; reasons: string[] };
+}
+
 // ---- Staff session -----------------------------------------------------------------------------
 
 /** null when not signed in (401). */
@@ -319,6 +378,11 @@ export function completeSetup(token: string, username: string, password: string)
 
 export async function logout(): Promise<void> {
   await send("/api/logout", { method: "POST", audience: "public" });
+}
+
+/** Emergency ("break-glass") access for `minutes`; answers when it ends. */
+export function declareBreakGlass(reason: string, minutes: number): Promise<{ expiresAt: Timestamp }> {
+  return json("/api/break-glass", { json: { reason, minutes } });
 }
 
 // ---- Studies and instances ---------------------------------------------------------------------
@@ -412,6 +476,15 @@ export function getDelivery(id: string, signal?: AbortSignal): Promise<{ deliver
   return json(`/api/deliveries/${encodeURIComponent(id)}`, { signal });
 }
 
+export function addRecipient(r: NewRecipient): Promise<AddedRecipient> {
+  return json("/api/recipients", { json: r });
+}
+
+/** Records how a recipient's identity or address was checked. */
+export async function verifyRecipient(id: string, what: "identity" | "address", method: string): Promise<void> {
+  await json(`/api/recipients/${encodeURIComponent(id)}/verify-${what}`, { json: { method } });
+}
+
 // ---- Oversight -----------------------------------------------------------------------------------
 
 export async function getAudit(signal?: AbortSignal): Promise<AuditRecord[]> {
@@ -427,6 +500,48 @@ export async function getAccounting(patientMrn: string, all: boolean, signal?: A
 
 export function getAccountingCsv(patientMrn: string, all: boolean): Promise<Blob> {
   return blob("/api/accounting?format=csv", { json: { patientMrn, all }, accept: "text/csv" });
+}
+
+export async function listAccessRequests(signal?: AbortSignal): Promise<AccessRequest[]> {
+  const r = await json<{ requests: AccessRequest[] }>("/api/access-requests", { signal });
+  return r.requests ?? [];
+}
+
+export async function completeAccessRequest(id: string): Promise<void> {
+  await json(`/api/access-requests/${encodeURIComponent(id)}/complete`, { json: {} });
+}
+
+export async function listReviews(signal?: AbortSignal): Promise<Review[]> {
+  const r = await json<{ reviews: Review[] }>("/api/reviews", { signal });
+  return r.reviews ?? [];
+}
+
+export async function decideReview(id: string, outcome: "approved" | "refused", citation: string, note: string): Promise<void> {
+  await json(`/api/reviews/${encodeURIComponent(id)}`, { json: { outcome, citation, note } });
+}
+
+// ---- Patient right of access (no staff session, no purpose header; the server sets an HttpOnly cookie) ----
+
+/** Accepted or not, the answer looks the same: an opaque `signin` to send back with the code. */
+export function patientSendCode(email: string, mrn: string, birthDate: string): Promise<{ signin: string }> {
+  return json("/api/patient/code", { json: { email, mrn, birthDate }, audience: "public" });
+}
+
+export function patientVerify(signin: string, code: string): Promise<{ verified: boolean }> {
+  return json("/api/patient/verify", { json: { signin, code }, audience: "public" });
+}
+
+export function patientWarning(signal?: AbortSignal): Promise<PlainEmailWarning> {
+  return json("/api/patient/warning", { signal, audience: "public" });
+}
+
+export function patientCreateRequest(req: NewAccessRequest): Promise<{ id: string; dueAt: Timestamp }> {
+  return json("/api/patient/requests", { json: req, audience: "public" });
+}
+
+export async function patientRequests(signal?: AbortSignal): Promise<PatientAccessRequest[]> {
+  const r = await json<{ requests: PatientAccessRequest[] }>("/api/patient/requests", { signal, audience: "public" });
+  return r.requests ?? [];
 }
 
 // ---- Recipient pickup (no staff session, no purpose header) -------------------------------------

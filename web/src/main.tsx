@@ -1,10 +1,11 @@
-// Entry point: the recipient pickup page on /p/<token>, first-administrator setup on /setup, the staff portal everywhere else.
+// Entry point: the recipient pickup page on /p/<token>, first-administrator setup on /setup, the patient's access request on /request, the staff portal everywhere else.
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import "./app.css";
 import { App } from "./App";
 import { PickupPage } from "./pages/PickupPage";
 import { SetupPage } from "./pages/SetupPage";
+import { PatientRequestPage } from "./pages/PatientRequestPage";
 
 function pickupToken(pathname: string): string | null {
   if (!pathname.startsWith("/p/")) return null;
@@ -19,7 +20,16 @@ function pickupToken(pathname: string): string | null {
 const container = document.getElementById("root");
 if (container) {
   const token = pickupToken(window.location.pathname);
-  const setup = window.location.pathname === "/setup";
-  const page = token !== null ? <PickupPage token={token} /> : setup ? <SetupPage token={new URLSearchParams(window.location.search).get("token") ?? ""} /> : <App />;
+  const path = window.location.pathname.replace(/\/+$/, "");
+  const page =
+    token !== null ? (
+      <PickupPage token={token} />
+    ) : path === "/setup" ? (
+      <SetupPage token={new URLSearchParams(window.location.search).get("token") ?? ""} />
+    ) : path === "/request" ? (
+      <PatientRequestPage />
+    ) : (
+      <App />
+    );
   createRoot(container).render(<StrictMode>{page}</StrictMode>);
 }

@@ -7,6 +7,9 @@ export type Route =
   | { name: "capture" }
   | { name: "accounting" }
   | { name: "audit" }
+  | { name: "requests" }
+  | { name: "reviews" }
+  | { name: "directory" }
   | { name: "delivery"; id: string }
   | { name: "not-found" };
 
@@ -25,6 +28,9 @@ export function parseHash(hash: string): Route {
   if (path === "/capture") return { name: "capture" };
   if (path === "/accounting") return { name: "accounting" };
   if (path === "/audit") return { name: "audit" };
+  if (path === "/requests") return { name: "requests" };
+  if (path === "/reviews") return { name: "reviews" };
+  if (path === "/directory") return { name: "directory" };
   const study = /^\/studies\/(.+)$/.exec(path);
   if (study?.[1]) {
     const id = decode(study[1]);

@@ -8,10 +8,10 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import type { PolicyStore, PolicyTable } from "../../ports/policy-store.ts";
 import { appendAuditIn } from "./db-audit-log.ts";
 import type { Db } from "./open-database.ts";
-import { accessRequests, agreements, authorizations, disclosureReviews, incidents, recipientAddresses, recipientKeys, recipients, restrictions } from "./schema.ts";
+import { accessRequests, agreements, authorizations, disclosureReviews, incidents, patientSignins, recipientAddresses, recipientKeys, recipients, restrictions } from "./schema.ts";
 
 const TABLES = {
-  recipients, addresses: recipientAddresses, keys: recipientKeys, agreements, authorizations, restrictions, accessRequests, reviews: disclosureReviews, incidents,
+  recipients, addresses: recipientAddresses, keys: recipientKeys, agreements, authorizations, restrictions, accessRequests, reviews: disclosureReviews, incidents, patientSignins,
 } as const;
 
 /** The columns of a table by property name (drizzle tables expose them as properties). */
@@ -21,7 +21,7 @@ const tableOf = (t: PolicyTable): PgTable => TABLES[t];
 /** Each table's first column is its "createdAt"-like time for ordering; ids order otherwise. */
 const ORDER: Record<PolicyTable, string> = {
   recipients: "createdAt", addresses: "createdAt", keys: "createdAt", agreements: "effectiveAt", authorizations: "createdAt",
-  restrictions: "agreedAt", accessRequests: "receivedAt", reviews: "requestedAt", incidents: "createdAt",
+  restrictions: "agreedAt", accessRequests: "receivedAt", reviews: "requestedAt", incidents: "createdAt", patientSignins: "createdAt",
 };
 
 export function dbPolicyStore(db: Db): PolicyStore {

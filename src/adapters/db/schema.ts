@@ -424,6 +424,24 @@ export const portalLinks = pgTable("portal_links", {
   createdBy: text("created_by").notNull(),
 });
 
+/**
+ * A patient proving who they are on the right-of-access page (#6): matched on a verified address, the MRN
+ * and the date of birth, then a one-time code mailed to that address; the session that follows may file
+ * access requests for that patient only.
+ */
+export const patientSignins = pgTable("patient_signins", {
+  id: text("id").primaryKey(),
+  recipientId: text("recipient_id").notNull().references(() => recipients.id),
+  patientId: text("patient_id").notNull().references(() => patients.id),
+  addressId: text("address_id").notNull().references(() => recipientAddresses.id),
+  codeHash: text("code_hash"),
+  codeExpiresAt: text("code_expires_at").notNull(),
+  failedAttempts: bigint("failed_attempts", { mode: "number" }).notNull().default(0),
+  sessionHash: text("session_hash"),
+  sessionExpiresAt: text("session_expires_at"),
+  createdAt: text("created_at").notNull(),
+});
+
 // ---- The DICOM network (#8): the nodes we take images from and push them to, and the routing rules.
 
 /**

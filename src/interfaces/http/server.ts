@@ -20,6 +20,7 @@ import type { ImportDeps } from "../../app/import-files.ts";
 import type { ImageRenderer } from "../../ports/image-renderer.ts";
 import { registerDicomweb } from "./dicomweb-routes.ts";
 import { registerStaff, type StaffDeps } from "./staff-routes.ts";
+import { registerPatient } from "./patient-routes.ts";
 import { registerPortalApp, type PortalPage } from "./portal-app.ts";
 import { RATE_LIMITS, registerWebSecurity, sessionCookie } from "./web-security.ts";
 import type { CleanPixelsDeps } from "../../app/clean-pixels.ts";
@@ -37,7 +38,7 @@ const OPENAPI = {
     "/api/login": { post: { summary: "password (+ TOTP) login; sets an HttpOnly session cookie", responses: { "200": { description: "signed in" }, "401": { description: "refused" } } } },
     "/api/logout": { post: { summary: "end the session", responses: { "204": { description: "signed out" } } } },
     "/api/me": { get: { summary: "the signed-in user", responses: { "200": { description: "user" }, "401": { description: "not signed in" } } } },
-    "/api/break-glass": { post: { summary: "declare emergency access: reason (10–500 characters), minutes (1–60); audited, privacy officer alerted", responses: { "200": { description: "until" } } } },
+    "/api/break-glass": { post: { summary: "declare emergency access: reason (10–500 characters), minutes (1–60); audited, privacy officer alerted", responses: { "200": { description: "{expiresAt}" }, "400": { description: "reason or minutes out of range" }, "403": { description: "not signed in, or not a treating role" } } } },
     "/api/instances/{id}": {
       get: {
         summary: "download one stored DICOM instance; header X-Purpose-Of-Use is required; access decided and audited first",
@@ -56,11 +57,28 @@ const OPENAPI = {
     "/api/instances/{id}/phi": { get: { summary: "the PHI report of one instance: header findings with masked values; pixels=1 adds the regions of burned-in text (OCR)", responses: { "200": { description: "{findings: [{where, attribute, kind, value}], burnedIn?}" }, "422": { description: "could not be processed (pixels undecodable, OCR failed…): the error code says why" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such instance" } } } },
     "/api/uploads": { post: { summary: "multipart/form-data: purpose, then files (DICOM, zip, photos with patientMrn); each streamed to disk and imported", responses: { "200": { description: "{files: [{name, status, findings?, reason?}], studies}" }, "400": { description: "no files, or purpose missing" }, "422": { description: "could not be processed (pixels undecodable, OCR failed…): the error code says why" }, "401": { description: "not signed in" }, "403": { description: "import refused" }, "413": { description: "a file too large" }, "415": { description: "not multipart/form-data" } } } },
     "/api/captures": { post: { summary: "multipart/form-data: patientMrn, purpose, then one photo (JPEG, PNG, HEIC); metadata stripped, scanned, stored", responses: { "201": { description: "{photo, status, findings}" }, "400": { description: "missing patient or purpose" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "413": { description: "too large" }, "415": { description: "not multipart/form-data" }, "422": { description: "not a photo" } } } },
-    "/api/recipients": { get: { summary: "directory search by name (q)", responses: { "200": { description: "{recipients: [{id, kind, name, verified}]}" }, "401": { description: "not signed in" } } } },
+    "/api/recipients": {
+      get: { summary: "directory search by name (q)", responses: { "200": { description: "{recipients: [{id, kind, name, verified}]}" }, "401": { description: "not signed in" } } },
+      post: { summary: "add a recipient {kind, name, organization?, npi?, email?, patientMrn?} (front desk, privacy officer); a look-alike address is reported", responses: { "201": { description: "{id, lookalike?}" }, "400": { description: "invalid" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no patient with that MRN" } } },
+    },
     "/api/audit": { get: { summary: "the newest audit records (privacy officers, administrators); reading is audited", responses: { "200": { description: "{records: [{seq, time, actor, action, objects, purpose, outcome}]}" }, "401": { description: "not signed in" }, "403": { description: "refused" } } } },
     "/api/accounting": { post: { summary: "a patient's accounting of disclosures (164.528): {patientMrn, all}; format=csv for the file; audited", responses: { "200": { description: "{lines: [{date, recipient, description, purpose, citation, accountable}]} or text/csv" }, "400": { description: "MRN missing" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such patient" } } } },
     "/api/portal/{token}/images": { get: { summary: "opens the viewer for a verified recipient: one use of the link (the first use is the disclosure); the list of shared images", responses: { "200": { description: "{images: [{n, kind}]}" }, "401": { description: "not verified" }, "404": { description: "unknown link" }, "410": { description: "gone or used up" }, "429": { description: "locked or too many requests" } } } },
     "/api/portal/{token}/images/{n}": { get: { summary: "one shared image (DICOM rendered as PNG, or the packaged photo); audited", responses: { "200": { description: "image/png or image/jpeg" }, "401": { description: "not verified, or viewer not opened" }, "404": { description: "no such image" }, "410": { description: "gone" } } } },
+    "/request": { get: { summary: "the patient's right-of-access request page (no account)", responses: { "200": { description: "text/html" }, "503": { description: "the portal is not built" } } } },
+    "/api/patient/warning": { get: { summary: "the unencrypted e-mail risk warning (versioned text)", responses: { "200": { description: "{version, text}" } } } },
+    "/api/patient/code": { post: { summary: "the patient's details {email, mrn, birthDate}; on a match a one-time code goes to the verified address; the same answer either way", responses: { "200": { description: "{signin}" }, "429": { description: "too many requests" } } } },
+    "/api/patient/verify": { post: { summary: "{signin, code}: sets the patient session cookie (30 minutes)", responses: { "200": { description: "verified" }, "401": { description: "wrong or expired code" }, "429": { description: "locked or too many requests" } } } },
+    "/api/patient/requests": {
+      post: { summary: "file a right-of-access request {format: dicom|jpeg|pdf, channel: portal|plain-email, acknowledgedWarning?}", responses: { "201": { description: "{id, dueAt}" }, "400": { description: "bad format or channel, or the warning not acknowledged" }, "401": { description: "not verified" } } },
+      get: { summary: "the patient's own requests", responses: { "200": { description: "{requests}" }, "401": { description: "not verified" } } },
+    },
+    "/api/recipients/{id}/verify-identity": { post: { summary: "record how the recipient's identity was verified {method} (front desk, privacy officer)", responses: { "204": { description: "recorded" }, "400": { description: "unknown method" }, "401": { description: "not signed in" }, "403": { description: "not a role that keeps the directory" }, "404": { description: "no such recipient" } } } },
+    "/api/recipients/{id}/verify-address": { post: { summary: "record how the recipient's current address was verified {method}", responses: { "204": { description: "recorded" }, "400": { description: "unknown method" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such recipient" } } } },
+    "/api/access-requests": { get: { summary: "the patients' access requests with their clocks (front desk, privacy officer)", responses: { "200": { description: "{requests}" }, "401": { description: "not signed in" }, "403": { description: "refused" } } } },
+    "/api/access-requests/{id}/complete": { post: { summary: "mark an access request answered", responses: { "204": { description: "done" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such request" } } } },
+    "/api/reviews": { get: { summary: "the privacy officer's review queue", responses: { "200": { description: "{reviews}" }, "401": { description: "not signed in" }, "403": { description: "refused" } } } },
+    "/api/reviews/{id}": { post: { summary: "approve or refuse {outcome, citation, note}", responses: { "204": { description: "decided" }, "400": { description: "wrong paragraph, note too short, already decided" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no such review" } } } },
     "/dicomweb/studies": {
       get: { summary: "QIDO-RS: search studies (exact PatientID, PatientName, StudyInstanceUID, ModalitiesInStudy; limit, offset); X-Purpose-Of-Use required; audited", responses: { "200": { description: "application/dicom+json" }, "204": { description: "no match" }, "400": { description: "wildcards or ranges (PHI is searched by blind index only)" }, "401": { description: "not signed in" }, "403": { description: "refused, with the rule" } } },
       post: { summary: "STOW-RS: store instances (multipart/related; type=application/dicom) through the import use-case", responses: { "200": { description: "all stored" }, "202": { description: "some failed (FailedSOPSequence)" }, "409": { description: "none stored" }, "415": { description: "not multipart/related" } } },
@@ -196,6 +214,8 @@ function routes(app: FastifyInstance, deps: ServerDeps, options: ServerOptions):
   });
   if (deps.portal && deps.publicUrl) {
     registerPortal(app, deps as PortalDeps, page);
+    registerPatient(app, deps as PortalDeps);
+    app.get("/request", async (_req, reply) => page.send(reply));
     registerSharing(app, deps as PortalDeps & UserDeps);
   }
   if (deps.publicUrl && deps.inputs) {

@@ -19,6 +19,7 @@ import { subjectOf, type DicomwebDeps, type WebCaller } from "../../app/dicomweb
 import { importFiles, type ImportDeps, type ImportReport } from "../../app/import-files.ts";
 import { listRecipients, type PolicyDeps } from "../../app/manage-directory.ts";
 import { accountingCsv, accountingFor, recentAudit } from "../../app/oversight.ts";
+import { accessRequestsAs, addRecipientAs, completeAccessRequestAs, decideReviewAs, reviewsAs, verifyRecipientAs } from "../../app/staff-workflows.ts";
 import type { SessionUser } from "../../app/sessions.ts";
 import type { DeliveryStore } from "../../ports/delivery-store.ts";
 
@@ -106,7 +107,9 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
     if (!caller) return reply;
     try {
       const size = Math.min(Math.max(Number(req.query.size ?? "1024") || 1024, 64), 2048);
-      return await reply.type("image/png").send(Buffer.from(await previewInstance(caller, req.params.id, size, deps, req.query.window === "auto" ? "auto" : "header")));
+      // The type is set only once there is an image: a refusal goes out as JSON.
+      const png = await previewInstance(caller, req.params.id, size, deps, req.query.window === "auto" ? "auto" : "header");
+      return await reply.type("image/png").send(Buffer.from(png));
     } catch (e) {
       return sendError(reply, e);
     }
@@ -204,6 +207,75 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
     const q = (req.query.q ?? "").trim().toLowerCase();
     const all = await listRecipients(deps);
     return reply.send({ recipients: all.filter((r) => q === "" || r.name.toLowerCase().includes(q)).slice(0, 50) });
+  });
+
+  const bodyOf = (req: FastifyRequest): Record<string, unknown> => (typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {});
+  const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+
+  // The directory: a new recipient (with a look-alike check of its address), and how it was verified.
+  app.post("/api/recipients", async (req, reply) => {
+    const caller = await webCaller(req, reply);
+    if (!caller) return reply;
+    try {
+      const b = bodyOf(req);
+      const opt = (k: string): Record<string, string> => (text(b[k]) ? { [k]: text(b[k])! } : {});
+      const r = await addRecipientAs(caller, { kind: text(b["kind"]) ?? "", name: text(b["name"]) ?? "", ...opt("organization"), ...opt("npi"), ...opt("email"), ...opt("patientMrn") }, deps);
+      return await reply.code(201).send({ id: r.id, ...(r.lookalike ? { lookalike: r.lookalike } : {}) });
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  for (const what of ["identity", "address"] as const) {
+    app.post<{ Params: { id: string } }>(`/api/recipients/:id/verify-${what}`, async (req, reply) => {
+      const caller = await webCaller(req, reply);
+      if (!caller) return reply;
+      try {
+        await verifyRecipientAs(caller, { recipientId: req.params.id, what, method: text(bodyOf(req)["method"]) ?? "" }, deps);
+        return await reply.code(204).send();
+      } catch (e) {
+        return sendError(reply, e);
+      }
+    });
+  }
+
+  app.get("/api/access-requests", async (req, reply) => {
+    const caller = await webCaller(req, reply);
+    if (!caller) return reply;
+    try {
+      return await reply.send({ requests: await accessRequestsAs(caller, deps) });
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  app.post<{ Params: { id: string } }>("/api/access-requests/:id/complete", async (req, reply) => {
+    const caller = await webCaller(req, reply);
+    if (!caller) return reply;
+    try {
+      await completeAccessRequestAs(caller, req.params.id, deps);
+      return await reply.code(204).send();
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  app.get("/api/reviews", async (req, reply) => {
+    const caller = await webCaller(req, reply);
+    if (!caller) return reply;
+    try {
+      return await reply.send({ reviews: await reviewsAs(caller, deps) });
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+  app.post<{ Params: { id: string } }>("/api/reviews/:id", async (req, reply) => {
+    const caller = await webCaller(req, reply);
+    if (!caller) return reply;
+    try {
+      const b = bodyOf(req);
+      await decideReviewAs(caller, { id: req.params.id, outcome: text(b["outcome"]) ?? "", citation: text(b["citation"]) ?? "", note: typeof b["note"] === "string" ? b["note"] : "" }, deps);
+      return await reply.code(204).send();
+    } catch (e) {
+      return sendError(reply, e);
+    }
   });
 
   app.get<{ Querystring: { limit?: string } }>("/api/audit", async (req, reply) => {
