@@ -24,6 +24,8 @@ import { dbPortalStore } from "../adapters/db/db-portal-store.ts";
 import { fileClinicIdentity } from "../adapters/keys/clinic-identity.ts";
 import { dicomRenderer } from "../adapters/imaging/dicom-renderer.ts";
 import { zipEntryReader } from "../adapters/archive/zip-entries.ts";
+import { oidcSso } from "../adapters/identity/oidc-sso.ts";
+import type { SsoProvider } from "../ports/sso.ts";
 import { pixelDeps } from "./compose.ts";
 import { smtpTransport } from "../adapters/mail/smtp-transport.ts";
 import { webhookPusher } from "../adapters/alerts/webhook-pusher.ts";
@@ -52,6 +54,8 @@ export type VaultDeps = ImportDeps & UserDeps & CareDeps & PortalDeps & {
   readonly dicomSender: DicomSender;
   readonly dicomAeTitle: string;
   readonly spool: ReceiveSpool;
+  /** Hospital single sign-on, when configured. */
+  readonly sso?: SsoProvider;
   close(): Promise<void>;
 };
 
@@ -121,6 +125,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     random: nodeRandom,
     photos: sharpPhotoCodec,
     renderer: dicomRenderer(),
+    ...(config.oidc ? { sso: oidcSso(config.oidc) } : {}),
     archive: zipEntryReader(),
     pixels,
     now,

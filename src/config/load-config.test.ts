@@ -24,4 +24,13 @@ describe("configuration of the DICOM network", () => {
     for (const ok of ["CT01", "ORTHANC", "A", "SIXTEEN_CHARS_XX", "MR 2"]) assert.equal(isAeTitle(ok), true, ok);
     for (const bad of ["", " CT", "CT ", "A\\B", "SEVENTEEN_CHARS_X", "TAB\tX", "É"]) assert.equal(isAeTitle(bad), false, bad);
   });
+
+  it("single sign-on: all three settings or none; https issuers, or http on loopback only", () => {
+    const sso = { RAYVAULT_OIDC_ISSUER: "https://sso.hospital.test/realms/staff", RAYVAULT_OIDC_CLIENT_ID: "rayvault", RAYVAULT_OIDC_CLIENT_SECRET: "s3cret" };
+    assert.deepEqual(loadConfig(sso).oidc, { issuer: sso.RAYVAULT_OIDC_ISSUER, clientId: "rayvault", clientSecret: "s3cret" });
+    assert.equal(loadConfig({ RAYVAULT_HOME: "/tmp/x" }).oidc, undefined);
+    assert.ok(loadConfig({ ...sso, RAYVAULT_OIDC_ISSUER: "http://127.0.0.1:9999" }).oidc);
+    assert.throws(() => loadConfig({ ...sso, RAYVAULT_OIDC_ISSUER: "http://sso.hospital.test" }), /RAYVAULT_OIDC_ISSUER/);
+    assert.throws(() => loadConfig({ RAYVAULT_OIDC_ISSUER: sso.RAYVAULT_OIDC_ISSUER }), /needs RAYVAULT_OIDC_ISSUER, RAYVAULT_OIDC_CLIENT_ID and RAYVAULT_OIDC_CLIENT_SECRET/);
+  });
 });

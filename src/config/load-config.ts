@@ -57,9 +57,11 @@ export interface RayvaultConfig {
   };
   /** CA certificates (PEM file) that DICOM TLS peers must chain to: callers of our listener (then required) and nodes we push to. */
   readonly dicomTlsCa?: string;
+  /** Hospital single sign-on (OpenID Connect), when RAYVAULT_OIDC_ISSUER is set. */
+  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret: string };
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL", "RAYVAULT_TESSDATA", "RAYVAULT_DICOM_PORT", "RAYVAULT_DICOM_HOST", "RAYVAULT_DICOM_AE", "RAYVAULT_DICOM_TLS_CERT", "RAYVAULT_DICOM_TLS_KEY", "RAYVAULT_DICOM_TLS_CA"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL", "RAYVAULT_TESSDATA", "RAYVAULT_DICOM_PORT", "RAYVAULT_DICOM_HOST", "RAYVAULT_DICOM_AE", "RAYVAULT_DICOM_TLS_CERT", "RAYVAULT_DICOM_TLS_KEY", "RAYVAULT_DICOM_TLS_CA", "RAYVAULT_OIDC_ISSUER", "RAYVAULT_OIDC_CLIENT_ID", "RAYVAULT_OIDC_CLIENT_SECRET"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -114,8 +116,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if ((dicomCert === undefined) !== (dicomKey === undefined)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: DICOM TLS needs both RAYVAULT_DICOM_TLS_CERT and RAYVAULT_DICOM_TLS_KEY");
   const dicomHost = env["RAYVAULT_DICOM_HOST"] ?? "127.0.0.1";
   if (!/^[A-Za-z0-9.:-]{1,253}$/.test(dicomHost)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_DICOM_HOST must be an address to listen on");
+  const oidcKeys = ["RAYVAULT_OIDC_ISSUER", "RAYVAULT_OIDC_CLIENT_ID", "RAYVAULT_OIDC_CLIENT_SECRET"].map((k) => env[k]);
+  if (oidcKeys.some((v) => v !== undefined) && !oidcKeys.every((v) => v !== undefined && v !== "")) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: single sign-on needs RAYVAULT_OIDC_ISSUER, RAYVAULT_OIDC_CLIENT_ID and RAYVAULT_OIDC_CLIENT_SECRET");
+  const [issuer, clientId, clientSecret] = oidcKeys;
+  if (issuer !== undefined && !/^https:\/\/[^/\s]+|^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(issuer)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_OIDC_ISSUER must be an https:// URL (or http:// on loopback)");
   return Object.freeze({
     home: absHome,
+    ...(issuer && clientId && clientSecret ? { oidc: { issuer, clientId, clientSecret } } : {}),
     dicomAeTitle: dicomAe,
     ...(dicomPort !== undefined ? { dicom: { host: dicomHost, port: dicomPort, ...(dicomCert && dicomKey ? { tls: { certPath: resolve(dicomCert), keyPath: resolve(dicomKey) } } : {}) } } : {}),
     ...(env["RAYVAULT_DICOM_TLS_CA"] ? { dicomTlsCa: resolve(env["RAYVAULT_DICOM_TLS_CA"]) } : {}),

@@ -1,4 +1,4 @@
-// Small shared hooks: load-on-mount with abort and reload, and a debounced value.
+// Small shared hooks: load-on-mount with abort and reload, an action's busy flag and error, and a debounced value.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { isAbort, messageOf } from "./api";
 
@@ -42,6 +42,33 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, key: strin
   }, [key, round]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { data, error, loading, reload };
+}
+
+export interface Action {
+  busy: boolean;
+  error: string | null;
+  /** Sets or clears the error without running anything (a check made before sending). */
+  setError: (message: string | null) => void;
+  /** Busy while `work` runs, the error cleared first and set to the message of what it throws. */
+  run: (work: () => Promise<void>) => Promise<void>;
+}
+
+/** One user action sent to the server (a form's submit, a button): its busy flag and its error. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
 }
 
 export function useDebounced<T>(value: T, ms: number): T {

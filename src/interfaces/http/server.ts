@@ -21,6 +21,8 @@ import type { ImageRenderer } from "../../ports/image-renderer.ts";
 import { registerDicomweb } from "./dicomweb-routes.ts";
 import { registerStaff, type StaffDeps } from "./staff-routes.ts";
 import { registerPatient } from "./patient-routes.ts";
+import { registerSso } from "./sso-routes.ts";
+import type { SsoProvider } from "../../ports/sso.ts";
 import { registerPortalApp, type PortalPage } from "./portal-app.ts";
 import { RATE_LIMITS, registerWebSecurity, sessionCookie } from "./web-security.ts";
 import type { CleanPixelsDeps } from "../../app/clean-pixels.ts";
@@ -36,6 +38,10 @@ const OPENAPI = {
     "/healthz": { get: { summary: "liveness", responses: { "200": { description: "ok" } } } },
     "/api/setup": { post: { summary: "create the first administrator from the one-time setup link", responses: { "201": { description: "created; TOTP enrolment link" }, "403": { description: "link not valid" } } } },
     "/api/login": { post: { summary: "password (+ TOTP) login; sets an HttpOnly session cookie", responses: { "200": { description: "signed in" }, "401": { description: "refused" } } } },
+    "/api/sso": { get: { summary: "whether hospital sign-in (OpenID Connect) is offered", responses: { "200": { description: "{enabled}" } } } },
+    "/api/sso/start": { get: { summary: "redirect to the hospital's identity provider (authorization code + PKCE, state, nonce)", responses: { "302": { description: "to the provider, or back to the sign-in page when it cannot be reached" } } } },
+    "/api/sso/callback": { get: { summary: "the provider's redirect: the identity checked and mapped to the local user of the same name", responses: { "302": { description: "to the portal signed in, or to the sign-in page with ?sso=totp|unknown-user|locked|expired|failed" } } } },
+    "/api/sso/totp": { post: { summary: "the authenticator code after hospital sign-in, for roles that need a second factor the provider did not assert", responses: { "200": { description: "signed in" }, "401": { description: "refused, with the outcome" } } } },
     "/api/logout": { post: { summary: "end the session", responses: { "204": { description: "signed out" } } } },
     "/api/me": { get: { summary: "the signed-in user", responses: { "200": { description: "user" }, "401": { description: "not signed in" } } } },
     "/api/break-glass": { post: { summary: "declare emergency access: reason (10–500 characters), minutes (1–60); audited, privacy officer alerted", responses: { "200": { description: "{expiresAt}" }, "400": { description: "reason or minutes out of range" }, "403": { description: "not signed in, or not a treating role" } } } },
@@ -149,7 +155,7 @@ export interface ServerOptions {
   readonly portalDist?: string;
 }
 
-type ServerDeps = UserDeps & ReadDeps & Partial<PortalDeps> & Partial<ImportDeps & { readonly renderer: ImageRenderer; readonly pixels: CleanPixelsDeps }>;
+type ServerDeps = UserDeps & ReadDeps & Partial<PortalDeps> & Partial<ImportDeps & { readonly renderer: ImageRenderer; readonly pixels: CleanPixelsDeps; readonly sso: SsoProvider }>;
 
 export function buildServer(deps: ServerDeps, logger?: Logger, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
@@ -212,6 +218,7 @@ function routes(app: FastifyInstance, deps: ServerDeps, options: ServerOptions):
       return sendError(reply, e);
     }
   });
+  registerSso(app, deps, COOKIE);
   if (deps.portal && deps.publicUrl) {
     registerPortal(app, deps as PortalDeps, page);
     registerPatient(app, deps as PortalDeps);

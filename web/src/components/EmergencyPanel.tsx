@@ -1,9 +1,13 @@
 // Emergency ("break-glass") access, opened from the header: a reason and a duration, declared to the server, which records it and tells the privacy officer.
 import { useState, type FormEvent } from "react";
-import { declareBreakGlass, messageOf, type Timestamp } from "../api";
+import { declareBreakGlass, type Timestamp } from "../api";
+import { useAction } from "../hooks";
 import { Alert } from "./Alert";
+import { FormButtons } from "./FormButtons";
+import { SelectField } from "./SelectField";
 
 const DURATIONS = [15, 30, 60] as const;
+const DURATION_OPTIONS = DURATIONS.map((m) => ({ value: String(m), label: `${m} minutes` }));
 const REASON_MIN = 10;
 const REASON_MAX = 500;
 
@@ -16,26 +20,19 @@ interface Props {
 export function EmergencyPanel({ id, onDeclared, onCancel }: Props) {
   const [reason, setReason] = useState("");
   const [minutes, setMinutes] = useState<number>(DURATIONS[0]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const r = reason.trim();
     if (r.length < REASON_MIN || r.length > REASON_MAX) {
-      setError(`Give the reason in ${REASON_MIN} to ${REASON_MAX} characters.`);
+      action.setError(`Give the reason in ${REASON_MIN} to ${REASON_MAX} characters.`);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       const answer = await declareBreakGlass(r, minutes);
       onDeclared(answer.expiresAt, minutes);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -50,25 +47,9 @@ export function EmergencyPanel({ id, onDeclared, onCancel }: Props) {
           <textarea id="emergency-reason" rows={3} autoFocus maxLength={REASON_MAX} aria-describedby="emergency-reason-hint" value={reason} onChange={(e) => setReason(e.target.value)} />
           <p id="emergency-reason-hint" className="hint">{`${REASON_MIN} to ${REASON_MAX} characters.`}</p>
         </div>
-        <div className="field">
-          <label htmlFor="emergency-minutes">For how long</label>
-          <select id="emergency-minutes" value={String(minutes)} onChange={(e) => setMinutes(Number(e.target.value))}>
-            {DURATIONS.map((m) => (
-              <option key={m} value={String(m)}>
-                {`${m} minutes`}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="row">
-          <button type="submit" disabled={busy}>
-            Declare emergency access
-          </button>
-          <button type="button" className="button-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-        </div>
-        <Alert message={error} />
+        <SelectField id="emergency-minutes" label="For how long" value={String(minutes)} options={DURATION_OPTIONS} onChange={(v) => setMinutes(Number(v))} />
+        <FormButtons submit="Declare emergency access" disabled={action.busy} secondary={{ text: "Cancel", onClick: onCancel }} />
+        <Alert message={action.error} />
       </form>
     </section>
   );

@@ -5,6 +5,7 @@ import { useDebounced } from "../hooks";
 import { deliveryHref } from "../router";
 import { Alert } from "./Alert";
 import { DecisionBox } from "./DecisionBox";
+import { SelectField } from "./SelectField";
 
 const PURPOSES = [
   { value: "treatment", label: "Treatment" },
@@ -77,6 +78,11 @@ export function ShareWizard({ studyId }: { studyId: string }) {
     setCheckError(null);
     setSent(null);
     setSendError(null);
+  };
+
+  const changed = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    invalidate();
   };
 
   const request = (): ShareRequest | null => (recipient ? { study: studyId, to: recipient.id, purpose, channel } : null);
@@ -158,40 +164,8 @@ export function ShareWizard({ studyId }: { studyId: string }) {
       <div className="step">
         <p className="step-title">2. Why and how</p>
         <div className="row">
-          <div className="field">
-            <label htmlFor="share-purpose">Purpose</label>
-            <select
-              id="share-purpose"
-              value={purpose}
-              onChange={(e) => {
-                setPurpose(e.target.value);
-                invalidate();
-              }}
-            >
-              {PURPOSES.map((p) => (
-                <option key={p.value} value={p.value}>
-                  {p.label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="share-channel">Channel</label>
-            <select
-              id="share-channel"
-              value={channel}
-              onChange={(e) => {
-                setChannel(e.target.value);
-                invalidate();
-              }}
-            >
-              {CHANNELS.map((c) => (
-                <option key={c.value} value={c.value}>
-                  {c.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="share-purpose" label="Purpose" value={purpose} options={PURPOSES} onChange={changed(setPurpose)} />
+          <SelectField id="share-channel" label="Channel" value={channel} options={CHANNELS} onChange={changed(setChannel)} />
         </div>
       </div>
 

@@ -2,8 +2,9 @@
 import { useRef, useState, type FormEvent } from "react";
 import { getAccounting, getAccountingCsv, isAbort, messageOf, type AccountingLine } from "../api";
 import { Alert } from "../components/Alert";
+import { DataTable } from "../components/DataTable";
+import { FormButtons } from "../components/FormButtons";
 import { PageHeading } from "../components/PageHeading";
-import { TableWrap } from "../components/TableWrap";
 import { formatDate } from "../format";
 
 interface Query {
@@ -80,11 +81,7 @@ export function AccountingPage() {
           <input id="accounting-all" type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
           <label htmlFor="accounting-all">Include disclosures exempt from the accounting</label>
         </div>
-        <div>
-          <button type="submit" disabled={busy}>
-            Show
-          </button>
-        </div>
+        <FormButtons submit="Show" disabled={busy} />
       </form>
       <Alert message={error} />
       {shown && (
@@ -94,37 +91,25 @@ export function AccountingPage() {
             {`Patient MRN ${shown.query.mrn}`}
             {shown.query.all ? " · including disclosures exempt from the accounting" : ""}
           </p>
-          {shown.lines.length === 0 ? (
-            <p>No disclosures to account for.</p>
-          ) : (
-            <TableWrap label="Disclosures table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Date</th>
-                    <th scope="col">Recipient</th>
-                    <th scope="col">Description</th>
-                    <th scope="col">Purpose</th>
-                    <th scope="col">Rule</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.lines.map((l, i) => (
-                    <tr key={i}>
-                      <td className="nowrap">{formatDate(l.date)}</td>
-                      <td className="break">{l.recipient}</td>
-                      <td>{l.description}</td>
-                      <td>{l.purpose}</td>
-                      <td>
-                        {l.citation}
-                        {l.accountable === false && <span className="tag">exempt</span>}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
-          )}
+          <DataTable
+            label="Disclosures table"
+            columns={["Date", "Recipient", "Description", "Purpose", "Rule"]}
+            rows={shown.lines}
+            empty="No disclosures to account for."
+            rowKey={(_, i) => i}
+            cells={(l) => (
+              <>
+                <td className="nowrap">{formatDate(l.date)}</td>
+                <td className="break">{l.recipient}</td>
+                <td>{l.description}</td>
+                <td>{l.purpose}</td>
+                <td>
+                  {l.citation}
+                  {l.accountable === false && <span className="tag">exempt</span>}
+                </td>
+              </>
+            )}
+          />
           <div className="row no-print">
             <button type="button" onClick={() => void downloadCsv()} disabled={downloading}>
               Download CSV

@@ -1,8 +1,8 @@
 // The audit log (privacy officers and administrators): the latest 200 records, newest first.
 import { getAudit } from "../api";
-import { Alert } from "../components/Alert";
+import { DataTable } from "../components/DataTable";
+import { RefreshBar } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
-import { TableWrap } from "../components/TableWrap";
 import { formatTime, orDash } from "../format";
 import { useLoad } from "../hooks";
 
@@ -12,43 +12,26 @@ export function AuditPage() {
   return (
     <>
       <PageHeading>Audit log</PageHeading>
-      <div className="row">
-        <button type="button" onClick={reload} disabled={loading}>
-          Refresh
-        </button>
-        {loading && <span className="muted">Loading…</span>}
-      </div>
-      <Alert message={error} />
-      {records && records.length === 0 && <p>No audit records.</p>}
-      {records && records.length > 0 && (
-        <TableWrap label="Audit table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Seq</th>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Objects</th>
-                <th scope="col">Purpose</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {records.map((r) => (
-                <tr key={r.seq}>
-                  <td className="num">{r.seq}</td>
-                  <td className="nowrap">{formatTime(r.time)}</td>
-                  <td className="break">{r.actor}</td>
-                  <td>{r.action}</td>
-                  <td className="break">{(r.objects ?? []).join(", ") || "—"}</td>
-                  <td>{orDash(r.purpose)}</td>
-                  <td>{r.outcome}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+      <RefreshBar loading={loading} error={error} onRefresh={reload} />
+      {records && (
+        <DataTable
+          label="Audit table"
+          columns={["Seq", "Time", "Actor", "Action", "Objects", "Purpose", "Outcome"]}
+          rows={records}
+          empty="No audit records."
+          rowKey={(r) => r.seq}
+          cells={(r) => (
+            <>
+              <td className="num">{r.seq}</td>
+              <td className="nowrap">{formatTime(r.time)}</td>
+              <td className="break">{r.actor}</td>
+              <td>{r.action}</td>
+              <td className="break">{(r.objects ?? []).join(", ") || "—"}</td>
+              <td>{orDash(r.purpose)}</td>
+              <td>{r.outcome}</td>
+            </>
+          )}
+        />
       )}
     </>
   );

@@ -1,8 +1,8 @@
 // One delivery: channel, status, attempts, dates, last error and the delivery reports (DSN/MDN) received.
 import { getDelivery } from "../api";
-import { Alert } from "../components/Alert";
+import { DataTable } from "../components/DataTable";
+import { RefreshBar } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
-import { TableWrap } from "../components/TableWrap";
 import { formatTime, orDash } from "../format";
 import { useLoad } from "../hooks";
 
@@ -13,13 +13,7 @@ export function DeliveryPage({ id }: { id: string }) {
   return (
     <>
       <PageHeading>Delivery</PageHeading>
-      <div className="row">
-        <button type="button" onClick={reload} disabled={loading}>
-          Refresh
-        </button>
-        {loading && <span className="muted">Loading…</span>}
-      </div>
-      <Alert message={error} />
+      <RefreshBar loading={loading} error={error} onRefresh={reload} />
       {d && (
         <dl className="facts">
           <dt>Delivery</dt>
@@ -43,32 +37,21 @@ export function DeliveryPage({ id }: { id: string }) {
       {data && (
         <section aria-labelledby="reports-heading">
           <h2 id="reports-heading">Reports received</h2>
-          {reports.length === 0 ? (
-            <p>No delivery reports yet.</p>
-          ) : (
-            <TableWrap label="Reports table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Status code</th>
-                    <th scope="col">Received</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {reports.map((r, i) => (
-                    <tr key={i}>
-                      <td>{r.kind}</td>
-                      <td>{r.outcome}</td>
-                      <td>{orDash(r.statusCode)}</td>
-                      <td className="nowrap">{formatTime(r.receivedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
-          )}
+          <DataTable
+            label="Reports table"
+            columns={["Kind", "Outcome", "Status code", "Received"]}
+            rows={reports}
+            empty="No delivery reports yet."
+            rowKey={(_, i) => i}
+            cells={(r) => (
+              <>
+                <td>{r.kind}</td>
+                <td>{r.outcome}</td>
+                <td>{orDash(r.statusCode)}</td>
+                <td className="nowrap">{formatTime(r.receivedAt)}</td>
+              </>
+            )}
+          />
         </section>
       )}
     </>

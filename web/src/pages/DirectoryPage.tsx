@@ -1,11 +1,14 @@
 // The recipient directory: search it, add a recipient (warned when the address looks like another's), and record how an identity or address was verified.
-import { Fragment, useState, type FormEvent } from "react";
-import { addRecipient, messageOf, searchRecipients, verifyRecipient, type NewRecipient, type Recipient } from "../api";
+import { useState, type FormEvent } from "react";
+import { addRecipient, searchRecipients, verifyRecipient, type NewRecipient, type Recipient } from "../api";
 import { Alert } from "../components/Alert";
+import { DataTable } from "../components/DataTable";
+import { FormButtons } from "../components/FormButtons";
+import { LoadStatus } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
-import { TableWrap } from "../components/TableWrap";
+import { SelectField } from "../components/SelectField";
 import { yesNo } from "../format";
-import { useDebounced, useLoad } from "../hooks";
+import { useAction, useDebounced, useLoad } from "../hooks";
 
 const KINDS = [
   { value: "provider", label: "Provider" },
@@ -38,45 +41,22 @@ function needsMrn(kind: string): boolean {
 
 function VerifyForm({ target, onDone, onCancel }: { target: Verifying; onDone: () => void; onCancel: () => void }) {
   const [method, setMethod] = useState<string>(METHODS[0].value);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       await verifyRecipient(target.id, target.what, method);
       onDone();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <form className="stack inline-form" onSubmit={(e) => void submit(e)}>
       <p className="step-title">{target.what === "identity" ? "Record how the identity was checked" : "Record how the address was checked"}</p>
-      <div className="field">
-        <label htmlFor="verify-method">How it was verified</label>
-        <select id="verify-method" autoFocus value={method} onChange={(e) => setMethod(e.target.value)}>
-          {METHODS.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="row">
-        <button type="submit" disabled={busy}>
-          Record verification
-        </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
-      <Alert message={error} />
+      <SelectField id="verify-method" label="How it was verified" autoFocus value={method} options={METHODS} onChange={setMethod} />
+      <FormButtons submit="Record verification" disabled={action.busy} secondary={{ text: "Cancel", onClick: onCancel }} />
+      <Alert message={action.error} />
     </form>
   );
 }
@@ -88,8 +68,7 @@ function AddRecipient({ onAdded }: { onAdded: () => void }) {
   const [npi, setNpi] = useState("");
   const [email, setEmail] = useState("");
   const [patientMrn, setPatientMrn] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
   const [added, setAdded] = useState<{ name: string; lookalike: string[] | null } | null>(null);
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
@@ -98,10 +77,8 @@ function AddRecipient({ onAdded }: { onAdded: () => void }) {
     if (organization.trim()) body.organization = organization.trim();
     if (kind === "provider" && npi.trim()) body.npi = npi.trim();
     if (needsMrn(kind)) body.patientMrn = patientMrn.trim();
-    setBusy(true);
-    setError(null);
     setAdded(null);
-    try {
+    await action.run(async () => {
       const r = await addRecipient(body);
       setAdded({ name: body.name, lookalike: r.lookalike ? r.lookalike.reasons ?? [] : null });
       setName("");
@@ -110,27 +87,14 @@ function AddRecipient({ onAdded }: { onAdded: () => void }) {
       setEmail("");
       setPatientMrn("");
       onAdded();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <section aria-labelledby="add-recipient-heading" className="card">
       <h2 id="add-recipient-heading">Add a recipient</h2>
       <form className="stack" onSubmit={(e) => void submit(e)}>
-        <div className="field">
-          <label htmlFor="recipient-kind">Kind</label>
-          <select id="recipient-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-            {KINDS.map((k) => (
-              <option key={k.value} value={k.value}>
-                {k.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="recipient-kind" label="Kind" value={kind} options={KINDS} onChange={setKind} />
         <div className="field">
           <label htmlFor="recipient-name">Name</label>
           <input id="recipient-name" autoComplete="off" required value={name} onChange={(e) => setName(e.target.value)} />
@@ -161,14 +125,10 @@ function AddRecipient({ onAdded }: { onAdded: () => void }) {
             <input id="recipient-mrn" autoComplete="off" spellCheck={false} required value={patientMrn} onChange={(e) => setPatientMrn(e.target.value)} />
           </div>
         )}
-        <div>
-          <button type="submit" disabled={busy}>
-            Add recipient
-          </button>
-        </div>
+        <FormButtons submit="Add recipient" disabled={action.busy} />
       </form>
-      {busy && <p className="muted">Adding…</p>}
-      <Alert message={error} />
+      {action.busy && <p className="muted">Adding…</p>}
+      <Alert message={action.error} />
       {added && <p className="notice">{`${added.name} was added to the directory.`}</p>}
       {added?.lookalike && <Alert message={`This address looks like the address of another recipient (${added.lookalike.join(", ")}). Check it is not a typo before verifying it.`} />}
     </section>
@@ -182,6 +142,7 @@ export function DirectoryPage() {
   const [verifying, setVerifying] = useState<Verifying | null>(null);
 
   const open = (r: Recipient, what: Verifying["what"]) => setVerifying({ id: r.id, what });
+  const verifyingHere = (r: Recipient) => (verifying?.id === r.id ? verifying : null);
 
   return (
     <>
@@ -194,61 +155,54 @@ export function DirectoryPage() {
             <input id="directory-search" type="search" autoComplete="off" spellCheck={false} value={query} onChange={(e) => setQuery(e.target.value)} />
           </div>
         </form>
-        <Alert message={error} />
-        {loading && !recipients && <p className="muted">Loading the directory…</p>}
-        {recipients && recipients.length === 0 && <p>{q ? "No one in the directory matches." : "The directory is empty. Add a recipient below."}</p>}
-        {recipients && recipients.length > 0 && (
-          <TableWrap label="Directory table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Identity verified</th>
-                  <th scope="col">Verify</th>
-                </tr>
-              </thead>
-              <tbody>
-                {recipients.map((r) => {
-                  const here = verifying?.id === r.id ? verifying : null;
-                  return (
-                    <Fragment key={r.id}>
-                      <tr>
-                        <td className="break">{r.name}</td>
-                        <td>{kindLabel(r.kind)}</td>
-                        <td>{yesNo(r.verified)}</td>
-                        <td>
-                          <div className="cell-actions">
-                            <button type="button" className="button-secondary" aria-expanded={here?.what === "identity"} onClick={() => open(r, "identity")}>
-                              Verify identity
-                            </button>
-                            <button type="button" className="button-secondary" aria-expanded={here?.what === "address"} onClick={() => open(r, "address")}>
-                              Verify address
-                            </button>
-                          </div>
-                        </td>
-                      </tr>
-                      {here && (
-                        <tr>
-                          <td colSpan={4}>
-                            <VerifyForm
-                              key={here.what}
-                              target={here}
-                              onCancel={() => setVerifying(null)}
-                              onDone={() => {
-                                setVerifying(null);
-                                reload();
-                              }}
-                            />
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  );
-                })}
-              </tbody>
-            </table>
-          </TableWrap>
+        <LoadStatus loading={loading && !recipients} error={error}>
+          Loading the directory…
+        </LoadStatus>
+        {recipients && (
+          <DataTable
+            label="Directory table"
+            columns={["Name", "Kind", "Identity verified", "Verify"]}
+            rows={recipients}
+            empty={q ? "No one in the directory matches." : "The directory is empty. Add a recipient below."}
+            rowKey={(r) => r.id}
+            cells={(r) => (
+              <>
+                <td className="break">{r.name}</td>
+                <td>{kindLabel(r.kind)}</td>
+                <td>{yesNo(r.verified)}</td>
+                <td>
+                  <div className="cell-actions">
+                    <button type="button" className="button-secondary" aria-expanded={verifyingHere(r)?.what === "identity"} onClick={() => open(r, "identity")}>
+                      Verify identity
+                    </button>
+                    <button type="button" className="button-secondary" aria-expanded={verifyingHere(r)?.what === "address"} onClick={() => open(r, "address")}>
+                      Verify address
+                    </button>
+                  </div>
+                </td>
+              </>
+            )}
+            below={(r) => {
+              const here = verifyingHere(r);
+              return (
+                here && (
+                  <tr>
+                    <td colSpan={4}>
+                      <VerifyForm
+                        key={here.what}
+                        target={here}
+                        onCancel={() => setVerifying(null)}
+                        onDone={() => {
+                          setVerifying(null);
+                          reload();
+                        }}
+                      />
+                    </td>
+                  </tr>
+                )
+              );
+            }}
+          />
         )}
       </section>
       <AddRecipient onAdded={reload} />

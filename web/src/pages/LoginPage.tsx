@@ -1,5 +1,6 @@
 // Sign in: user name, password and authenticator code; one plain sentence for each refusal.
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
+import { SSO_MESSAGES, SSO_START, ssoEnabled, ssoTotp } from "../sso";
 import { ApiError, login, messageOf, type LoginOutcome } from "../api";
 import { Alert } from "../components/Alert";
 import { PageHeading } from "../components/PageHeading";
@@ -23,6 +24,54 @@ export function LoginPage({ expired, onSignedIn }: { expired: boolean; onSignedI
   const [totp, setTotp] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [sso, setSso] = useState(false);
+  // After the hospital sign-in the server sends the browser back here with ?sso=<reason>.
+  const [ssoStep] = useState(() => new URLSearchParams(window.location.search).get("sso"));
+
+  useEffect(() => {
+    const ac = new AbortController();
+    ssoEnabled(ac.signal).then(setSso, () => setSso(false));
+    if (ssoStep) {
+      window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+      if (ssoStep !== "totp") setError(SSO_MESSAGES[ssoStep] ?? SSO_MESSAGES["failed"]!);
+    }
+    return () => ac.abort();
+  }, [ssoStep]);
+
+  const submitSsoTotp = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await ssoTotp(totp.replace(/\s+/g, ""));
+      setTotp("");
+      if (r.ok) onSignedIn();
+      else setError(r.outcome in OUTCOME_TEXT ? OUTCOME_TEXT[r.outcome as LoginOutcome] : "The hospital sign-in has expired. Start again.");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (ssoStep === "totp") {
+    return (
+      <>
+        <PageHeading>Sign in</PageHeading>
+        <p>You signed in with your hospital account. Your role also needs the code from your authenticator app.</p>
+        <form className="stack" onSubmit={(e) => void submitSsoTotp(e)}>
+          <div className="field">
+            <label htmlFor="sso-totp">Authenticator code</label>
+            <input id="sso-totp" name="totp" inputMode="numeric" autoComplete="one-time-code" spellCheck={false} required value={totp} onChange={(e) => setTotp(e.target.value)} />
+          </div>
+          <Alert message={error} />
+          <div>
+            <button type="submit" disabled={busy}>
+              Continue
+            </button>
+          </div>
+        </form>
+      </>
+    );
+  }
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -69,6 +118,13 @@ export function LoginPage({ expired, onSignedIn }: { expired: boolean; onSignedI
           </button>
         </div>
       </form>
+      {sso && (
+        <p>
+          <a className="button-secondary" href={SSO_START}>
+            Hospital sign-in (SSO)
+          </a>
+        </p>
+      )}
     </>
   );
 }

@@ -2,10 +2,12 @@
 import { useState, type FormEvent } from "react";
 import { messageOf, patientCreateRequest, patientRequests, patientSendCode, patientVerify, patientWarning, type NewAccessRequest, type Timestamp } from "../api";
 import { Alert } from "../components/Alert";
+import { DataTable } from "../components/DataTable";
+import { FormButtons } from "../components/FormButtons";
+import { LoadStatus } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
-import { TableWrap } from "../components/TableWrap";
 import { accessChannelLabel, accessFormatLabel, formatDay, formatTime } from "../format";
-import { useLoad } from "../hooks";
+import { useAction, useLoad } from "../hooks";
 
 const FORMATS = [
   { value: "dicom", label: "DICOM files (for another doctor or a viewer)" },
@@ -25,15 +27,14 @@ function IdentityStep({ onVerified }: { onVerified: () => void }) {
   const [signin, setSignin] = useState<string | null>(null);
   const [code, setCode] = useState("");
   const [sending, setSending] = useState(false);
-  const [checking, setChecking] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
-  const [checkError, setCheckError] = useState<string | null>(null);
+  const checking = useAction();
 
   const sendCode = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     setSending(true);
     setSendError(null);
-    setCheckError(null);
+    checking.setError(null);
     try {
       const r = await patientSendCode(email.trim(), mrn.trim(), birthDate);
       setSignin(r.signin);
@@ -51,20 +52,14 @@ function IdentityStep({ onVerified }: { onVerified: () => void }) {
     const c = code.replace(/\s+/g, "");
     if (!signin) return;
     if (!c) {
-      setCheckError("Enter the code from the e-mail.");
+      checking.setError("Enter the code from the e-mail.");
       return;
     }
-    setChecking(true);
-    setCheckError(null);
-    try {
+    await checking.run(async () => {
       await patientVerify(signin, c);
       setCode("");
       onVerified();
-    } catch (err) {
-      setCheckError(messageOf(err));
-    } finally {
-      setChecking(false);
-    }
+    });
   };
 
   return (
@@ -86,11 +81,7 @@ function IdentityStep({ onVerified }: { onVerified: () => void }) {
           <label htmlFor="patient-birth-date">Date of birth</label>
           <input id="patient-birth-date" type="date" autoComplete="bday" required value={birthDate} onChange={(e) => setBirthDate(e.target.value)} />
         </div>
-        <div>
-          <button type="submit" disabled={sending}>
-            Send me a code
-          </button>
-        </div>
+        <FormButtons submit="Send me a code" disabled={sending} />
       </form>
       {sending && <p className="muted">Sending…</p>}
       <Alert message={sendError} />
@@ -104,13 +95,9 @@ function IdentityStep({ onVerified }: { onVerified: () => void }) {
               <label htmlFor="patient-code">Code</label>
               <input id="patient-code" autoComplete="one-time-code" inputMode="numeric" autoCapitalize="none" spellCheck={false} value={code} onChange={(e) => setCode(e.target.value)} />
             </div>
-            <div>
-              <button type="submit" disabled={checking}>
-                Check the code
-              </button>
-            </div>
+            <FormButtons submit="Check the code" disabled={checking.busy} />
           </form>
-          <Alert message={checkError} />
+          <Alert message={checking.error} />
         </>
       )}
     </section>
@@ -125,35 +112,28 @@ function RequestForm({ onCreated }: { onCreated: () => void }) {
   const { data: warning, error: warningError, loading: warningLoading } = useLoad((signal) => (plain ? patientWarning(signal) : Promise.resolve(null)), channel);
   const warningVersion = warning?.version ?? null;
   const [acknowledged, setAcknowledged] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const sending = useAction();
   const [dueAt, setDueAt] = useState<Timestamp | undefined>(undefined);
 
-  const canSend = !busy && (!plain || (acknowledged && warningVersion !== null));
+  const canSend = !sending.busy && (!plain || (acknowledged && warningVersion !== null));
 
   const chooseChannel = (c: string) => {
     setChannel(c);
     setAcknowledged(false);
     setDueAt(undefined);
-    setError(null);
+    sending.setError(null);
   };
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     if (!canSend) return;
     const req: NewAccessRequest = plain && warningVersion !== null ? { format, channel, acknowledgedWarning: warningVersion } : { format, channel };
-    setBusy(true);
-    setError(null);
     setDueAt(undefined);
-    try {
+    await sending.run(async () => {
       const r = await patientCreateRequest(req);
       setDueAt(r.dueAt);
       onCreated();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -202,14 +182,10 @@ function RequestForm({ onCreated }: { onCreated: () => void }) {
             </div>
           </>
         )}
-        <div>
-          <button type="submit" disabled={!canSend}>
-            Send my request
-          </button>
-        </div>
+        <FormButtons submit="Send my request" disabled={!canSend} />
       </form>
-      {busy && <p className="muted">Sending…</p>}
-      <Alert message={error} />
+      {sending.busy && <p className="muted">Sending…</p>}
+      <Alert message={sending.error} />
       {dueAt !== undefined && (
         <>
           <p role="status" className="notice">{`Request received. The clinic must answer by ${formatDay(dueAt)}.`}</p>
@@ -228,34 +204,26 @@ function VerifiedView() {
       <RequestForm onCreated={reload} />
       <section aria-labelledby="your-requests-heading">
         <h2 id="your-requests-heading">Your requests</h2>
-        <Alert message={error} />
-        {loading && !requests && <p className="muted">Loading your requests…</p>}
-        {requests && requests.length === 0 && <p>No requests yet.</p>}
-        {requests && requests.length > 0 && (
-          <TableWrap label="Your requests table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Received</th>
-                  <th scope="col">Answer due</th>
-                  <th scope="col">Format</th>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {requests.map((r) => (
-                  <tr key={r.id}>
-                    <td className="nowrap">{formatTime(r.receivedAt)}</td>
-                    <td className="nowrap">{formatDay(r.dueAt)}</td>
-                    <td>{accessFormatLabel(r.format)}</td>
-                    <td>{accessChannelLabel(r.channel)}</td>
-                    <td>{r.completedAt ? "Done" : "Open"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+        <LoadStatus loading={loading && !requests} error={error}>
+          Loading your requests…
+        </LoadStatus>
+        {requests && (
+          <DataTable
+            label="Your requests table"
+            columns={["Received", "Answer due", "Format", "Channel", "Status"]}
+            rows={requests}
+            empty="No requests yet."
+            rowKey={(r) => r.id}
+            cells={(r) => (
+              <>
+                <td className="nowrap">{formatTime(r.receivedAt)}</td>
+                <td className="nowrap">{formatDay(r.dueAt)}</td>
+                <td>{accessFormatLabel(r.format)}</td>
+                <td>{accessChannelLabel(r.channel)}</td>
+                <td>{r.completedAt ? "Done" : "Open"}</td>
+              </>
+            )}
+          />
         )}
       </section>
     </>

@@ -3,6 +3,8 @@ import { useState, type FormEvent } from "react";
 import { messageOf, portalImage, portalImages, portalPackageUrl, portalSendCode, portalVerify } from "../api";
 import { Alert } from "../components/Alert";
 import { BlobImage } from "../components/BlobImage";
+import { FormButtons } from "../components/FormButtons";
+import { LoadStatus } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
 import { useLoad } from "../hooks";
 
@@ -16,8 +18,9 @@ function SharedImages({ token }: { token: string }) {
           Download the package
         </a>
       </p>
-      <Alert message={error} />
-      {loading && !images && <p className="muted">Loading the images…</p>}
+      <LoadStatus loading={loading && !images} error={error}>
+        Loading the images…
+      </LoadStatus>
       {images && images.length === 0 && <p>No images can be shown here; download the package to see the study.</p>}
       {images && images.length > 0 && (
         <ul className="image-grid">
@@ -103,11 +106,7 @@ export function PickupPage({ token }: { token: string }) {
               <label htmlFor="pickup-code">Code or passcode</label>
               <input id="pickup-code" autoComplete="one-time-code" autoCapitalize="none" spellCheck={false} value={code} onChange={(e) => setCode(e.target.value)} />
             </div>
-            <div>
-              <button type="submit" disabled={checking}>
-                Check
-              </button>
-            </div>
+            <FormButtons submit="Check" disabled={checking} />
           </form>
           <Alert message={error} />
         </>

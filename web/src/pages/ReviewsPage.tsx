@@ -1,32 +1,26 @@
 // The privacy officer's review queue: disclosures waiting for a decision (approve or refuse, with the rule relied on and a note), then those decided.
 import { useId, useState, type FormEvent } from "react";
-import { decideReview, listReviews, messageOf, type Review } from "../api";
+import { decideReview, listReviews, type Review } from "../api";
 import { Alert } from "../components/Alert";
+import { DataTable } from "../components/DataTable";
+import { FormButtons } from "../components/FormButtons";
+import { RefreshBar } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
-import { TableWrap } from "../components/TableWrap";
 import { formatTime, orDash } from "../format";
-import { useLoad } from "../hooks";
+import { useAction, useLoad } from "../hooks";
 import { studyHref } from "../router";
 
 function PendingReview({ review, onDecided }: { review: Review; onDecided: () => void }) {
   const id = useId();
   const [citation, setCitation] = useState("");
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
 
-  const decide = async (outcome: "approved" | "refused") => {
-    setBusy(true);
-    setError(null);
-    try {
+  const decide = (outcome: "approved" | "refused") =>
+    action.run(async () => {
       await decideReview(review.id, outcome, citation.trim(), note.trim());
       onDecided();
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   // Enter in the rule field approves, as the first button would.
   const submit = (e: FormEvent<HTMLFormElement>) => {
@@ -57,15 +51,8 @@ function PendingReview({ review, onDecided }: { review: Review; onDecided: () =>
           <label htmlFor={`${id}-note`}>Note</label>
           <textarea id={`${id}-note`} rows={3} value={note} onChange={(e) => setNote(e.target.value)} />
         </div>
-        <div className="row">
-          <button type="submit" disabled={busy}>
-            Approve
-          </button>
-          <button type="button" className="button-secondary" onClick={() => void decide("refused")} disabled={busy}>
-            Refuse
-          </button>
-        </div>
-        <Alert message={error} />
+        <FormButtons submit="Approve" disabled={action.busy} secondary={{ text: "Refuse", onClick: () => void decide("refused") }} />
+        <Alert message={action.error} />
       </form>
     </li>
   );
@@ -79,13 +66,7 @@ export function ReviewsPage() {
   return (
     <>
       <PageHeading>Review queue</PageHeading>
-      <div className="row">
-        <button type="button" onClick={reload} disabled={loading}>
-          Refresh
-        </button>
-        {loading && <span className="muted">Loading…</span>}
-      </div>
-      <Alert message={error} />
+      <RefreshBar loading={loading} error={error} onRefresh={reload} />
       {reviews && (
         <section aria-labelledby="pending-heading">
           <h2 id="pending-heading">Waiting for a decision</h2>
@@ -103,36 +84,23 @@ export function ReviewsPage() {
       {reviews && (
         <section aria-labelledby="decided-heading">
           <h2 id="decided-heading">Decided</h2>
-          {decided.length === 0 ? (
-            <p>No decisions yet.</p>
-          ) : (
-            <TableWrap label="Decided reviews table">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Requested</th>
-                    <th scope="col">Recipient</th>
-                    <th scope="col">Purpose</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Rule</th>
-                    <th scope="col">Decided</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {decided.map((r) => (
-                    <tr key={r.id}>
-                      <td className="nowrap">{formatTime(r.requestedAt)}</td>
-                      <td className="break">{orDash(r.recipient?.name)}</td>
-                      <td>{orDash(r.purpose)}</td>
-                      <td>{orDash(r.outcome)}</td>
-                      <td>{orDash(r.citation)}</td>
-                      <td className="nowrap">{formatTime(r.decidedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
-          )}
+          <DataTable
+            label="Decided reviews table"
+            columns={["Requested", "Recipient", "Purpose", "Outcome", "Rule", "Decided"]}
+            rows={decided}
+            empty="No decisions yet."
+            rowKey={(r) => r.id}
+            cells={(r) => (
+              <>
+                <td className="nowrap">{formatTime(r.requestedAt)}</td>
+                <td className="break">{orDash(r.recipient?.name)}</td>
+                <td>{orDash(r.purpose)}</td>
+                <td>{orDash(r.outcome)}</td>
+                <td>{orDash(r.citation)}</td>
+                <td className="nowrap">{formatTime(r.decidedAt)}</td>
+              </>
+            )}
+          />
         </section>
       )}
     </>

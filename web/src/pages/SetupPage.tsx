@@ -1,28 +1,22 @@
 // First-administrator setup (/setup?token=…): the one-time link `npm start` prints while no user exists.
 import { useState, type FormEvent } from "react";
-import { completeSetup, messageOf } from "../api";
+import { completeSetup } from "../api";
 import { Alert } from "../components/Alert";
 import { PageHeading } from "../components/PageHeading";
+import { useAction } from "../hooks";
 
 export function SetupPage({ token }: { token: string }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
   const [totpUri, setTotpUri] = useState<string | null>(null);
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       setTotpUri((await completeSetup(token, username.trim(), password)).totpUri);
       setPassword("");
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -40,7 +34,7 @@ export function SetupPage({ token }: { token: string }) {
       ) : (
         <>
           <p>This link works once, for 24 hours. The administrator signs in with a password and an authenticator app.</p>
-          <Alert message={error} />
+          <Alert message={action.error} />
           <form className="stack" onSubmit={(e) => void submit(e)}>
             <div className="field">
               <label htmlFor="setup-username">User name</label>
@@ -50,7 +44,7 @@ export function SetupPage({ token }: { token: string }) {
               <label htmlFor="setup-password">Password (12 or more characters, hard to guess)</label>
               <input id="setup-password" type="password" autoComplete="new-password" required minLength={12} value={password} onChange={(e) => setPassword(e.target.value)} />
             </div>
-            <button type="submit" disabled={busy || !token}>
+            <button type="submit" disabled={action.busy || !token}>
               Create administrator
             </button>
           </form>

@@ -2,8 +2,9 @@
 import { useRef, useState, type DragEvent, type FormEvent } from "react";
 import { getPurposeOfUse, isAbort, listStudies, messageOf, uploadFiles, type UploadedFile } from "../api";
 import { Alert } from "../components/Alert";
+import { DataTable } from "../components/DataTable";
+import { LoadStatus } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
-import { TableWrap } from "../components/TableWrap";
 import { formatDate, orDash, plural } from "../format";
 import { useLoad } from "../hooks";
 import { studyHref } from "../router";
@@ -188,38 +189,29 @@ export function StudiesPage() {
           </div>
           <button type="submit">Search</button>
         </form>
-        <Alert message={error} />
-        {loading && !studies && <p className="muted">Loading studies…</p>}
-        {studies && studies.length === 0 && <p>{query ? "No studies for this patient ID." : "No studies yet. Upload some above."}</p>}
-        {studies && studies.length > 0 && (
-          <TableWrap label="Studies table">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Patient</th>
-                  <th scope="col">Patient ID</th>
-                  <th scope="col">Date</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Modalities</th>
-                  <th scope="col">Images</th>
-                </tr>
-              </thead>
-              <tbody>
-                {studies.map((s) => (
-                  <tr key={s.id}>
-                    <td>{orDash(s.patientName)}</td>
-                    <td>{orDash(s.patientId)}</td>
-                    <td className="nowrap">{formatDate(s.studyDate)}</td>
-                    <td>
-                      <a href={studyHref(s.id)}>{s.description || "Study"}</a>
-                    </td>
-                    <td>{s.modalities.length > 0 ? s.modalities.join(", ") : "—"}</td>
-                    <td className="num">{s.instances}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+        <LoadStatus loading={loading && !studies} error={error}>
+          Loading studies…
+        </LoadStatus>
+        {studies && (
+          <DataTable
+            label="Studies table"
+            columns={["Patient", "Patient ID", "Date", "Description", "Modalities", "Images"]}
+            rows={studies}
+            empty={query ? "No studies for this patient ID." : "No studies yet. Upload some above."}
+            rowKey={(s) => s.id}
+            cells={(s) => (
+              <>
+                <td>{orDash(s.patientName)}</td>
+                <td>{orDash(s.patientId)}</td>
+                <td className="nowrap">{formatDate(s.studyDate)}</td>
+                <td>
+                  <a href={studyHref(s.id)}>{s.description || "Study"}</a>
+                </td>
+                <td>{s.modalities.length > 0 ? s.modalities.join(", ") : "—"}</td>
+                <td className="num">{s.instances}</td>
+              </>
+            )}
+          />
         )}
       </section>
     </>

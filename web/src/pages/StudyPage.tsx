@@ -3,9 +3,11 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { getPhi, getPreview, getStudy, isAbort, messageOf, type BurnedIn, type PhiReport, type Study } from "../api";
 import { Alert } from "../components/Alert";
 import { BlobImage } from "../components/BlobImage";
+import { DataTable } from "../components/DataTable";
+import { LoadStatus } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
+import { SelectField } from "../components/SelectField";
 import { ShareWizard } from "../components/ShareWizard";
-import { TableWrap } from "../components/TableWrap";
 import { formatDate, plural } from "../format";
 import { useLoad } from "../hooks";
 
@@ -104,24 +106,17 @@ function PhiReportSection({ items, onBurnedIn }: { items: Item[]; onBurnedIn: (i
       <h2 id="phi-heading">PHI report</h2>
       <p className="muted">What identifies the patient in each image: header attributes, photo metadata and file names. Values are masked.</p>
       <div className="row row-end">
-        <div className="field">
-          <label htmlFor="phi-image">Image</label>
-          <select
-            id="phi-image"
-            value={selected}
-            onChange={(e) => {
-              setSelected(e.target.value);
-              setScanNote(null);
-              setScanError(null);
-            }}
-          >
-            {items.map((i) => (
-              <option key={i.id} value={i.id}>
-                {`Image ${i.n}`}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="phi-image"
+          label="Image"
+          value={selected}
+          options={items.map((i) => ({ value: i.id, label: `Image ${i.n}` }))}
+          onChange={(v) => {
+            setSelected(v);
+            setScanNote(null);
+            setScanError(null);
+          }}
+        />
         <button type="button" onClick={() => void lookForBurnedIn()} disabled={scanning !== null || !item}>
           Look for burned-in text
         </button>
@@ -133,32 +128,25 @@ function PhiReportSection({ items, onBurnedIn }: { items: Item[]; onBurnedIn: (i
       )}
       {scanning === null && scanNote && <p className="notice">{scanNote}</p>}
       <Alert message={scanError} />
-      <Alert message={error} />
-      {loading && !findings && <p className="muted">Reading the report…</p>}
-      {findings && findings.length === 0 && <p>No PHI found in this image's header, metadata or file name.</p>}
-      {findings && findings.length > 0 && (
-        <TableWrap label="PHI report table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Where</th>
-                <th scope="col">Attribute</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {findings.map((f, i) => (
-                <tr key={`${i}-${f.attribute}`}>
-                  <td>{f.where}</td>
-                  <td className="break">{f.attribute}</td>
-                  <td>{f.kind}</td>
-                  <td className="break">{f.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+      <LoadStatus loading={loading && !findings} error={error}>
+        Reading the report…
+      </LoadStatus>
+      {findings && (
+        <DataTable
+          label="PHI report table"
+          columns={["Where", "Attribute", "Kind", "Value"]}
+          rows={findings}
+          empty="No PHI found in this image's header, metadata or file name."
+          rowKey={(f, i) => `${i}-${f.attribute}`}
+          cells={(f) => (
+            <>
+              <td>{f.where}</td>
+              <td className="break">{f.attribute}</td>
+              <td>{f.kind}</td>
+              <td className="break">{f.value}</td>
+            </>
+          )}
+        />
       )}
     </section>
   );
@@ -191,8 +179,9 @@ export function StudyPage({ id }: { id: string }) {
           </p>
         </div>
       )}
-      <Alert message={error} />
-      {loading && !study && <p className="muted">Loading the study…</p>}
+      <LoadStatus loading={loading && !study} error={error}>
+        Loading the study…
+      </LoadStatus>
       {study && (
         <>
           <section aria-labelledby="images-heading">
