@@ -9,6 +9,7 @@ import { VAULT_USAGE, vaultBench } from "./vault/vault-bench.ts";
 import { MAIL_USAGE, mailBench } from "./mail/mail-bench.ts";
 import { OCR_USAGE, ocrBench } from "./ocr/ocr-bench.ts";
 import { INGEST_USAGE, ingestBench } from "./ingest/ingest-bench.ts";
+import { PORTAL_USAGE, portalBench } from "./portal/portal-bench.ts";
 
 interface Benchmark {
   /** One line for the listing. */
@@ -48,6 +49,11 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     summary: "DICOM receive: 200 CT slices + 20 radiographs by storescu (TCP_NODELAY) into rayvault (scan, encrypt, index), Orthanc and storescp; images/s, MB/s, ratios",
     usage: INGEST_USAGE,
     run: ingestBench,
+  },
+  portal: {
+    summary: "portal: upload of 200 CT slices + 20 radiographs over HTTP (one multipart request per set) and PNG previews of each, vs Orthanc's REST API (POST /instances, /preview); images/s, ratios",
+    usage: PORTAL_USAGE,
+    run: portalBench,
   },
   ocr: {
     summary: "burned-in text: find + clean + prove per image (2048×2500 CR, 3000×3000 DX, a labelled X-ray) vs the tesseract CLI (1 thread) on the same rendering",

@@ -16,6 +16,7 @@ import { machineInfo, renderMachine } from "../lib/machine.ts";
 import { fmt, renderTable } from "../lib/table.ts";
 
 const WORK = fileURLToPath(new URL("../.work/ingest/", import.meta.url));
+/** The benchmarks' input sets (CT slices, radiographs) are made once here and shared with `portal`. */
 const BIN = fileURLToPath(new URL("../../bin/rayvault.js", import.meta.url));
 const ENV = { ...process.env, TCP_NODELAY: "1" };
 
@@ -30,7 +31,7 @@ interface PeerResult { peer: string; ct?: SetTiming; xray?: SetTiming; indexedS?
 
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const { createServer } = await import("node:net");
   return new Promise((resolve) => {
     const s = createServer();
@@ -41,17 +42,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-function inputs(ct: number, xray: number): { ct: string[]; xray: string[]; ctMB: number; xrayMB: number } {
+export function inputs(ct: number, xray: number): { ct: string[]; xray: string[]; ctMB: number; xrayMB: number } {
   const dir = join(WORK, "in");
   const ctDir = join(dir, `ct-${ct}`);
-  const xrDir = join(dir, `xray-${xray}`);
+  // Patients apart from the CT's (900), so each radiograph is its own study and series.
+  const xrDir = join(dir, `xray-${xray}-own-patients`);
   if (!existsSync(ctDir)) {
     mkdirSync(ctDir, { recursive: true });
     for (let i = 0; i < ct; i++) writeFileSync(join(ctDir, `ct${String(i).padStart(4, "0")}.dcm`), ctSliceFile(900, i));
   }
   if (!existsSync(xrDir)) {
     mkdirSync(xrDir, { recursive: true });
-    for (let i = 0; i < xray; i++) writeFileSync(join(xrDir, `xr${String(i).padStart(3, "0")}.dcm`), xrayFile(900 + i));
+    for (let i = 0; i < xray; i++) writeFileSync(join(xrDir, `xr${String(i).padStart(3, "0")}.dcm`), xrayFile(1900 + i));
   }
   const list = (d: string): string[] => readdirSync(d).sort().map((f) => join(d, f));
   const mb = (fs: string[]): number => fs.reduce((a, f) => a + statSync(f).size, 0) / 1e6;
@@ -69,7 +71,7 @@ function push(files: string[], port: number, aec: string, mb: number): SetTiming
   return { images: files.length, mb, seconds };
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, seconds = 120): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, seconds = 120): Promise<void> {
   for (let i = 0; i < seconds * 10; i++) {
     if (await check()) return;
     await sleep(100);
@@ -141,14 +143,20 @@ async function runStorescp(set: ReturnType<typeof inputs>): Promise<PeerResult> 
   }
 }
 
-export async function ingestBench(args: readonly string[]): Promise<number> {
+/** `--ct N --xray N --peers a,b` of the benchmarks that take the shared input sets; undefined after printing --help. */
+export function setArgs(args: readonly string[], usage: string, defaultPeers: string): { set: ReturnType<typeof inputs>; peers: string[] } | undefined {
   const { values } = parseArgs({ args: [...args], options: { ct: { type: "string" }, xray: { type: "string" }, peers: { type: "string" }, help: { type: "boolean" } } });
   if (values.help) {
-    process.stdout.write(`${INGEST_USAGE}\n`);
-    return 0;
+    process.stdout.write(`${usage}\n`);
+    return undefined;
   }
-  const peers = (values.peers ?? "rayvault,orthanc,storescp").split(",");
-  const set = inputs(Number(values.ct ?? 200), Number(values.xray ?? 20));
+  return { set: inputs(Number(values.ct ?? 200), Number(values.xray ?? 20)), peers: (values.peers ?? defaultPeers).split(",") };
+}
+
+export async function ingestBench(args: readonly string[]): Promise<number> {
+  const parsed = setArgs(args, INGEST_USAGE, "rayvault,orthanc,storescp");
+  if (!parsed) return 0;
+  const { set, peers } = parsed;
   const version = (cmd: string, a: string[]): string => (spawnSync(cmd, a, { encoding: "utf8" }).stdout || "").split("\n").find((l) => /\d/.test(l))?.trim() ?? "not found";
   process.stdout.write(`${renderMachine(machineInfo({ storescu: version("storescu", ["--version"]), orthanc: version("Orthanc", ["--version"]) }))}\n\n`);
   process.stdout.write(`input: ${set.ct.length} CT slices (${fmt(set.ctMB, 1)} MB), ${set.xray.length} radiographs (${fmt(set.xrayMB, 1)} MB); storescu with TCP_NODELAY=1, one association per set\n\n`);

@@ -15,7 +15,7 @@ import { addDays, deadline } from "../core/policy/dated-rules.ts";
 import { assessIncident, IncidentKind, type IncidentAssessment, type IncidentFacts } from "../core/policy/incident.ts";
 import { isChannel, isDisclosurePurpose, isRecipientKind, REVIEW_PATHS, type DisclosurePurpose } from "../core/policy/vocabulary.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
-import type { AccessRequestRow, ReviewRow } from "../ports/policy-store.ts";
+import type { AccessRequestRow, AuthorizationRow, ReviewRow } from "../ports/policy-store.ts";
 import { patientByMrn, recipientById, type PolicyDeps } from "./manage-directory.ts";
 
 export type RecordDeps = PolicyDeps & { readonly blobs: BlobStore };
@@ -70,7 +70,12 @@ export async function addAgreement(
 
 export async function terminateAgreement(req: { actor: string; id: string; at?: string }, deps: PolicyDeps): Promise<void> {
   const at = req.at ? iso(req.at, "--at") : deps.now();
-  if (!(await deps.policy.update("agreements", req.id, { terminatedAt: at }, event(deps, req.actor, "agreement.terminate", [`agreement:${req.id}`])))) throw new RayvaultError(ErrorCode.NotFound, "no such agreement");
+  const row = await deps.policy.get("agreements", req.id);
+  if (!row) throw new RayvaultError(ErrorCode.NotFound, "no such agreement");
+  // A termination in effect is part of the record: it is not moved (a scheduled one may still be brought forward).
+  if (row.terminatedAt !== null && row.terminatedAt <= deps.now()) throw new RayvaultError(ErrorCode.UsageInvalid, `the agreement was already terminated on ${row.terminatedAt.slice(0, 10)}`);
+  if (at < row.effectiveAt) throw new RayvaultError(ErrorCode.UsageInvalid, "the agreement cannot end before it took effect");
+  await deps.policy.update("agreements", req.id, { terminatedAt: at }, event(deps, req.actor, "agreement.terminate", [`agreement:${req.id}`]));
 }
 
 // ---- Authorizations (164.508) ----
@@ -108,23 +113,31 @@ export async function addAuthorization(req: { actor: string; form: Authorization
 }
 
 export async function revokeAuthorization(req: { actor: string; id: string; receivedAt?: string }, deps: PolicyDeps): Promise<void> {
-  const at = req.receivedAt ? iso(req.receivedAt, "--received") : deps.now();
-  if (!(await deps.policy.update("authorizations", req.id, { revokedAt: at }, event(deps, req.actor, "authorization.revoke", [`authorization:${req.id}`])))) throw new RayvaultError(ErrorCode.NotFound, "no such authorization");
+  const now = deps.now();
+  const at = req.receivedAt ? iso(req.receivedAt, "--received") : now;
+  if (at > now) throw new RayvaultError(ErrorCode.UsageInvalid, "a revocation takes effect when it is received: that time cannot be in the future");
+  const row = await deps.policy.get("authorizations", req.id);
+  if (!row) throw new RayvaultError(ErrorCode.NotFound, "no such authorization");
+  // The first revocation received is the one that counts (164.508(b)(5)): it is never moved.
+  if (row.revokedAt !== null) throw new RayvaultError(ErrorCode.UsageInvalid, `the authorization was already revoked on ${row.revokedAt.slice(0, 10)}`);
+  await deps.policy.update("authorizations", req.id, { revokedAt: at }, event(deps, req.actor, "authorization.revoke", [`authorization:${req.id}`]));
+}
+
+/** One filed authorization as the decision sees it: the form decrypted, its revocation applied. */
+export function authorizationOf(row: AuthorizationRow, deps: Pick<PolicyDeps, "fields">): Authorization {
+  const a = JSON.parse(decryptField(deps.fields, "authorizations.form", row.formEnc)) as Authorization;
+  return row.revokedAt ? { ...a, revokedAt: row.revokedAt } : a;
 }
 
 /** The patient's authorizations as the decision sees them (forms decrypted, revocation applied). */
 export async function authorizationsOf(patientId: string, deps: PolicyDeps): Promise<Authorization[]> {
-  return (await deps.policy.find("authorizations", { patientId })).map((row) => {
-    const a = JSON.parse(decryptField(deps.fields, "authorizations.form", row.formEnc)) as Authorization;
-    return row.revokedAt ? { ...a, revokedAt: row.revokedAt } : a;
-  });
+  return (await deps.policy.find("authorizations", { patientId })).map((row) => authorizationOf(row, deps));
 }
 
 export async function checkAuthorization(id: string, deps: PolicyDeps): Promise<AuthorizationVerdict> {
   const row = await deps.policy.get("authorizations", id);
   if (!row) throw new RayvaultError(ErrorCode.NotFound, "no such authorization");
-  const a = JSON.parse(decryptField(deps.fields, "authorizations.form", row.formEnc)) as Authorization;
-  return validateAuthorization(row.revokedAt ? { ...a, revokedAt: row.revokedAt } : a, deps.now());
+  return validateAuthorization(authorizationOf(row, deps), deps.now());
 }
 
 // ---- Restrictions (164.522(a)) ----

@@ -2,21 +2,32 @@
  * @module app/staff-workflows
  * The records staff keep in the portal, for the roles that keep them: the directory (add a recipient,
  * record how an identity or an address was verified — front desk and privacy officer), the patients'
- * access requests (front desk, privacy officer) and the privacy officer's review queue. Each refusal is
- * audited with the rule; each change is audited by the use-case it calls.
+ * access requests (front desk, privacy officer), the privacy officer's review queue, business associate
+ * and data use agreements (privacy officer) and patients' authorizations (front desk, privacy officer).
+ * Each refusal is audited with the rule; each change is audited by the use-case it calls. Lists hold
+ * references, and decrypted display fields only for the roles that keep them; nothing here logs PHI.
  */
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { decryptField } from "../core/crypto/field-crypto.ts";
 import type { Role } from "../core/access/decide-access.ts";
+import { validateAuthorization, type AuthorizationVerdict } from "../core/policy/authorization.ts";
 import { subjectOf, type WebCaller } from "./dicomweb.ts";
-import { addRecipient, verifyAddress, verifyIdentity, type PolicyDeps } from "./manage-directory.ts";
-import { completeAccessRequest, decideReview, listAccessRequests, listReviews } from "./manage-records.ts";
+import { addRecipient, patientByMrn, verifyAddress, verifyIdentity, type PolicyDeps } from "./manage-directory.ts";
+import {
+  addAgreement, addAuthorization, authorizationOf, completeAccessRequest, decideReview, listAccessRequests, listReviews, revokeAuthorization, terminateAgreement,
+  type AuthorizationForm, type RecordDeps,
+} from "./manage-records.ts";
 
-/** Who keeps which records (164.514(h) checks and the directory; 164.524 requests; 164.512 reviews). */
+/**
+ * Who keeps which records (164.514(h) checks and the directory; 164.524 requests; 164.512 reviews;
+ * 164.504(e) and 164.514(e) agreements; 164.508 authorizations).
+ */
 const KEEPERS = {
   directory: ["front-desk", "privacy-officer"],
   "access-requests": ["front-desk", "privacy-officer"],
   reviews: ["privacy-officer"],
+  agreements: ["privacy-officer"],
+  authorizations: ["front-desk", "privacy-officer"],
 } as const satisfies Record<string, readonly Role[]>;
 
 type Records = keyof typeof KEEPERS;
@@ -96,4 +107,115 @@ export async function decideReviewAs(caller: WebCaller, req: { id: string; outco
   const actor = await keeper(caller, "reviews", deps);
   if (req.outcome !== "approved" && req.outcome !== "refused") throw new RayvaultError(ErrorCode.UsageInvalid, "outcome: approved or refused");
   await decideReview({ actor, id: req.id, outcome: req.outcome, citation: req.citation.trim(), note: req.note }, deps);
+}
+
+// ---- Signed documents ----
+
+/** A document signed on paper and scanned, as the portal takes it: a PDF (its header within the first KiB, as readers accept). */
+function assertSignedPdf(document: Uint8Array): void {
+  if (document.length === 0) throw new RayvaultError(ErrorCode.UsageInvalid, "the signed document is empty");
+  if (!new TextDecoder("latin1").decode(document.subarray(0, 1024)).includes("%PDF-")) throw new RayvaultError(ErrorCode.UnsupportedInput, "the signed document must be a PDF");
+}
+
+// ---- Agreements (BAA 164.504(e), DUA 164.514(e)(4)) ----
+
+export interface AgreementView {
+  readonly id: string;
+  readonly kind: string;
+  readonly recipient: { readonly id: string; readonly name: string };
+  readonly parties: string;
+  readonly scope: readonly string[];
+  readonly effectiveAt: string;
+  readonly endsAt: string | null;
+  readonly terminatedAt: string | null;
+  /** Effective, not ended, not terminated: what the decision relies on now. */
+  readonly inForce: boolean;
+  readonly createdAt: string;
+}
+
+export async function agreementsAs(caller: WebCaller, deps: PolicyDeps): Promise<AgreementView[]> {
+  await keeper(caller, "agreements", deps);
+  const now = deps.now();
+  const out: AgreementView[] = [];
+  for (const a of await deps.policy.find("agreements", {})) {
+    const who = await deps.policy.get("recipients", a.recipientId);
+    out.push({
+      id: a.id, kind: a.kind, recipient: { id: a.recipientId, name: name(deps, who?.nameEnc) }, parties: decryptField(deps.fields, "agreements.parties", a.partiesEnc),
+      scope: a.scope, effectiveAt: a.effectiveAt, endsAt: a.endsAt, terminatedAt: a.terminatedAt, createdAt: a.createdAt,
+      inForce: a.effectiveAt <= now && (a.endsAt === null || now < a.endsAt) && (a.terminatedAt === null || now < a.terminatedAt),
+    });
+  }
+  return out.reverse();
+}
+
+export async function addAgreementAs(
+  caller: WebCaller,
+  req: { recipientId: string; kind: string; parties: string; effective: string; ends?: string; scope: readonly string[]; document: Uint8Array },
+  deps: RecordDeps,
+): Promise<{ readonly id: string }> {
+  const actor = await keeper(caller, "agreements", deps);
+  const { kind } = req;
+  if (kind !== "baa" && kind !== "dua") throw new RayvaultError(ErrorCode.UsageInvalid, "kind: baa (business associate agreement) or dua (data use agreement)");
+  if (req.effective.trim() === "") throw new RayvaultError(ErrorCode.UsageInvalid, "the date the agreement takes effect is required");
+  assertSignedPdf(req.document);
+  return { id: await addAgreement({ ...req, actor, kind }, deps) };
+}
+
+export async function terminateAgreementAs(caller: WebCaller, req: { id: string; at?: string }, deps: PolicyDeps): Promise<void> {
+  const actor = await keeper(caller, "agreements", deps);
+  await terminateAgreement({ actor, ...req }, deps);
+}
+
+// ---- Authorizations (164.508) ----
+
+export interface AuthorizationView {
+  readonly id: string;
+  readonly filedAt: string;
+  readonly description: string;
+  readonly recipients: { readonly description: string; readonly named: ReadonlyArray<{ readonly id: string; readonly name: string }>; readonly kinds: readonly string[] };
+  readonly purposes: readonly string[];
+  readonly expiresAt: string | null;
+  readonly expirationEvent: string | null;
+  readonly signedAt: string | null;
+  readonly revokedAt: string | null;
+  /** As the decision would see it now: revoked, expired, defective (164.508(b)(2)) or valid. */
+  readonly status: "valid" | "defective" | "expired" | "revoked";
+  /** What makes it defective, each with its paragraph (the revocation itself is the status, not a defect). */
+  readonly defects: AuthorizationVerdict["defects"];
+}
+
+/** A patient's authorizations, newest first; the patient named by MRN (never a URL), the reading audited. */
+export async function authorizationsAs(caller: WebCaller, patientMrn: string, deps: PolicyDeps): Promise<AuthorizationView[]> {
+  const actor = await keeper(caller, "authorizations", deps);
+  const patientId = await patientByMrn(patientMrn, deps);
+  const rows = await deps.policy.find("authorizations", { patientId });
+  await deps.audit.append({ time: deps.now(), actor, action: "authorization.list", objects: [`patient:${patientId}`, ...rows.map((r) => `authorization:${r.id}`)], purpose: "operations", outcome: "success" });
+  const now = deps.now();
+  const out: AuthorizationView[] = [];
+  for (const row of rows) {
+    const a = authorizationOf(row, deps);
+    const verdict = validateAuthorization(a, now);
+    const revoked = a.revokedAt !== undefined && a.revokedAt <= now;
+    const expired = verdict.defects.some((d) => d.citation === "164.508(b)(2)(i)");
+    const named = [];
+    for (const id of a.recipients.ids ?? []) named.push({ id, name: name(deps, (await deps.policy.get("recipients", id))?.nameEnc) });
+    out.push({
+      id: row.id, filedAt: row.createdAt, description: a.description, recipients: { description: a.recipients.description, named, kinds: a.recipients.kinds ?? [] },
+      purposes: a.purposes, expiresAt: a.expiresAt ?? null, expirationEvent: a.expirationEvent ?? null, signedAt: a.signedAt ?? null, revokedAt: row.revokedAt,
+      status: revoked ? "revoked" : expired ? "expired" : verdict.valid ? "valid" : "defective",
+      defects: verdict.defects.filter((d) => d.citation !== "164.508(b)(5)"),
+    });
+  }
+  return out.reverse();
+}
+
+export async function addAuthorizationAs(caller: WebCaller, req: { form: AuthorizationForm; document: Uint8Array }, deps: RecordDeps): ReturnType<typeof addAuthorization> {
+  const actor = await keeper(caller, "authorizations", deps);
+  assertSignedPdf(req.document);
+  return addAuthorization({ actor, ...req }, deps);
+}
+
+export async function revokeAuthorizationAs(caller: WebCaller, req: { id: string; receivedAt?: string }, deps: PolicyDeps): Promise<void> {
+  const actor = await keeper(caller, "authorizations", deps);
+  await revokeAuthorization({ actor, ...req }, deps);
 }

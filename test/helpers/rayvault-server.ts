@@ -68,3 +68,12 @@ export async function startRayvault(env: Record<string, string>): Promise<Runnin
     },
   };
 }
+
+/** The one-time setup link a first start prints just after it starts listening (waited for, up to 10 s). */
+export async function setupLinkOf(server: RunningRayvault): Promise<string> {
+  const link = /(http:\/\/127\.0\.0\.1:\d+\/setup\?token=[A-Za-z0-9_-]+)/;
+  for (let i = 0; i < 100 && !link.test(server.output()); i++) await new Promise((r) => setTimeout(r, 100));
+  const m = link.exec(server.output());
+  if (!m) throw new Error(`no setup link printed: ${server.output()}`);
+  return m[1]!;
+}

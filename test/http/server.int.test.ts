@@ -102,4 +102,15 @@ describe("rayvault start", () => {
     for (const s of secrets) assert.equal(log.includes(s), false, "a secret reached the log");
     assert.equal(log.includes("token="), false, "no query string");
   });
+
+  it("limits sign-in attempts per client address: the 21st within a minute is refused before any password check", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await post("/api/login", { username: "nobody-here", password: "wrong password entirely" })).status);
+    const limited = statuses.indexOf(429);
+    assert.ok(limited > 0 && limited <= 20, `429 after ${limited} attempts: ${statuses.join(",")}`);
+    assert.ok(statuses.slice(limited).every((x) => x === 429), "and stays refused");
+    const r = await post("/api/login", { username: "admin", password: PASS });
+    assert.equal(r.status, 429);
+    assert.equal(((await r.json()) as { error: string }).error, "RV_RATE_LIMITED");
+  });
 });

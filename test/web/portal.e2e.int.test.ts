@@ -13,45 +13,25 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { generate } from "otplib";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import sharp from "sharp";
-import { HAVE_SHARED_DATA, NO_SHARED_DATA_REASON, REPO, runCliAsync, runTool, SHARED_DATA, tempDir } from "../helpers/run-cli.ts";
+import { CHROMIUM, openApiProblems, ResponseLog, screenshot, signIn, STAFF_PASSWORD as PASS, until, usable } from "../helpers/browser.ts";
+import { HAVE_SHARED_DATA, NO_SHARED_DATA_REASON, runCliAsync, runTool, SHARED_DATA, tempDir } from "../helpers/run-cli.ts";
 import { havePostgres, NO_POSTGRES, PG_URL, scratchSchemas } from "../helpers/postgres.ts";
-import { freePort, startRayvault, type RunningRayvault } from "../helpers/rayvault-server.ts";
+import { freePort, setupLinkOf, startRayvault, type RunningRayvault } from "../helpers/rayvault-server.ts";
 import { makeTestPki } from "../helpers/test-pki.ts";
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from "../helpers/test-smtp.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const havePg = await havePostgres();
 const skip = !existsSync(CHROMIUM) ? "Debian chromium is not installed (apt-get install chromium)" : !havePg ? NO_POSTGRES : !HAVE_SHARED_DATA ? NO_SHARED_DATA_REASON : false;
 const newSchema = scratchSchemas("rv_web");
-const PASS = "amber kettle orbit softly 47";
 const XRAY = join(SHARED_DATA, "dev/burned_in/jsl/6774825273_09-11-2013-XR_CHEST_AP_PORTABLE_for_Scott_Kaufman-87318_1_000000-AP-85558_1-1.dcm");
 const MRN = "6774825273";
 const SURNAME = "KAUFMAN";
-const SCREENS = join(REPO, "test-artifacts", "screens");
 const DECRYPT = new URL("../helpers/vault-decrypt.py", import.meta.url).pathname;
-
-interface Seen { readonly method: string; readonly path: string; readonly status: number }
-
-/** The OpenAPI path template a concrete path matches, if any. */
-function templateOf(paths: readonly string[], path: string): string | undefined {
-  return paths.find((t) => new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path));
-}
-
-/** Polls a check from the test's side until it holds (the page's CSP forbids the string evaluation waitForFunction uses). */
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The image has loaded pixels (browser code typed without the DOM library). */
 const loaded = (page: Page, alt: string): Promise<void> =>
@@ -68,24 +48,6 @@ async function decisionSays(page: Page, re: RegExp): Promise<void> {
   }
 }
 
-async function signIn(page: Page, base: string, user: string, secret: string): Promise<void> {
-  await page.goto(base);
-  await page.getByLabel("User name").fill(user);
-  await page.getByLabel("Password").fill(PASS);
-  await page.getByLabel("Authenticator code").fill(await generate({ secret }));
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
-/** A screenshot at this width: written as an artifact, and checked to be a real render (not blank). */
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENS, { recursive: true });
-  const file = join(SCREENS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  const stats = await sharp(file).stats();
-  assert.ok(statSync(file).size > 2000, `${name}: screenshot too small`);
-  assert.ok(stats.channels.some((c) => c.stdev > 8), `${name}: the page rendered blank`);
-}
-
 /** Nothing the page could leave behind on the device: storage, caches, service workers. */
 async function keptOnDevice(page: Page): Promise<Record<string, number>> {
   // Browser-side code is passed as text: the test program is type-checked without the DOM library.
@@ -96,22 +58,12 @@ async function keptOnDevice(page: Page): Promise<Record<string, number>> {
   }))()`);
 }
 
-/** Every form control has an accessible name, and nothing is wider than the screen. */
-async function usable(page: Page, width: number): Promise<void> {
-  const unnamed = await page.evaluate<string[]>(`[...document.querySelectorAll("input, select, textarea, button")].filter((el) =>
-      el.type !== "hidden" && (el.labels?.length ?? 0) === 0 && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby") && (el.textContent ?? "").trim() === ""
-    ).map((e) => e.outerHTML.slice(0, 80))`);
-  assert.deepEqual(unnamed, [], "controls without a name");
-  const scroll = await page.evaluate<number>("document.documentElement.scrollWidth");
-  assert.ok(scroll <= width + 1, `page is ${scroll} px wide on a ${width} px screen`);
-}
-
 describe("the portal in a real browser", { skip }, () => {
   const pki = makeTestPki();
   const work = tempDir("web-e2e");
   let inbox: ReceivedMail[] = [];
-  const seen: Seen[] = [];
-  const serverErrors: string[] = [];
+  const responses = new ResponseLog();
+  const { seen, serverErrors } = responses;
   let smtp: TestSmtp;
   let server: RunningRayvault;
   let browser: Browser;
@@ -146,13 +98,7 @@ describe("the portal in a real browser", { skip }, () => {
     if (verify.address) await ok(["recipient", "verify-address", id, "--method", "code-reply"]);
     return id;
   };
-  const watch = (page: Page): void => {
-    page.on("response", (r) => {
-      const u = new URL(r.url());
-      if (u.pathname.startsWith("/api/") || u.pathname.startsWith("/p/")) seen.push({ method: r.request().method(), path: u.pathname, status: r.status() });
-      if (r.status() >= 500) void r.text().then((t) => serverErrors.push(`${r.request().method()} ${u.pathname}: ${t.slice(0, 300)}`), () => undefined);
-    });
-  };
+  const watch = (page: Page): void => responses.watch(page);
 
   before(async () => {
     smtp = await startTestSmtp(pki);
@@ -535,18 +481,10 @@ describe("the portal in a real browser", { skip }, () => {
   });
 
   it("answers every request it served as its OpenAPI document says", async () => {
-    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-    const templates = Object.keys(doc.paths);
-    const problems: string[] = [];
-    for (const s of seen) {
-      const t = templateOf(templates, s.path);
-      const op = t ? doc.paths[t]![s.method.toLowerCase()] : undefined;
-      if (!op) problems.push(`${s.method} ${s.path}: not in the document`);
-      else if (!op.responses[String(s.status)] && s.status !== 429) problems.push(`${s.method} ${t}: ${s.status} not documented`);
-    }
+    const problems = await openApiProblems(base, seen);
     assert.ok(seen.length > 20, `requests seen: ${seen.length}`);
     assert.deepEqual(serverErrors, [], "no request failed on the server");
-    assert.deepEqual([...new Set(problems)], []);
+    assert.deepEqual(problems, []);
   });
 });
 
@@ -555,7 +493,7 @@ describe("first start in a browser", { skip: existsSync(CHROMIUM) ? false : "Deb
     const server = await startRayvault({ RAYVAULT_HOME: join(tempDir("web-setup"), "home") });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
     try {
-      const link = /(http:\/\/127\.0\.0\.1:\d+\/setup\?token=[A-Za-z0-9_-]+)/.exec(server.output())![1]!;
+      const link = await setupLinkOf(server);
       const page = await (await browser.newContext({ viewport: { width: 375, height: 740 } })).newPage();
       await page.goto(link);
       await page.getByRole("heading", { name: "Create the first administrator" }).waitFor();

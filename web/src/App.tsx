@@ -14,6 +14,8 @@ import { DeliveryPage } from "./pages/DeliveryPage";
 import { AccessRequestsPage } from "./pages/AccessRequestsPage";
 import { ReviewsPage } from "./pages/ReviewsPage";
 import { DirectoryPage } from "./pages/DirectoryPage";
+import { AgreementsPage } from "./pages/AgreementsPage";
+import { AuthorizationsPage } from "./pages/AuthorizationsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 
 type Session = { state: "checking" } | { state: "error"; message: string } | { state: "signed-out"; expired: boolean } | { state: "signed-in"; me: Me };
@@ -38,6 +40,10 @@ function Page({ route }: { route: Route }) {
       return <ReviewsPage />;
     case "directory":
       return <DirectoryPage />;
+    case "agreements":
+      return <AgreementsPage />;
+    case "authorizations":
+      return <AuthorizationsPage />;
     case "not-found":
       return <NotFoundPage />;
   }

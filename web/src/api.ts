@@ -356,6 +356,79 @@ export interface AddedRecipient {
   lookalike?: { recipientId: string; reasons: string[] };
 }
 
+/** A business associate agreement (164.504(e)) or data use agreement (164.514(e)) on file. */
+export interface Agreement {
+  id: string;
+  kind: string;
+  recipient: PersonRef;
+  parties: string;
+  scope: string[];
+  effectiveAt: Timestamp;
+  endsAt: Timestamp;
+  terminatedAt: Timestamp;
+  inForce: boolean;
+  createdAt: Timestamp;
+}
+
+export interface NewAgreement {
+  recipientId: string;
+  kind: string;
+  parties: string;
+  effective: string;
+  ends: string;
+  scope: string[];
+  document: File;
+}
+
+export interface AuthorizationDefect {
+  element: string;
+  citation: string;
+}
+
+export interface AuthorizationVerdict {
+  valid: boolean;
+  defects: AuthorizationDefect[];
+}
+
+/** A patient's authorization (45 CFR 164.508) as the staff see it, with its status now. */
+export interface Authorization {
+  id: string;
+  filedAt: Timestamp;
+  description: string;
+  recipients: { description: string; named: PersonRef[]; kinds: string[] };
+  purposes: string[];
+  expiresAt: string | null;
+  expirationEvent: string | null;
+  signedAt: string | null;
+  revokedAt: Timestamp;
+  status: "valid" | "defective" | "expired" | "revoked";
+  defects: AuthorizationDefect[];
+}
+
+/** The 164.508(c) elements of a signed form, as the clinic reads them off the paper; empty text is left out. */
+export interface NewAuthorization {
+  patientMrn: string;
+  description: string;
+  scopeFrom: string;
+  scopeTo: string;
+  studyUids: string[];
+  disclosers: string;
+  recipientIds: string[];
+  recipientKinds: string[];
+  recipientDescription: string;
+  purposes: string[];
+  expiresAt: string;
+  expirationEvent: string;
+  signedAt: string;
+  signedBy: "patient" | "representative";
+  representativeAuthority: string;
+  remunerationStatement: string;
+  statements: { rightToRevoke: boolean; conditioning: boolean; redisclosure: boolean };
+  compound: boolean;
+  conditionedTreatment: boolean;
+  document: File;
+}
+
 // ---- Staff session -----------------------------------------------------------------------------
 
 /** null when not signed in (401). */
@@ -483,6 +556,49 @@ export function addRecipient(r: NewRecipient): Promise<AddedRecipient> {
 /** Records how a recipient's identity or address was checked. */
 export async function verifyRecipient(id: string, what: "identity" | "address", method: string): Promise<void> {
   await json(`/api/recipients/${encodeURIComponent(id)}/verify-${what}`, { json: { method } });
+}
+
+// ---- Agreements and authorizations (the signed PDF goes with the form; the MRN only in bodies) ----
+
+/** Form fields in order: text left out when empty, one field per value of a list, ticked boxes as "true"; the document last. */
+function formOf(fields: Record<string, string | boolean | readonly string[]>, document: File): FormData {
+  const form = new FormData();
+  for (const [name, v] of Object.entries(fields)) {
+    for (const value of typeof v === "string" ? [v.trim()] : typeof v === "boolean" ? [v ? "true" : ""] : v) if (value) form.append(name, value);
+  }
+  form.append("document", document, document.name || "signed.pdf");
+  return form;
+}
+
+export async function listAgreements(signal?: AbortSignal): Promise<Agreement[]> {
+  const r = await json<{ agreements: Agreement[] }>("/api/agreements", { signal });
+  return r.agreements ?? [];
+}
+
+export function addAgreement(a: NewAgreement): Promise<{ id: string }> {
+  const { document, ...fields } = a;
+  return json("/api/agreements", { form: formOf(fields, document) });
+}
+
+/** `at` (YYYY-MM-DD) empty: now. */
+export async function terminateAgreement(id: string, at: string): Promise<void> {
+  await json(`/api/agreements/${encodeURIComponent(id)}/terminate`, { json: at ? { at } : {} });
+}
+
+export async function searchAuthorizations(patientMrn: string, signal?: AbortSignal): Promise<Authorization[]> {
+  const r = await json<{ authorizations: Authorization[] }>("/api/authorizations/search", { json: { patientMrn }, signal });
+  return r.authorizations ?? [];
+}
+
+export function fileAuthorization(a: NewAuthorization): Promise<{ id: string; verdict: AuthorizationVerdict }> {
+  const { document, statements, studyUids, recipientIds, recipientKinds, purposes, ...rest } = a;
+  const fields = { ...rest, ...statements, studyUid: studyUids, recipientId: recipientIds, recipientKind: recipientKinds, purpose: purposes };
+  return json("/api/authorizations", { form: formOf(fields, document) });
+}
+
+/** `receivedAt` (an ISO time) empty: now. */
+export async function revokeAuthorization(id: string, receivedAt: string): Promise<void> {
+  await json(`/api/authorizations/${encodeURIComponent(id)}/revoke`, { json: receivedAt ? { receivedAt } : {} });
 }
 
 // ---- Oversight -----------------------------------------------------------------------------------

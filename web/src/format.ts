@@ -1,4 +1,4 @@
-// Display helpers: dates, times, counts, yes/no and missing values, and request formats and channels, the same way on every page.
+// Display helpers: dates, times, counts, yes/no and missing values, request formats and channels, recipient kinds and disclosure purposes, the same way on every page.
 
 export function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -58,4 +58,48 @@ export function accessFormatLabel(v: string): string {
 /** How a patient asked to receive their copy (portal, plain-email) in words. */
 export function accessChannelLabel(v: string): string {
   return CHANNEL_LABELS[v] ?? orDash(v);
+}
+
+/** The directory's kinds of recipient in words (also the options of the directory's Kind select). */
+export const RECIPIENT_KINDS = [
+  { value: "provider", label: "Provider" },
+  { value: "health-plan", label: "Health plan" },
+  { value: "clearinghouse", label: "Clearinghouse" },
+  { value: "business-associate", label: "Business associate" },
+  { value: "patient", label: "Patient" },
+  { value: "personal-representative", label: "Personal representative" },
+  { value: "other", label: "Other" },
+] as const;
+
+export function recipientKindLabel(kind: string): string {
+  return RECIPIENT_KINDS.find((k) => k.value === kind)?.label ?? orDash(kind);
+}
+
+/** A day entered as a calendar date (stored as YYYY-MM-DD, or as midnight UTC) shown as that same day in any time zone; other times as local date and time. */
+export function formatCalendarDay(t: string | number | null | undefined): string {
+  if (typeof t === "string" && /^\d{4}-\d{2}-\d{2}(T00:00:00(\.000)?Z)?$/.test(t)) return t.slice(0, 10);
+  return formatTime(t);
+}
+
+/** Disclosure purposes in words (the share wizard's, agreements' and authorizations'). */
+const PURPOSE_LABELS: Record<string, string> = {
+  treatment: "Treatment",
+  payment: "Payment",
+  operations: "Health care operations",
+  "patient-access": "The patient's own access",
+  authorized: "At the patient's request (their written authorization)",
+  research: "Research",
+  underwriting: "Insurance or employment underwriting",
+  marketing: "Marketing",
+  sale: "Sale of information",
+  "public-health": "Public health",
+};
+
+export function purposeLabel(p: string): string {
+  return PURPOSE_LABELS[p] ?? orDash(p);
+}
+
+/** The options of a purpose select or checkbox group, in the order given. */
+export function purposeOptions(purposes: readonly string[]): { value: string; label: string }[] {
+  return purposes.map((value) => ({ value, label: purposeLabel(value) }));
 }

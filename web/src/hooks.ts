@@ -1,4 +1,4 @@
-// Small shared hooks: load-on-mount with abort and reload, an action's busy flag and error, and a debounced value.
+// Small shared hooks: load-on-mount with abort and reload, an action's busy flag and error, the form opened from a table row, and a debounced value.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { isAbort, messageOf } from "./api";
 
@@ -69,6 +69,27 @@ export function useAction(): Action {
     }
   }, []);
   return { busy, error, setError, run };
+}
+
+export interface RowForm<K> {
+  /** What is open (a row's key and whatever else the form needs), or null. */
+  open: K | null;
+  setOpen: (k: K | null) => void;
+  /** Cancelled: the form closes. */
+  close: () => void;
+  /** Done: the form closes and the list is read again. */
+  done: () => void;
+}
+
+/** The form opened from one row of a list (Verify, Terminate, Revoke…): one at a time. */
+export function useRowForm<K>(reload: () => void): RowForm<K> {
+  const [open, setOpen] = useState<K | null>(null);
+  const close = useCallback(() => setOpen(null), []);
+  const done = useCallback(() => {
+    setOpen(null);
+    reload();
+  }, [reload]);
+  return { open, setOpen, close, done };
 }
 
 export function useDebounced<T>(value: T, ms: number): T {

@@ -10,6 +10,8 @@ export type Route =
   | { name: "requests" }
   | { name: "reviews" }
   | { name: "directory" }
+  | { name: "agreements" }
+  | { name: "authorizations" }
   | { name: "delivery"; id: string }
   | { name: "not-found" };
 
@@ -31,6 +33,8 @@ export function parseHash(hash: string): Route {
   if (path === "/requests") return { name: "requests" };
   if (path === "/reviews") return { name: "reviews" };
   if (path === "/directory") return { name: "directory" };
+  if (path === "/agreements") return { name: "agreements" };
+  if (path === "/authorizations") return { name: "authorizations" };
   const study = /^\/studies\/(.+)$/.exec(path);
   if (study?.[1]) {
     const id = decode(study[1]);

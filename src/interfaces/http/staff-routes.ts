@@ -1,8 +1,8 @@
 /**
  * @module interfaces/http/staff-routes
  * The staff portal's API: studies and their previews, the PHI report, uploads (DICOM files, folders,
- * zips) and photo captures streamed into the vault, the recipient directory, the audit log and the
- * accounting of disclosures. Thin: the caller is the session (or an API token), the purpose of use comes
+ * zips) and photo captures streamed into the vault, the recipient directory, agreements and
+ * authorizations with their signed PDFs, the audit log and the accounting of disclosures. Thin: the caller is the session (or an API token), the purpose of use comes
  * in X-Purpose-Of-Use, and every decision and audit record is the use-case's. PHI travels only in
  * request and response bodies (never in URLs), and every response is no-store.
  */
@@ -10,7 +10,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteGenericInterface } from "fastify";
 import multipart from "@fastify/multipart";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { listStudies, phiReport, previewInstance, studyDetail } from "../../app/browse-studies.ts";
@@ -19,7 +19,12 @@ import { subjectOf, type DicomwebDeps, type WebCaller } from "../../app/dicomweb
 import { importFiles, type ImportDeps, type ImportReport } from "../../app/import-files.ts";
 import { listRecipients, type PolicyDeps } from "../../app/manage-directory.ts";
 import { accountingCsv, accountingFor, recentAudit } from "../../app/oversight.ts";
-import { accessRequestsAs, addRecipientAs, completeAccessRequestAs, decideReviewAs, reviewsAs, verifyRecipientAs } from "../../app/staff-workflows.ts";
+import type { AuthorizationForm } from "../../app/manage-records.ts";
+import type { DisclosurePurpose, RecipientKind } from "../../core/policy/vocabulary.ts";
+import {
+  accessRequestsAs, addAgreementAs, addAuthorizationAs, addRecipientAs, agreementsAs, authorizationsAs, completeAccessRequestAs, decideReviewAs, reviewsAs, revokeAuthorizationAs,
+  terminateAgreementAs, verifyRecipientAs,
+} from "../../app/staff-workflows.ts";
 import type { SessionUser } from "../../app/sessions.ts";
 import type { DeliveryStore } from "../../ports/delivery-store.ts";
 
@@ -34,6 +39,10 @@ export interface StaffOptions {
 const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 const MAX_FILES = 10_000;
 const MAX_PHOTO_BYTES = 40 * 1024 * 1024;
+/** A signed agreement or authorization (a scanned PDF), kept in memory until it is in the vault. */
+const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+const MAX_FORM_FIELDS = 60;
+const MAX_FIELD_CHARS = 4096;
 
 function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   const code = errorCodeOf(e);
@@ -60,6 +69,66 @@ function uploadReport(r: ImportReport, names: ReadonlyMap<string, string>): { fi
       return { name: names.get(key) ?? basename(f.path), status: f.status, ...(f.findings !== undefined ? { findings: f.findings } : {}), ...(f.reason ? { reason: f.reason, code: f.code } : {}) };
     }),
     studies: [],
+  };
+}
+
+/** A form's fields by name (a name may repeat: one value per ticked box) and its one file part, the signed document. */
+interface FormWithDocument {
+  readonly fields: ReadonlyMap<string, readonly string[]>;
+  readonly document: Uint8Array;
+}
+
+/** Reads a multipart form with the signed PDF in a part named `document` (at most 20 MB, in memory; never written to disk). */
+async function formWithDocument(req: FastifyRequest): Promise<FormWithDocument> {
+  const fields = new Map<string, string[]>();
+  let document: Uint8Array | undefined;
+  try {
+    const limits = { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: MAX_FORM_FIELDS, fieldSize: MAX_FIELD_CHARS, parts: MAX_FORM_FIELDS + 1 };
+    for await (const part of req.parts({ limits })) {
+      if (part.type === "field") {
+        if (part.valueTruncated) throw new RayvaultError(ErrorCode.InputTooLarge, `a field is longer than ${MAX_FIELD_CHARS} characters`);
+        fields.set(part.fieldname, [...(fields.get(part.fieldname) ?? []), String(part.value)]);
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      if (part.file.truncated) throw new RayvaultError(ErrorCode.InputTooLarge, `the signed document is larger than ${MAX_DOCUMENT_BYTES / 1024 ** 2} MB`);
+      if (part.fieldname !== "document") throw new RayvaultError(ErrorCode.UsageInvalid, "the signed document goes in the part named document");
+      document = bytes;
+    }
+  } catch (e) {
+    // The multipart reader's own limits (too many fields or files) answer 413 like ours.
+    if (!(e instanceof RayvaultError) && (e as { statusCode?: unknown }).statusCode === 413) throw new RayvaultError(ErrorCode.InputTooLarge, "the form has too many fields or files", { cause: e });
+    throw e;
+  }
+  if (!document) throw new RayvaultError(ErrorCode.UsageInvalid, "the signed document (a PDF) is missing");
+  return { fields, document };
+}
+
+/** The authorization form from the portal's fields: the 164.508(c) elements, as `rayvault authorization add --form` takes them. */
+export function authorizationFormOf(fields: ReadonlyMap<string, readonly string[]>): AuthorizationForm {
+  const one = (k: string): string | undefined => {
+    const v = fields.get(k)?.[0]?.trim();
+    return v ? v : undefined;
+  };
+  const all = (k: string): string[] => (fields.get(k) ?? []).map((v) => v.trim()).filter((v) => v !== "");
+  const yes = (k: string): boolean => one(k) === "true";
+  const opt = (k: string, as: string = k): Record<string, string> => (one(k) ? { [as]: one(k)! } : {});
+  const signedBy = one("signedBy");
+  if (signedBy !== undefined && signedBy !== "patient" && signedBy !== "representative") throw new RayvaultError(ErrorCode.UsageInvalid, "signedBy: patient or representative");
+  const studyUids = all("studyUid");
+  return {
+    patientMrn: one("patientMrn") ?? "",
+    description: one("description") ?? "",
+    scope: { ...(studyUids.length > 0 ? { studyUids } : {}), ...opt("scopeFrom", "from"), ...opt("scopeTo", "to") },
+    disclosers: one("disclosers") ?? "",
+    // Kinds and purposes are checked against the closed lists by the use-case.
+    recipients: { ids: all("recipientId"), kinds: all("recipientKind") as RecipientKind[], description: one("recipientDescription") ?? "" },
+    purposes: all("purpose") as DisclosurePurpose[],
+    ...opt("expiresAt"), ...opt("expirationEvent"), ...opt("signedAt"), ...(signedBy ? { signedBy } : {}), ...opt("representativeAuthority"), ...opt("remunerationStatement"),
+    statements: { rightToRevoke: yes("rightToRevoke"), conditioning: yes("conditioning"), redisclosure: yes("redisclosure") },
+    ...(yes("compound") ? { compound: true } : {}), ...(yes("conditionedTreatment") ? { conditionedTreatment: true } : {}),
   };
 }
 
@@ -212,71 +281,75 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
   const bodyOf = (req: FastifyRequest): Record<string, unknown> => (typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {});
   const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
 
-  // The directory: a new recipient (with a look-alike check of its address), and how it was verified.
-  app.post("/api/recipients", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      const b = bodyOf(req);
-      const opt = (k: string): Record<string, string> => (text(b[k]) ? { [k]: text(b[k])! } : {});
-      const r = await addRecipientAs(caller, { kind: text(b["kind"]) ?? "", name: text(b["name"]) ?? "", ...opt("organization"), ...opt("npi"), ...opt("email"), ...opt("patientMrn") }, deps);
-      return await reply.code(201).send({ id: r.id, ...(r.lookalike ? { lookalike: r.lookalike } : {}) });
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-  for (const what of ["identity", "address"] as const) {
-    app.post<{ Params: { id: string } }>(`/api/recipients/:id/verify-${what}`, async (req, reply) => {
+  /** A staff route's handler: the signed-in caller (401 when there is none), and any error answered as JSON with its code. */
+  const asStaff = <R extends RouteGenericInterface>(work: (caller: WebCaller, req: FastifyRequest<R>, reply: FastifyReply) => Promise<FastifyReply>) =>
+    async (req: FastifyRequest<R>, reply: FastifyReply): Promise<FastifyReply> => {
       const caller = await webCaller(req, reply);
       if (!caller) return reply;
       try {
-        await verifyRecipientAs(caller, { recipientId: req.params.id, what, method: text(bodyOf(req)["method"]) ?? "" }, deps);
-        return await reply.code(204).send();
+        return await work(caller, req, reply);
       } catch (e) {
         return sendError(reply, e);
       }
-    });
+    };
+  type ById = { Params: { id: string } };
+
+  // The directory: a new recipient (with a look-alike check of its address), and how it was verified.
+  app.post("/api/recipients", asStaff(async (caller, req, reply) => {
+    const b = bodyOf(req);
+    const opt = (k: string): Record<string, string> => (text(b[k]) ? { [k]: text(b[k])! } : {});
+    const r = await addRecipientAs(caller, { kind: text(b["kind"]) ?? "", name: text(b["name"]) ?? "", ...opt("organization"), ...opt("npi"), ...opt("email"), ...opt("patientMrn") }, deps);
+    return reply.code(201).send({ id: r.id, ...(r.lookalike ? { lookalike: r.lookalike } : {}) });
+  }));
+  for (const what of ["identity", "address"] as const) {
+    app.post<ById>(`/api/recipients/:id/verify-${what}`, asStaff(async (caller, req, reply) => {
+      await verifyRecipientAs(caller, { recipientId: req.params.id, what, method: text(bodyOf(req)["method"]) ?? "" }, deps);
+      return reply.code(204).send();
+    }));
   }
 
-  app.get("/api/access-requests", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      return await reply.send({ requests: await accessRequestsAs(caller, deps) });
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-  app.post<{ Params: { id: string } }>("/api/access-requests/:id/complete", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      await completeAccessRequestAs(caller, req.params.id, deps);
-      return await reply.code(204).send();
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-  app.get("/api/reviews", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      return await reply.send({ reviews: await reviewsAs(caller, deps) });
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-  app.post<{ Params: { id: string } }>("/api/reviews/:id", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      const b = bodyOf(req);
-      await decideReviewAs(caller, { id: req.params.id, outcome: text(b["outcome"]) ?? "", citation: text(b["citation"]) ?? "", note: typeof b["note"] === "string" ? b["note"] : "" }, deps);
-      return await reply.code(204).send();
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
+  app.get("/api/access-requests", asStaff(async (caller, _req, reply) => reply.send({ requests: await accessRequestsAs(caller, deps) })));
+  app.post<ById>("/api/access-requests/:id/complete", asStaff(async (caller, req, reply) => {
+    await completeAccessRequestAs(caller, req.params.id, deps);
+    return reply.code(204).send();
+  }));
+  app.get("/api/reviews", asStaff(async (caller, _req, reply) => reply.send({ reviews: await reviewsAs(caller, deps) })));
+  app.post<ById>("/api/reviews/:id", asStaff(async (caller, req, reply) => {
+    const b = bodyOf(req);
+    await decideReviewAs(caller, { id: req.params.id, outcome: text(b["outcome"]) ?? "", citation: text(b["citation"]) ?? "", note: typeof b["note"] === "string" ? b["note"] : "" }, deps);
+    return reply.code(204).send();
+  }));
+
+  // Business associate and data use agreements (privacy officer): the signed PDF comes with the form.
+  app.get("/api/agreements", asStaff(async (caller, _req, reply) => reply.send({ agreements: await agreementsAs(caller, deps) })));
+  app.post("/api/agreements", asStaff(async (caller, req, reply) => {
+    if (!req.isMultipart()) return reply.code(415).send({ error: ErrorCode.UsageInvalid, message: "send multipart/form-data" });
+    const { fields, document } = await formWithDocument(req);
+    const one = (k: string): string => fields.get(k)?.[0]?.trim() ?? "";
+    const ends = one("ends");
+    const scope = (fields.get("scope") ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+    const r = await addAgreementAs(caller, { recipientId: one("recipientId"), kind: one("kind"), parties: one("parties"), effective: one("effective"), ...(ends ? { ends } : {}), scope, document }, deps);
+    return reply.code(201).send(r);
+  }));
+  app.post<ById>("/api/agreements/:id/terminate", asStaff(async (caller, req, reply) => {
+    const at = text(bodyOf(req)["at"]);
+    await terminateAgreementAs(caller, { id: req.params.id, ...(at ? { at } : {}) }, deps);
+    return reply.code(204).send();
+  }));
+
+  // Patients' authorizations (front desk, privacy officer): the MRN travels in bodies, never in a URL.
+  app.post("/api/authorizations/search", asStaff(async (caller, req, reply) => reply.send({ authorizations: await authorizationsAs(caller, text(bodyOf(req)["patientMrn"]) ?? "", deps) })));
+  app.post("/api/authorizations", asStaff(async (caller, req, reply) => {
+    if (!req.isMultipart()) return reply.code(415).send({ error: ErrorCode.UsageInvalid, message: "send multipart/form-data" });
+    const { fields, document } = await formWithDocument(req);
+    const r = await addAuthorizationAs(caller, { form: authorizationFormOf(fields), document }, deps);
+    return reply.code(201).send({ id: r.id, verdict: r.verdict });
+  }));
+  app.post<ById>("/api/authorizations/:id/revoke", asStaff(async (caller, req, reply) => {
+    const receivedAt = text(bodyOf(req)["receivedAt"]);
+    await revokeAuthorizationAs(caller, { id: req.params.id, ...(receivedAt ? { receivedAt } : {}) }, deps);
+    return reply.code(204).send();
+  }));
 
   app.get<{ Querystring: { limit?: string } }>("/api/audit", async (req, reply) => {
     const caller = await webCaller(req, reply);

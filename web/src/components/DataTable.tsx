@@ -1,4 +1,4 @@
-// A table in its labelled, scrollable region: one header per column and one row per item drawn by the page, or a sentence when there are none.
+// A table in its labelled, scrollable region: one header per column and one row per item drawn by the page (and under a row, a form opened from it), or a sentence when there are none.
 import { Fragment, type Key, type ReactNode } from "react";
 import { TableWrap } from "./TableWrap";
 
@@ -13,11 +13,11 @@ interface Props<T> {
   rowKey: (row: T, index: number) => Key;
   /** The cells (`<td>`s) of one row. */
   cells: (row: T, index: number) => ReactNode;
-  /** Whole rows drawn under a row (a form opened from it), if any. */
-  below?: (row: T, index: number) => ReactNode;
+  /** A form opened from a row (Verify, Terminate, Revoke…), drawn across the table under it; nothing (false, null) when none is open. */
+  rowForm?: (row: T, index: number) => ReactNode;
 }
 
-export function DataTable<T>({ label, columns, rows, empty, rowKey, cells, below }: Props<T>) {
+export function DataTable<T>({ label, columns, rows, empty, rowKey, cells, rowForm }: Props<T>) {
   if (rows.length === 0) return <p>{empty}</p>;
   return (
     <TableWrap label={label}>
@@ -32,12 +32,19 @@ export function DataTable<T>({ label, columns, rows, empty, rowKey, cells, below
           </tr>
         </thead>
         <tbody>
-          {rows.map((row, i) => (
-            <Fragment key={rowKey(row, i)}>
-              <tr>{cells(row, i)}</tr>
-              {below?.(row, i)}
-            </Fragment>
-          ))}
+          {rows.map((row, i) => {
+            const form = rowForm?.(row, i);
+            return (
+              <Fragment key={rowKey(row, i)}>
+                <tr>{cells(row, i)}</tr>
+                {form ? (
+                  <tr>
+                    <td colSpan={columns.length}>{form}</td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            );
+          })}
         </tbody>
       </table>
     </TableWrap>

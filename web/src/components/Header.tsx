@@ -12,6 +12,8 @@ const LINKS = [
   { href: "#/requests", text: "Requests", routes: ["requests"] },
   { href: "#/reviews", text: "Reviews", routes: ["reviews"] },
   { href: "#/directory", text: "Directory", routes: ["directory"] },
+  { href: "#/agreements", text: "Agreements", routes: ["agreements"] },
+  { href: "#/authorizations", text: "Authorizations", routes: ["authorizations"] },
   { href: "#/accounting", text: "Accounting", routes: ["accounting"] },
   { href: "#/audit", text: "Audit", routes: ["audit"] },
 ] as const;

@@ -1,21 +1,14 @@
 // The share wizard for one study: pick a recipient, purpose and channel, check the decision, then send only if permitted.
-import { useEffect, useState } from "react";
-import { checkDecision, createShare, isAbort, messageOf, refusedDecision, searchRecipients, type DecisionResult, type Recipient, type ShareRequest, type ShareResult } from "../api";
-import { useDebounced } from "../hooks";
+import { useState } from "react";
+import { checkDecision, createShare, messageOf, refusedDecision, type DecisionResult, type Recipient, type ShareRequest, type ShareResult } from "../api";
+import { purposeOptions } from "../format";
 import { deliveryHref } from "../router";
 import { Alert } from "./Alert";
 import { DecisionBox } from "./DecisionBox";
+import { RecipientPicker } from "./RecipientPicker";
 import { SelectField } from "./SelectField";
 
-const PURPOSES = [
-  { value: "treatment", label: "Treatment" },
-  { value: "payment", label: "Payment" },
-  { value: "operations", label: "Health care operations" },
-  { value: "patient-access", label: "The patient's own access" },
-  { value: "authorized", label: "With the patient's written authorization" },
-  { value: "research", label: "Research" },
-  { value: "public-health", label: "Public health" },
-] as const;
+const PURPOSES = purposeOptions(["treatment", "payment", "operations", "patient-access", "authorized", "research", "public-health"]);
 
 const CHANNELS = [
   { value: "portal", label: "Secure portal link" },
@@ -30,11 +23,6 @@ function recipientLabel(r: Recipient): string {
 }
 
 export function ShareWizard({ studyId }: { studyId: string }) {
-  const [query, setQuery] = useState("");
-  const [found, setFound] = useState<Recipient[]>([]);
-  const [searched, setSearched] = useState(false);
-  const [searching, setSearching] = useState(false);
-  const [searchError, setSearchError] = useState<string | null>(null);
   const [recipient, setRecipient] = useState<Recipient | null>(null);
   const [purpose, setPurpose] = useState<string>("treatment");
   const [channel, setChannel] = useState<string>("portal");
@@ -44,33 +32,6 @@ export function ShareWizard({ studyId }: { studyId: string }) {
   const [sending, setSending] = useState(false);
   const [sent, setSent] = useState<ShareResult | null>(null);
   const [sendError, setSendError] = useState<string | null>(null);
-
-  const q = useDebounced(query.trim(), 300);
-  useEffect(() => {
-    if (!q) {
-      setFound([]);
-      setSearched(false);
-      setSearchError(null);
-      return;
-    }
-    const ac = new AbortController();
-    setSearching(true);
-    setSearchError(null);
-    searchRecipients(q, ac.signal).then(
-      (list) => {
-        if (ac.signal.aborted) return;
-        setFound(list);
-        setSearched(true);
-        setSearching(false);
-      },
-      (e: unknown) => {
-        if (ac.signal.aborted || isAbort(e)) return;
-        setSearchError(messageOf(e));
-        setSearching(false);
-      },
-    );
-    return () => ac.abort();
-  }, [q]);
 
   /** Any change to what would be sent makes the last decision stale. */
   const invalidate = () => {
@@ -126,39 +87,22 @@ export function ShareWizard({ studyId }: { studyId: string }) {
     }
   };
 
-  // Keep the chosen recipient on screen while a new search shows other names.
-  const list = recipient && !found.some((r) => r.id === recipient.id) ? [recipient, ...found] : found;
   const canSend = result?.decision.outcome === "permit" && !sent && !sending;
 
   return (
     <div className="wizard">
       <div className="step">
         <p className="step-title">1. Who receives it</p>
-        <div className="field">
-          <label htmlFor="share-search">Search the directory</label>
-          <input id="share-search" type="search" autoComplete="off" spellCheck={false} value={query} onChange={(e) => setQuery(e.target.value)} />
-        </div>
-        <fieldset className="radio-group">
-          <legend>Recipient</legend>
-          {list.length === 0 && <p className="muted">{searching ? "Searching…" : searched ? "No one in the directory matches." : "Type a name, practice or address to search."}</p>}
-          {list.map((r) => (
-            <div key={r.id} className="radio">
-              <input
-                type="radio"
-                id={`recipient-${r.id}`}
-                name="share-recipient"
-                value={r.id}
-                checked={recipient?.id === r.id}
-                onChange={() => {
-                  setRecipient(r);
-                  invalidate();
-                }}
-              />
-              <label htmlFor={`recipient-${r.id}`}>{recipientLabel(r)}</label>
-            </div>
-          ))}
-        </fieldset>
-        <Alert message={searchError} />
+        <RecipientPicker
+          id="share"
+          legend="Recipient"
+          value={recipient}
+          label={recipientLabel}
+          onChange={(r) => {
+            setRecipient(r);
+            invalidate();
+          }}
+        />
       </div>
 
       <div className="step">

@@ -7,18 +7,8 @@ import { FormButtons } from "../components/FormButtons";
 import { LoadStatus } from "../components/LoadStatus";
 import { PageHeading } from "../components/PageHeading";
 import { SelectField } from "../components/SelectField";
-import { yesNo } from "../format";
-import { useAction, useDebounced, useLoad } from "../hooks";
-
-const KINDS = [
-  { value: "provider", label: "Provider" },
-  { value: "health-plan", label: "Health plan" },
-  { value: "clearinghouse", label: "Clearinghouse" },
-  { value: "business-associate", label: "Business associate" },
-  { value: "patient", label: "Patient" },
-  { value: "personal-representative", label: "Personal representative" },
-  { value: "other", label: "Other" },
-] as const;
+import { RECIPIENT_KINDS, recipientKindLabel, yesNo } from "../format";
+import { useAction, useDebounced, useLoad, useRowForm } from "../hooks";
 
 const METHODS = [
   { value: "code-reply", label: "A code we sent was replied to" },
@@ -29,10 +19,6 @@ const METHODS = [
 ] as const;
 
 type Verifying = { id: string; what: "identity" | "address" };
-
-function kindLabel(kind: string): string {
-  return KINDS.find((k) => k.value === kind)?.label ?? kind;
-}
 
 /** Patients and their representatives are tied to a patient record by MRN. */
 function needsMrn(kind: string): boolean {
@@ -94,7 +80,7 @@ function AddRecipient({ onAdded }: { onAdded: () => void }) {
     <section aria-labelledby="add-recipient-heading" className="card">
       <h2 id="add-recipient-heading">Add a recipient</h2>
       <form className="stack" onSubmit={(e) => void submit(e)}>
-        <SelectField id="recipient-kind" label="Kind" value={kind} options={KINDS} onChange={setKind} />
+        <SelectField id="recipient-kind" label="Kind" value={kind} options={RECIPIENT_KINDS} onChange={setKind} />
         <div className="field">
           <label htmlFor="recipient-name">Name</label>
           <input id="recipient-name" autoComplete="off" required value={name} onChange={(e) => setName(e.target.value)} />
@@ -139,10 +125,10 @@ export function DirectoryPage() {
   const [query, setQuery] = useState("");
   const q = useDebounced(query.trim(), 300);
   const { data: recipients, error, loading, reload } = useLoad((signal) => searchRecipients(q, signal), q);
-  const [verifying, setVerifying] = useState<Verifying | null>(null);
+  const verifying = useRowForm<Verifying>(reload);
 
-  const open = (r: Recipient, what: Verifying["what"]) => setVerifying({ id: r.id, what });
-  const verifyingHere = (r: Recipient) => (verifying?.id === r.id ? verifying : null);
+  const open = (r: Recipient, what: Verifying["what"]) => verifying.setOpen({ id: r.id, what });
+  const verifyingHere = (r: Recipient) => (verifying.open?.id === r.id ? verifying.open : null);
 
   return (
     <>
@@ -168,7 +154,7 @@ export function DirectoryPage() {
             cells={(r) => (
               <>
                 <td className="break">{r.name}</td>
-                <td>{kindLabel(r.kind)}</td>
+                <td>{recipientKindLabel(r.kind)}</td>
                 <td>{yesNo(r.verified)}</td>
                 <td>
                   <div className="cell-actions">
@@ -182,25 +168,9 @@ export function DirectoryPage() {
                 </td>
               </>
             )}
-            below={(r) => {
+            rowForm={(r) => {
               const here = verifyingHere(r);
-              return (
-                here && (
-                  <tr>
-                    <td colSpan={4}>
-                      <VerifyForm
-                        key={here.what}
-                        target={here}
-                        onCancel={() => setVerifying(null)}
-                        onDone={() => {
-                          setVerifying(null);
-                          reload();
-                        }}
-                      />
-                    </td>
-                  </tr>
-                )
-              );
+              return here && <VerifyForm key={here.what} target={here} onCancel={verifying.close} onDone={verifying.done} />;
             }}
           />
         )}
