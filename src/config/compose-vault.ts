@@ -17,6 +17,8 @@ import { dbAuditLog } from "../adapters/db/db-audit-log.ts";
 import { dbCareTeam } from "../adapters/db/db-care-team.ts";
 import { dbAlertQueue } from "../adapters/db/db-alert-queue.ts";
 import { dbPolicyStore } from "../adapters/db/db-policy-store.ts";
+import { dbRateCounter } from "../adapters/db/db-rate-counter.ts";
+import type { RateCounter } from "../ports/rate-counter.ts";
 import { libraryKeyReader } from "../adapters/keys/delivery-key-reader.ts";
 import type { PortalDeps } from "../app/portal.ts";
 import { dbDeliveryStore } from "../adapters/db/db-delivery-store.ts";
@@ -54,6 +56,8 @@ export type VaultDeps = ImportDeps & UserDeps & CareDeps & PortalDeps & {
   readonly dicomSender: DicomSender;
   readonly dicomAeTitle: string;
   readonly spool: ReceiveSpool;
+  /** Rate-limit windows shared by every instance. */
+  readonly rateCounter: RateCounter;
   /** Hospital single sign-on, when configured. */
   readonly sso?: SsoProvider;
   close(): Promise<void>;
@@ -98,6 +102,7 @@ export async function vaultDeps(config: RayvaultConfig): Promise<VaultDeps> {
     care: dbCareTeam(database.db),
     alerts: dbAlertQueue(database.db),
     policy: dbPolicyStore(database.db),
+    rateCounter: dbRateCounter(database.db),
     deliveries: dbDeliveryStore(database.db),
     dicomNodes: dbDicomNodes(database.db),
     dicomSender: dimseSender(dicomTlsMaterial(config)),

@@ -33,4 +33,10 @@ describe("configuration of the DICOM network", () => {
     assert.throws(() => loadConfig({ ...sso, RAYVAULT_OIDC_ISSUER: "http://sso.hospital.test" }), /RAYVAULT_OIDC_ISSUER/);
     assert.throws(() => loadConfig({ RAYVAULT_OIDC_ISSUER: sso.RAYVAULT_OIDC_ISSUER }), /needs RAYVAULT_OIDC_ISSUER, RAYVAULT_OIDC_CLIENT_ID and RAYVAULT_OIDC_CLIENT_SECRET/);
   });
+
+  it("trusted proxies: addresses or CIDRs only", () => {
+    assert.deepEqual(loadConfig({ RAYVAULT_TRUST_PROXY: "10.0.0.5, 10.1.0.0/16" }).trustProxy, ["10.0.0.5", "10.1.0.0/16"]);
+    assert.equal(loadConfig({}).trustProxy, undefined);
+    assert.throws(() => loadConfig({ RAYVAULT_TRUST_PROXY: "true" }), /RAYVAULT_TRUST_PROXY/);
+  });
 });

@@ -57,11 +57,13 @@ export interface RayvaultConfig {
   };
   /** CA certificates (PEM file) that DICOM TLS peers must chain to: callers of our listener (then required) and nodes we push to. */
   readonly dicomTlsCa?: string;
+  /** The proxies whose X-Forwarded-For is believed (addresses or CIDRs): the client address rate limits count by. */
+  readonly trustProxy?: readonly string[];
   /** Hospital single sign-on (OpenID Connect), when RAYVAULT_OIDC_ISSUER is set. */
   readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret: string };
 }
 
-const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL", "RAYVAULT_TESSDATA", "RAYVAULT_DICOM_PORT", "RAYVAULT_DICOM_HOST", "RAYVAULT_DICOM_AE", "RAYVAULT_DICOM_TLS_CERT", "RAYVAULT_DICOM_TLS_KEY", "RAYVAULT_DICOM_TLS_CA", "RAYVAULT_OIDC_ISSUER", "RAYVAULT_OIDC_CLIENT_ID", "RAYVAULT_OIDC_CLIENT_SECRET"]);
+const KNOWN_KEYS = new Set(["RAYVAULT_HOME", "RAYVAULT_LOG_LEVEL", "RAYVAULT_DATABASE_URL", "RAYVAULT_DATABASE_SCHEMA", "RAYVAULT_TEST_FAULT", "RAYVAULT_PORT", "RAYVAULT_MASTER_KEY", "RAYVAULT_ALERT_WEBHOOK", "RAYVAULT_AUDIT_RETENTION_YEARS", "RAYVAULT_SMTP_URL", "RAYVAULT_SMTP_CA", "RAYVAULT_DKIM_SELECTOR", "RAYVAULT_DKIM_KEY", "RAYVAULT_MAIL_FROM", "RAYVAULT_MAIL_MAX_MB", "RAYVAULT_OUTBOX_STALE_SECONDS", "RAYVAULT_PUBLIC_URL", "RAYVAULT_TESSDATA", "RAYVAULT_DICOM_PORT", "RAYVAULT_DICOM_HOST", "RAYVAULT_DICOM_AE", "RAYVAULT_DICOM_TLS_CERT", "RAYVAULT_DICOM_TLS_KEY", "RAYVAULT_DICOM_TLS_CA", "RAYVAULT_OIDC_ISSUER", "RAYVAULT_OIDC_CLIENT_ID", "RAYVAULT_OIDC_CLIENT_SECRET", "RAYVAULT_TRUST_PROXY"]);
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RayvaultConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith("RAYVAULT_") && !KNOWN_KEYS.has(k));
@@ -120,8 +122,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (oidcKeys.some((v) => v !== undefined) && !oidcKeys.every((v) => v !== undefined && v !== "")) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: single sign-on needs RAYVAULT_OIDC_ISSUER, RAYVAULT_OIDC_CLIENT_ID and RAYVAULT_OIDC_CLIENT_SECRET");
   const [issuer, clientId, clientSecret] = oidcKeys;
   if (issuer !== undefined && !/^https:\/\/[^/\s]+|^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(issuer)) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_OIDC_ISSUER must be an https:// URL (or http:// on loopback)");
+  const trustProxy = env["RAYVAULT_TRUST_PROXY"]?.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  if (trustProxy?.some((x) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(x))) throw new RayvaultError(ErrorCode.UsageInvalid, "configuration: RAYVAULT_TRUST_PROXY is a comma-separated list of proxy addresses or CIDRs (e.g. 10.0.0.5,10.1.0.0/16)");
   return Object.freeze({
     home: absHome,
+    ...(trustProxy && trustProxy.length > 0 ? { trustProxy } : {}),
     ...(issuer && clientId && clientSecret ? { oidc: { issuer, clientId, clientSecret } } : {}),
     dicomAeTitle: dicomAe,
     ...(dicomPort !== undefined ? { dicom: { host: dicomHost, port: dicomPort, ...(dicomCert && dicomKey ? { tls: { certPath: resolve(dicomCert), keyPath: resolve(dicomKey) } } : {}) } } : {}),

@@ -475,3 +475,10 @@ export const routingRules = pgTable("routing_rules", {
   createdBy: text("created_by").notNull(),
   removedAt: text("removed_at"),
 });
+
+/** Rate-limit windows (#6), shared by every server instance: the key is a hash of the client address and the route. */
+export const rateCounters = pgTable("rate_counters", {
+  key: text("key").primaryKey(),
+  count: bigint("count", { mode: "number" }).notNull(),
+  resetAt: bigint("reset_at", { mode: "number" }).notNull(),
+});

@@ -99,7 +99,7 @@ export function buildProgram(): Command {
       // Uploads wait in the home's uploads folder only while they are imported; a crash leaves them, so sweep.
       const uploadDir = join(config.home, "uploads");
       rmSync(uploadDir, { recursive: true, force: true });
-      const server = buildServer(deps, createLogger(config.logLevel), { uploadDir });
+      const server = buildServer(deps, createLogger(config.logLevel), { uploadDir, ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}) });
       await server.listen({ host: "127.0.0.1", port: config.port });
       const address = server.server.address();
       const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : config.port}`;

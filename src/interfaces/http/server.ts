@@ -23,6 +23,7 @@ import { registerStaff, type StaffDeps } from "./staff-routes.ts";
 import { registerPatient } from "./patient-routes.ts";
 import { registerSso } from "./sso-routes.ts";
 import type { SsoProvider } from "../../ports/sso.ts";
+import type { RateCounter } from "../../ports/rate-counter.ts";
 import { registerPortalApp, type PortalPage } from "./portal-app.ts";
 import { RATE_LIMITS, registerWebSecurity, sessionCookie } from "./web-security.ts";
 import type { CleanPixelsDeps } from "../../app/clean-pixels.ts";
@@ -169,13 +170,15 @@ export interface ServerOptions {
   readonly uploadDir?: string;
   /** The built portal (default web/dist). */
   readonly portalDist?: string;
+  /** Proxies whose X-Forwarded-For gives the client's address (for rate limits and logs). */
+  readonly trustProxy?: readonly string[];
 }
 
-type ServerDeps = UserDeps & ReadDeps & Partial<PortalDeps> & Partial<ImportDeps & { readonly renderer: ImageRenderer; readonly pixels: CleanPixelsDeps; readonly sso: SsoProvider }>;
+type ServerDeps = UserDeps & ReadDeps & Partial<PortalDeps> & Partial<ImportDeps & { readonly renderer: ImageRenderer; readonly pixels: CleanPixelsDeps; readonly sso: SsoProvider; readonly rateCounter: RateCounter }>;
 
 export function buildServer(deps: ServerDeps, logger?: Logger, options: ServerOptions = {}): FastifyInstance {
-  const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
-  registerWebSecurity(app, deps.publicUrl);
+  const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: 64 * 1024, ...(options.trustProxy ? { trustProxy: [...options.trustProxy] } : {}) }) as unknown as FastifyInstance;
+  registerWebSecurity(app, deps.publicUrl, deps.rateCounter);
   // Routes load after the security plugins, so their rate limits apply.
   void app.register(async (api) => routes(api, deps, options));
   return app;

@@ -3,11 +3,14 @@
  * The browser-facing protections of the HTTP server, in one place: security headers on every response
  * (a strict Content-Security-Policy for the portal, HSTS, no-store, no sniffing, no referrer, no framing),
  * cross-site request refusal for state-changing requests (Origin / Sec-Fetch-Site, beside SameSite=Strict
- * cookies), rate limits for sign-in, codes and links, and the session cookie's attributes.
+ * cookies), rate limits for sign-in, codes and links (counted in the database, so they hold across
+ * instances), and the session cookie's attributes.
  */
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import rateLimit from "@fastify/rate-limit";
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import { ErrorCode } from "../../core/errors.ts";
+import type { RateCounter } from "../../ports/rate-counter.ts";
 
 /** The portal's policy: our own scripts and styles only; camera frames and previews as blob: URLs. */
 export const PORTAL_CSP = [
@@ -47,9 +50,36 @@ export function crossSite(req: FastifyRequest, allowedOrigins: ReadonlySet<strin
   return !(allowedOrigins.has(origin) || (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)));
 }
 
-export function registerWebSecurity(app: FastifyInstance, publicUrl: string | undefined): void {
+/**
+ * @fastify/rate-limit's store interface over a shared RateCounter: one counter per route and client
+ * address, keyed by a hash (a client's IP address is an identifier; only its hash is stored).
+ */
+export function sharedRateStore(counter: RateCounter): FastifyRateLimitStoreCtor {
+  const storeFor = (scope: string): FastifyRateLimitStoreCtor =>
+    class SharedRateStore implements FastifyRateLimitStore {
+      // The plugin passes the route's window as a third argument (its typings leave it out).
+      incr(key: string, cb: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow?: number): void {
+        const hashed = createHash("sha256").update(`rayvault-rate-v1\u0000${scope}\u0000${key}`).digest("hex");
+        counter.hit(hashed, timeWindow ?? 60_000).then((r) => cb(null, { current: r.count, ttl: r.ttlMs }), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
+      }
+      // The plugin hands each route's options with `routeInfo` (the route); its typings name them RouteOptions.
+      child(options: object): FastifyRateLimitStore {
+        const route = (options as { readonly routeInfo?: { readonly method?: string | string[]; readonly url?: string } }).routeInfo;
+        const method = Array.isArray(route?.method) ? route.method.join(",") : (route?.method ?? "");
+        const Store = storeFor(`${method} ${route?.url ?? ""}`);
+        return new Store({});
+      }
+    };
+  return storeFor("global");
+}
+
+export function registerWebSecurity(app: FastifyInstance, publicUrl: string | undefined, counter?: RateCounter): void {
   const origins = new Set<string>(publicUrl ? [new URL(publicUrl).origin] : []);
-  void app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: ErrorCode.RateLimited, message: `too many requests: try again in ${Math.ceil(ctx.ttl / 1000)} s` }) });
+  // With a shared counter (the database) the limits hold across every instance; without one, per process.
+  void app.register(rateLimit, {
+    global: false, ...(counter ? { store: sharedRateStore(counter) } : {}),
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: ErrorCode.RateLimited, message: `too many requests: try again in ${Math.ceil(ctx.ttl / 1000)} s` }),
+  });
   app.addHook("onRequest", async (req, reply) => {
     if (crossSite(req, origins)) await reply.code(403).send({ error: ErrorCode.AccessDenied, message: "cross-site request refused" });
   });
