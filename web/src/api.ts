@@ -203,9 +203,10 @@ export interface UploadResult {
 }
 
 export interface CaptureResult {
-  instance: string;
-  study: string;
-  findings: number | unknown[];
+  /** The stored photo (a reference); photos belong to the patient, not to a study. */
+  photo: string;
+  status: "imported" | "duplicate";
+  findings: number;
 }
 
 export interface Recipient {

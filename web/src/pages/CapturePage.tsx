@@ -5,7 +5,6 @@ import { PurposeSelect } from "../components/PurposeSelect";
 import { Alert } from "../components/Alert";
 import { PageHeading } from "../components/PageHeading";
 import { plural } from "../format";
-import { studyHref } from "../router";
 
 type Side = "left" | "right" | "top" | "bottom";
 type Crop = Record<Side, number>;
@@ -43,7 +42,7 @@ export function CapturePage() {
   const [crop, setCrop] = useState<Crop>(NO_CROP);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [stored, setStored] = useState<{ findings: number; study: string } | null>(null);
+  const [stored, setStored] = useState<{ findings: number; duplicate: boolean } | null>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const streamRef = useRef<MediaStream | null>(null);
   const shotRef = useRef<HTMLCanvasElement | null>(null); // full frame, never attached to the page
@@ -197,7 +196,7 @@ export function CapturePage() {
       const jpeg = await toJpeg(c);
       const r = await uploadCapture(patientMrn, purpose, jpeg);
       if (!mounted.current) return;
-      setStored({ findings: findingCount(r.findings), study: r.study });
+      setStored({ findings: findingCount(r.findings), duplicate: r.status === "duplicate" });
       discardShot();
       setMrn("");
     } catch (err) {
@@ -290,12 +289,7 @@ export function CapturePage() {
       <Alert message={error} />
       {stored && (
         <>
-          <p role="status" className="notice">{`Stored in the vault (${plural(stored.findings, "PHI finding", "PHI findings")})`}</p>
-          {stored.study && (
-            <p>
-              <a href={studyHref(stored.study)}>Open the study</a>
-            </p>
-          )}
+          <p role="status" className="notice">{`Stored in the vault (${plural(stored.findings, "PHI finding", "PHI findings")} removed from the photo's metadata)${stored.duplicate ? ": this photo was already there" : ""}`}</p>
         </>
       )}
     </>
