@@ -71,6 +71,15 @@ function push(files: string[], port: number, aec: string, mb: number): SetTiming
   return { images: files.length, mb, seconds };
 }
 
+/** The rayvault CLI on a benchmark's own home: stdout, or an error with what it printed. */
+export function rayvaultCli(home: string): (args: string[], input?: string) => string {
+  return (args, input = "") => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, RAYVAULT_HOME: home }, input, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`rayvault ${args[0]}: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+}
+
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, seconds = 120): Promise<void> {
   for (let i = 0; i < seconds * 10; i++) {
     if (await check()) return;
@@ -82,11 +91,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 async function runRayvault(set: ReturnType<typeof inputs>): Promise<PeerResult> {
   const home = join(WORK, "rayvault-home");
   rmSync(home, { recursive: true, force: true });
-  const cli = (args: string[], input = ""): string => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, RAYVAULT_HOME: home }, input, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`rayvault ${args[0]}: ${r.stdout}${r.stderr}`);
-    return r.stdout;
-  };
+  const cli = rayvaultCli(home);
   cli(["dicom", "node", "add", "--name", "bench modality", "--ae", "BENCH", "--inbound"]);
   cli(["user", "add", "reader", "--role", "radiologist"], "violet tractor lantern quietly 91\n");
   const token = cli(["user", "token", "reader"]).trim().split("\n").at(-1)!;

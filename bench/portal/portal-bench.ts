@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, setArgs, waitFor, type inputs } from "../ingest/ingest-bench.ts";
+import { freePort, rayvaultCli, setArgs, waitFor, type inputs } from "../ingest/ingest-bench.ts";
 import { machineInfo, renderMachine } from "../lib/machine.ts";
 import { fmt, renderTable } from "../lib/table.ts";
 
@@ -37,11 +37,7 @@ const timed = async (n: number, mb: number, f: () => Promise<void>): Promise<Tim
 async function runRayvault(set: Set): Promise<PeerResult> {
   const home = join(WORK, "rayvault-home");
   rmSync(home, { recursive: true, force: true });
-  const cli = (args: string[], input = ""): string => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, RAYVAULT_HOME: home }, input, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`rayvault ${args[0]}: ${r.stdout}${r.stderr}`);
-    return r.stdout;
-  };
+  const cli = rayvaultCli(home);
   cli(["user", "add", "tech", "--role", "technologist", "--role", "radiologist"], "violet tractor lantern quietly 91\n");
   const token = cli(["user", "token", "tech"]).trim().split("\n").at(-1)!;
   const http = await freePort();

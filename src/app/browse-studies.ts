@@ -8,14 +8,15 @@
 import { Action } from "../core/access/decide-access.ts";
 import { parseDicom } from "../core/dicom/parse-dicom.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
-import { decryptField, blindIndex } from "../core/crypto/field-crypto.ts";
+import { blindIndex } from "../core/crypto/field-crypto.ts";
 import { findDicomPhi } from "../core/phi/find-dicom-phi.ts";
 import type { PhiFinding } from "../core/phi/phi-finding.ts";
 import { memorySource } from "../ports/byte-source.ts";
 import type { CatalogRow } from "../ports/imaging-index.ts";
 import { readBlob } from "../ports/blob-store.ts";
-import { allowedRows, type DicomwebDeps, type WebCaller } from "./dicomweb.ts";
+import { allowedRows, dec, groupBy, type DicomwebDeps, type WebCaller } from "./dicomweb.ts";
 import { findText, type CleanPixelsDeps } from "./clean-pixels.ts";
+import { pixelLayout } from "../core/pixels/pixel-data.ts";
 import { authorizeInstance } from "./read-instance.ts";
 
 export interface StudySummary {
@@ -34,7 +35,6 @@ export interface StudyDetail extends StudySummary {
 
 const MAX_ROWS = 20_000;
 
-const dec = (deps: DicomwebDeps, column: string, token: string | null): string => (token ? decryptField(deps.fields, column, token) : "");
 const isoDate = (da: string): string => (/^\d{8}$/.test(da) ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}` : "");
 
 function summaryOf(rows: readonly CatalogRow[], deps: DicomwebDeps): StudySummary {
@@ -46,17 +46,11 @@ function summaryOf(rows: readonly CatalogRow[], deps: DicomwebDeps): StudySummar
   };
 }
 
-function byStudy(rows: readonly CatalogRow[]): CatalogRow[][] {
-  const groups = new Map<string, CatalogRow[]>();
-  for (const r of rows) groups.set(r.studyId, [...(groups.get(r.studyId) ?? []), r]);
-  return [...groups.values()];
-}
-
 /** The studies the caller may see, newest import first; an exact patient ID narrows them (blind index). */
 export async function listStudies(caller: WebCaller, q: { readonly patientId?: string; readonly limit?: number }, deps: DicomwebDeps): Promise<StudySummary[]> {
   const mrn = q.patientId?.trim();
   const { rows } = await allowedRows(caller, Action.StudySearch, { ...(mrn ? { mrnIdx: blindIndex(deps.fields, "patients.mrn", mrn) } : {}), limit: MAX_ROWS }, "study.search", deps);
-  return byStudy(rows).reverse().slice(0, Math.min(Math.max(q.limit ?? 200, 1), 1000)).map((rs) => summaryOf(rs, deps));
+  return groupBy(rows, (r) => r.studyId).reverse().slice(0, Math.min(Math.max(q.limit ?? 200, 1), 1000)).map((rs) => summaryOf(rs, deps));
 }
 
 /** One study: its series and instances (references only; pixels and headers come per instance). */
@@ -64,11 +58,9 @@ export async function studyDetail(caller: WebCaller, studyId: string, deps: Dico
   if (!/^[0-9a-f-]{36}$/.test(studyId)) throw new RayvaultError(ErrorCode.NotFound, "no such study");
   const { rows } = await allowedRows(caller, Action.StudyViewMetadata, { studyId, limit: MAX_ROWS }, "study.view-metadata", deps);
   if (rows.length === 0) throw new RayvaultError(ErrorCode.NotFound, "no such study (or not one you may see)");
-  const series = new Map<string, CatalogRow[]>();
-  for (const r of rows) series.set(r.seriesId, [...(series.get(r.seriesId) ?? []), r]);
   return {
     ...summaryOf(rows, deps),
-    series: [...series.values()].map((rs) => ({ id: rs[0]!.seriesId, modality: rs[0]!.modality ?? "", description: "", instances: rs.map((r) => ({ id: r.instanceId, kind: "dicom" as const })) })),
+    series: groupBy(rows, (r) => r.seriesId).map((rs) => ({ id: rs[0]!.seriesId, modality: rs[0]!.modality ?? "", description: "", instances: rs.map((r) => ({ id: r.instanceId, kind: "dicom" as const })) })),
   };
 }
 
@@ -113,14 +105,12 @@ export async function phiReport(caller: WebCaller, instanceId: string, pixels: C
   const findings = report.findings.map(lineOf);
   if (!pixels) return { findings };
   const text = await findText(file, bytes, pixels);
-  const us = (tag: number): number => {
-    const e = file.dataset.find((x) => x.tag === tag);
-    return e?.value && e.value.length >= 2 ? e.value[0]! | (e.value[1]! << 8) : 0;
-  };
+  // The regions are in the image's pixels; an instance without pixel data has neither.
+  const size = text.frames > 0 ? pixelLayout(file.dataset) : { columns: 0, rows: 0 };
   return {
     findings,
     burnedIn: {
-      width: us(0x00280011), height: us(0x00280010), likelihood: report.burnedIn.likelihood,
+      width: size.columns, height: size.rows, likelihood: report.burnedIn.likelihood,
       regions: text.regions.map(([x0, y0, x1, y1]) => ({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 })),
     },
   };

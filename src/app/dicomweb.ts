@@ -79,7 +79,8 @@ export async function allowedRows(caller: WebCaller, action: Action, filter: Cat
   return { rows: visible, rule: anyPatient.rule, breakGlass };
 }
 
-const dec = (deps: DicomwebDeps, column: string, token: string | null): string => (token ? decryptField(deps.fields, column, token) : "");
+/** An encrypted catalog column as text ("" when empty). */
+export const dec = (deps: DicomwebDeps, column: string, token: string | null): string => (token ? decryptField(deps.fields, column, token) : "");
 
 /** The rows of one target: study, series or instance, by UID (blind index; SOP Instance UIDs compared decrypted). */
 async function targetRows(caller: WebCaller, t: Target, action: Action, auditAction: string, deps: DicomwebDeps): Promise<CatalogRow[]> {
@@ -127,7 +128,8 @@ function filterOf(q: SearchQuery, deps: DicomwebDeps): CatalogFilter {
 }
 
 /** The rows in groups by key, groups in order of first appearance (the catalog's order). */
-function groupBy(rows: readonly CatalogRow[], key: (r: CatalogRow) => string): CatalogRow[][] {
+/** Catalog rows grouped by a key (a study, a series), groups and rows in catalog order. */
+export function groupBy(rows: readonly CatalogRow[], key: (r: CatalogRow) => string): CatalogRow[][] {
   const groups = new Map<string, CatalogRow[]>();
   for (const r of rows) {
     const g = groups.get(key(r));

@@ -9,11 +9,11 @@ import { randomUUID } from "node:crypto";
 import { Role } from "../core/access/decide-access.ts";
 import { decryptField, encryptField, type FieldKeys } from "../core/crypto/field-crypto.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
-import { decideLogin, type LoginOutcome } from "../core/identity/login-policy.ts";
+import { decideLogin, type LoginAttempt, type LoginOutcome } from "../core/identity/login-policy.ts";
 import { checkPassword } from "../core/identity/password-policy.ts";
 import type { AuditLog } from "../ports/audit-log.ts";
 import type { RandomSource } from "../ports/random.ts";
-import type { Credentials, UserDirectory } from "../ports/user-directory.ts";
+import type { Credentials, UserDirectory, UserRecord } from "../ports/user-directory.ts";
 import { AlertKind } from "../core/alerts/alert.ts";
 import { raiseAlert, type AlertDeps } from "./alerts.ts";
 
@@ -71,6 +71,21 @@ export interface LoginResult {
   readonly alert: boolean;
 }
 
+/**
+ * The login policy applied to one attempt on a known user, with its consequences: the failure count or
+ * lockout saved, the audit record (`extra` objects beside the user), and the alert on a lockout. Shared
+ * by the password sign-in and the second step after the hospital's sign-in.
+ */
+export async function recordLogin(user: UserRecord, attempt: LoginAttempt, deps: UserDeps, extra: readonly string[] = []): Promise<LoginResult> {
+  const now = deps.now();
+  const decision = decideLogin(user.state, attempt, now);
+  await deps.users.saveState(user.id, decision.state);
+  const action = decision.outcome === "ok" ? "login" : decision.alert ? "login.lockout" : "login.fail";
+  await deps.audit.append({ time: now, actor: `user:${user.id}`, action, objects: [`user:${user.id}`, ...extra], purpose: "operations", outcome: decision.outcome === "ok" ? "success" : "failure" });
+  if (decision.alert) await raiseAlert(AlertKind.AccountLocked, [`user:${user.id}`], deps);
+  return { outcome: decision.outcome, userId: user.id, ...(decision.outcome === "ok" ? { roles: user.roles } : {}), alert: decision.alert };
+}
+
 export async function loginUser(req: { username: string; password: string; totp?: string }, deps: UserDeps): Promise<LoginResult> {
   const now = deps.now();
   const user = await deps.users.find(req.username);
@@ -86,10 +101,5 @@ export async function loginUser(req: { username: string; password: string; totp?
     user.mfaRequired && req.totp !== undefined && user.totpSecretEnc
       ? await deps.credentials.verifyTotp(decryptField(deps.fields, "users.totp_secret", user.totpSecretEnc), req.totp)
       : undefined;
-  const decision = decideLogin(user.state, { passwordOk, mfaRequired: user.mfaRequired, ...(totpOk === undefined ? {} : { totpOk }) }, now);
-  await deps.users.saveState(user.id, decision.state);
-  const action = decision.outcome === "ok" ? "login" : decision.alert ? "login.lockout" : "login.fail";
-  await deps.audit.append({ time: now, actor: `user:${user.id}`, action, objects: [`user:${user.id}`], purpose: "operations", outcome: decision.outcome === "ok" ? "success" : "failure" });
-  if (decision.alert) await raiseAlert(AlertKind.AccountLocked, [`user:${user.id}`], deps);
-  return { outcome: decision.outcome, userId: user.id, ...(decision.outcome === "ok" ? { roles: user.roles } : {}), alert: decision.alert };
+  return recordLogin(user, { passwordOk, mfaRequired: user.mfaRequired, ...(totpOk === undefined ? {} : { totpOk }) }, deps);
 }

@@ -82,14 +82,21 @@ export async function verifyPatientCode(signinId: string, code: string, deps: Po
     await deps.audit.append(ev(deps, s ? `recipient:${s.recipientId}` : "anonymous", "patient.signin.verify", [`signin:${signinId.slice(0, 44)}`], "failure"));
     throw wrong;
   }
-  if (s.failedAttempts >= MAX_ATTEMPTS) throw new RayvaultError(ErrorCode.StateLocked, "too many wrong codes: start again");
+  const locked = new RayvaultError(ErrorCode.StateLocked, "too many wrong codes: start again");
+  if (s.failedAttempts >= MAX_ATTEMPTS) throw locked;
   if (!/^\d{8}$/.test(code.trim()) || !timingSafeEqual(Buffer.from(s.codeHash, "hex"), Buffer.from(hash(s.id, code.trim()), "hex"))) {
-    await deps.policy.update("patientSignins", s.id, { failedAttempts: s.failedAttempts + 1 }, ev(deps, `recipient:${s.recipientId}`, "patient.signin.verify", [`signin:${s.id}`, `attempt:${s.failedAttempts + 1}`], "failure"));
-    throw wrong;
+    // Every wrong code is counted, however many arrive at once: compare-and-set on the count, read again when another got in first.
+    for (let seen = s.failedAttempts; seen < MAX_ATTEMPTS; ) {
+      if (await deps.policy.updateIf("patientSignins", s.id, { failedAttempts: seen }, { failedAttempts: seen + 1 }, ev(deps, `recipient:${s.recipientId}`, "patient.signin.verify", [`signin:${s.id}`, `attempt:${seen + 1}`], "failure"))) throw wrong;
+      seen = (await deps.policy.get("patientSignins", s.id))!.failedAttempts;
+    }
+    throw locked;
   }
   const session = randomBytes(32).toString("base64url");
-  await deps.policy.update("patientSignins", s.id, { codeHash: null, sessionHash: hash(s.id, session), sessionExpiresAt: plus(deps.now(), SESSION_MINUTES) },
+  // The code works once, and not once the count has reached the limit in between.
+  const opened = await deps.policy.updateIf("patientSignins", s.id, { codeHash: s.codeHash, failedAttempts: s.failedAttempts }, { codeHash: null, sessionHash: hash(s.id, session), sessionExpiresAt: plus(deps.now(), SESSION_MINUTES) },
     ev(deps, `recipient:${s.recipientId}`, "patient.signin.verify", [`signin:${s.id}`, `patient:${s.patientId}`]));
+  if (!opened) throw wrong;
   return `${s.id}.${session}`;
 }
 

@@ -199,11 +199,12 @@ export async function download(token: string, session: string | undefined, deps:
   return deps.blobs.get(link.packageBlobId);
 }
 
-/** What the viewer shows of a package: its DICOM images and photos, in package order (no DICOMDIR, no previews). */
-async function viewable(link: PortalLinkRow, deps: PortalDeps): Promise<Array<{ readonly name: string; readonly bytes: Uint8Array }>> {
+/** The package's bytes and the files the viewer shows, in package order: DICOM images and photos (no DICOMDIR, no previews). */
+async function viewable(link: PortalLinkRow, deps: PortalDeps): Promise<{ readonly zip: Uint8Array; readonly archive: ArchiveReader; readonly names: string[] }> {
   if (!deps.archive) throw new RayvaultError(ErrorCode.UsageInvalid, "the viewer is not configured: download the package");
-  const entries = await deps.archive.entries(await readBlob(deps.blobs, link.packageBlobId));
-  return entries.filter((e) => e.name !== "DICOMDIR" && !/\.(jpe?g|png)$/i.test(e.name) || e.name.startsWith("PHOTO/"));
+  const zip = await readBlob(deps.blobs, link.packageBlobId);
+  const names = (await deps.archive.names(zip)).filter((n) => (n !== "DICOMDIR" && !/\.(jpe?g|png)$/i.test(n)) || n.startsWith("PHOTO/"));
+  return { zip, archive: deps.archive, names };
 }
 
 const MAX_VIEW_SIDE = 1600;
@@ -214,22 +215,23 @@ const MAX_VIEW_SIDE = 1600;
  */
 export async function openViewer(token: string, session: string | undefined, deps: PortalDeps): Promise<Array<{ readonly n: number; readonly kind: "dicom" | "photo" }>> {
   const link = await verifiedLink(token, session, deps);
-  const items = await viewable(link, deps);
+  const { names } = await viewable(link, deps);
   await useLink(link, "disclosure.view", "imaging study (images viewed), secure portal", deps);
-  return items.map((e, i) => ({ n: i + 1, kind: e.name.startsWith("PHOTO/") ? "photo" : "dicom" }));
+  return names.map((name, i) => ({ n: i + 1, kind: name.startsWith("PHOTO/") ? "photo" : "dicom" }));
 }
 
 /** One shared image as PNG (DICOM rendered with its window) or the photo as packaged; the viewer must be open. */
 export async function viewImage(token: string, session: string | undefined, n: number, deps: PortalDeps): Promise<{ readonly bytes: Uint8Array; readonly mediaType: string }> {
   const link = await verifiedLink(token, session, deps);
   if (link.downloads < 1) throw new RayvaultError(ErrorCode.AccessDenied, "open the viewer first");
-  const items = await viewable(link, deps);
-  const item = Number.isInteger(n) && n >= 1 ? items[n - 1] : undefined;
-  if (!item) throw new RayvaultError(ErrorCode.NotFound, "no such image in this package");
+  const { zip, archive, names } = await viewable(link, deps);
+  const name = Number.isInteger(n) && n >= 1 ? names[n - 1] : undefined;
+  if (!name) throw new RayvaultError(ErrorCode.NotFound, "no such image in this package");
   await deps.audit.append(ev(deps, `recipient:${link.recipientId}`, "portal.view-image", [`portal-link:${link.id}`, `image:${n}`], link.purpose.slice(0, 40)));
-  if (item.name.startsWith("PHOTO/")) return { bytes: item.bytes, mediaType: /\.png$/i.test(item.name) ? "image/png" : "image/jpeg" };
+  const bytes = await archive.read(zip, name);
+  if (name.startsWith("PHOTO/")) return { bytes, mediaType: /\.png$/i.test(name) ? "image/png" : "image/jpeg" };
   if (!deps.renderer) throw new RayvaultError(ErrorCode.UsageInvalid, "rendering is not configured");
-  return { bytes: (await deps.renderer.renderPreview(item.bytes, "png", MAX_VIEW_SIDE)).bytes, mediaType: "image/png" };
+  return { bytes: (await deps.renderer.renderPreview(bytes, "png", MAX_VIEW_SIDE)).bytes, mediaType: "image/png" };
 }
 
 export async function revokeLink(id: string, actor: string, deps: PortalDeps): Promise<void> {

@@ -27,9 +27,14 @@ export interface SessionUser {
 export async function openSession(req: { username: string; password: string; totp?: string }, deps: UserDeps): Promise<LoginResult & { token?: string }> {
   const r = await loginUser(req, deps);
   if (r.outcome !== "ok" || !r.userId) return r;
+  return { ...r, token: await startSession(r.userId, deps) };
+}
+
+/** A new session for a user the sign-in (password or hospital) has accepted: its token, stored only as a hash. */
+export async function startSession(userId: string, deps: UserDeps): Promise<string> {
   const token = newToken(deps);
-  await deps.users.createSession(sha256(token), r.userId, deps.now());
-  return { ...r, token };
+  await deps.users.createSession(sha256(token), userId, deps.now());
+  return token;
 }
 
 /** The session's user, or undefined when the token is unknown, idle too long or too old (then it ends). */

@@ -7,12 +7,10 @@
  * pending second step) travels in cookies sealed with an HMAC under the vault's index key.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { AlertKind } from "../core/alerts/alert.ts";
 import { decryptField } from "../core/crypto/field-crypto.ts";
-import { decideLogin } from "../core/identity/login-policy.ts";
 import type { SsoIdentity } from "../ports/sso.ts";
-import { raiseAlert } from "./alerts.ts";
-import type { LoginResult, UserDeps } from "./manage-users.ts";
+import { recordLogin, type LoginResult, type UserDeps } from "./manage-users.ts";
+import { startSession } from "./sessions.ts";
 
 const PENDING_MINUTES = 5;
 
@@ -38,14 +36,7 @@ export type SsoResult =
   | { readonly outcome: "totp-needed"; readonly pending: string }
   | { readonly outcome: "unknown-user" | "locked" };
 
-const newToken = (deps: UserDeps): string => Buffer.from(deps.random.bytes(32)).toString("base64url");
 const sha256 = (v: string): string => createHash("sha256").update(v).digest("hex");
-
-async function session(userId: string, deps: UserDeps): Promise<string> {
-  const token = newToken(deps);
-  await deps.users.createSession(sha256(token), userId, deps.now());
-  return token;
-}
 
 /** The provider's identity → a session, a second step, or a refusal (each audited, by reference). */
 export async function openSsoSession(id: SsoIdentity, deps: UserDeps): Promise<SsoResult> {
@@ -65,21 +56,16 @@ export async function openSsoSession(id: SsoIdentity, deps: UserDeps): Promise<S
     return { outcome: "totp-needed", pending: seal(deps, "sso-pending", { u: user.id, exp: new Date(Date.parse(now) + PENDING_MINUTES * 60_000).toISOString() }) };
   }
   await deps.audit.append({ time: now, actor: `user:${user.id}`, action: "login.sso", objects: [`user:${user.id}`, who, ...(id.mfa ? ["mfa:provider"] : [])], purpose: "operations", outcome: "success" });
-  return { outcome: "ok", token: await session(user.id, deps) };
+  return { outcome: "ok", token: await startSession(user.id, deps) };
 }
 
 /** The second step after the provider: the authenticator code, under the same lockout as a password sign-in. */
 export async function completeSsoTotp(pending: string | undefined, totp: string, deps: UserDeps): Promise<LoginResult & { token?: string }> {
-  const now = deps.now();
   const p = unseal(deps, "sso-pending", pending);
   const user = p?.["u"] ? await deps.users.findById(p["u"]) : undefined;
   if (!user?.totpSecretEnc) return { outcome: "bad-credentials", alert: false };
   const totpOk = /^\d{6}$/.test(totp) ? await deps.credentials.verifyTotp(decryptField(deps.fields, "users.totp_secret", user.totpSecretEnc), totp) : false;
-  const decision = decideLogin(user.state, { passwordOk: true, mfaRequired: true, totpOk }, now);
-  await deps.users.saveState(user.id, decision.state);
-  const ok = decision.outcome === "ok";
-  await deps.audit.append({ time: now, actor: `user:${user.id}`, action: ok ? "login.sso" : decision.alert ? "login.lockout" : "login.fail", objects: [`user:${user.id}`, "mfa:totp"], purpose: "operations", outcome: ok ? "success" : "failure" });
-  if (decision.alert) await raiseAlert(AlertKind.AccountLocked, [`user:${user.id}`], deps);
-  if (!ok) return { outcome: decision.outcome, userId: user.id, alert: decision.alert };
-  return { outcome: "ok", userId: user.id, roles: user.roles, alert: false, token: await session(user.id, deps) };
+  // The provider vouched for the person; the code is the second factor, under the password sign-in's lockout.
+  const r = await recordLogin(user, { passwordOk: true, mfaRequired: true, totpOk }, deps, ["via:sso", "mfa:totp"]);
+  return r.outcome === "ok" ? { ...r, token: await startSession(user.id, deps) } : r;
 }

@@ -9,10 +9,10 @@
  */
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { decryptField } from "../core/crypto/field-crypto.ts";
-import type { Role } from "../core/access/decide-access.ts";
+import { Action, ROLE_GRANTS, type Role } from "../core/access/decide-access.ts";
 import { validateAuthorization, type AuthorizationVerdict } from "../core/policy/authorization.ts";
 import { subjectOf, type WebCaller } from "./dicomweb.ts";
-import { addRecipient, patientByMrn, verifyAddress, verifyIdentity, type PolicyDeps } from "./manage-directory.ts";
+import { addRecipient, listRecipients, patientByMrn, verifyAddress, verifyIdentity, type PolicyDeps } from "./manage-directory.ts";
 import {
   addAgreement, addAuthorization, authorizationOf, completeAccessRequest, decideReview, listAccessRequests, listReviews, revokeAuthorization, terminateAgreement,
   type AuthorizationForm, type RecordDeps,
@@ -45,6 +45,21 @@ async function keeper(caller: WebCaller, records: Records, deps: Pick<PolicyDeps
 const name = (deps: PolicyDeps, enc: string | undefined): string => (enc ? decryptField(deps.fields, "recipients.name", enc) : "(removed)");
 
 // ---- Directory ----
+
+/**
+ * The directory by name, for those who share (any role that may decide a disclosure, the second factor
+ * where its grant needs one) and those who keep it. A patient in the directory is named there, so the
+ * search is refused to everyone else (an administrator reads no PHI) and audited either way.
+ */
+export async function searchDirectoryAs(caller: WebCaller, q: string, deps: PolicyDeps): Promise<Awaited<ReturnType<typeof listRecipients>>> {
+  const subject = subjectOf(caller.user);
+  const shares = subject.roles.some((r) => (ROLE_GRANTS[r] ?? []).some((g) => g.actions.includes(Action.DisclosureDecide) && (g.mfaRequired !== true || subject.mfa)));
+  if (!shares) await keeper(caller, "directory", deps);
+  const needle = q.trim().toLowerCase();
+  const found = (await listRecipients(deps)).filter((r) => needle === "" || r.name.toLowerCase().includes(needle)).slice(0, 50);
+  await deps.audit.append({ time: deps.now(), actor: subject.id, action: "directory.search", objects: [`count:${found.length}`], purpose: "operations", outcome: "success" });
+  return found;
+}
 
 export async function addRecipientAs(caller: WebCaller, req: { kind: string; name: string; organization?: string; npi?: string; email?: string; patientMrn?: string }, deps: PolicyDeps): ReturnType<typeof addRecipient> {
   const actor = await keeper(caller, "directory", deps);

@@ -9,6 +9,8 @@ export interface AuditLog {
   append(event: AuditEvent): Promise<AuditRecord>;
   /** Every stored record, ordered by sequence number (from `start().seq + 1`). */
   all(): Promise<AuditRecord[]>;
+  /** The newest `limit` records, newest first (what a reviewer looks at; the chain is checked with `all`). */
+  recent(limit: number): Promise<AuditRecord[]>;
   /** Where the stored chain starts: the genesis, or the anchor of the last prune. */
   start(): Promise<ChainStart>;
   /**

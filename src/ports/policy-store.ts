@@ -159,6 +159,11 @@ export interface PolicyStore {
   insert<T extends PolicyTable>(table: T, row: PolicyTables[T], audit: AuditEvent): Promise<void>;
   /** Updates one row by id and appends the audit record, in one transaction; false if no such row. */
   update<T extends PolicyTable>(table: T, id: string, patch: Partial<PolicyTables[T]>, audit: AuditEvent): Promise<boolean>;
+  /**
+   * As `update`, only while the row still holds the `expected` values (compare-and-set: a concurrent
+   * change in between makes it false, and nothing is written).
+   */
+  updateIf<T extends PolicyTable>(table: T, id: string, expected: Partial<PolicyTables[T]>, patch: Partial<PolicyTables[T]>, audit: AuditEvent): Promise<boolean>;
   get<T extends PolicyTable>(table: T, id: string): Promise<PolicyTables[T] | undefined>;
   /** Rows whose columns equal the given values (all rows when `where` is empty), oldest first. */
   find<T extends PolicyTable>(table: T, where: Partial<Record<keyof PolicyTables[T] & string, string>>): Promise<Array<PolicyTables[T]>>;

@@ -38,6 +38,7 @@ for (const [name, adapter] of Object.entries(adapters)) {
         for (let i = 0; i < 10; i++) await log.append(event(i));
         const v = verifyChain(await log.all());
         assert.equal(v.ok && v.count, 10);
+        assert.deepEqual((await log.recent(3)).map((r) => r.seq), (await log.all()).slice(-3).map((r) => r.seq).reverse(), "the newest three, newest first");
       } finally {
         await d.close();
       }

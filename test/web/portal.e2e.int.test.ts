@@ -508,6 +508,8 @@ describe("first start in a browser", { skip: existsSync(CHROMIUM) ? false : "Deb
       await page.getByText("Signed in as").waitFor();
       // Administrators run the system; they read no PHI (the studies list is refused with its rule).
       await page.getByRole("alert").filter({ hasText: /role|purpose/ }).waitFor();
+      // Nor the directory, where patients are named.
+      assert.equal((await page.request.get(`${server.http}/api/recipients?q=`)).status(), 403);
       // The link worked once.
       await page.goto(link);
       await page.getByLabel("User name").fill("second-admin");

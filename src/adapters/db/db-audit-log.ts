@@ -95,6 +95,10 @@ export function dbAuditLog(db: Db): AuditLog {
       const rows = await db.select().from(auditRecords).orderBy(auditRecords.seq);
       return rows.map(toRecord);
     },
+    async recent(limit) {
+      const rows = await db.select().from(auditRecords).orderBy(desc(auditRecords.seq)).limit(limit);
+      return rows.map(toRecord);
+    },
     start: () => chainStart(db),
     prune(anchor, at, event) {
       return db.transaction(async (tx) => {

@@ -3,7 +3,7 @@
  * The PolicyStore in the database: the directory and disclosure records, each write in a transaction
  * with its audit record (no change without its record).
  */
-import { and, asc, eq, type SQL } from "drizzle-orm";
+import { and, asc, eq, isNull, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { PolicyStore, PolicyTable } from "../../ports/policy-store.ts";
 import { appendAuditIn } from "./db-audit-log.ts";
@@ -25,6 +25,20 @@ const ORDER: Record<PolicyTable, string> = {
 };
 
 export function dbPolicyStore(db: Db): PolicyStore {
+  const updateIf: PolicyStore["updateIf"] = (table, id, expected, patch, audit) => {
+    const cols = columnsOf(table);
+    const conds: SQL[] = [eq(cols["id"]!, id), ...Object.entries(expected).map(([k, v]) => {
+      const c = cols[k];
+      if (!c) throw new Error(`no column ${k} in ${table}`);
+      return v === null ? isNull(c) : eq(c, v);
+    })];
+    return db.transaction(async (tx) => {
+      const done = await tx.update(tableOf(table)).set(patch as never).where(and(...conds)).returning();
+      if (done.length === 0) return false;
+      await appendAuditIn(tx, audit);
+      return true;
+    });
+  };
   return {
     insert(table, row, audit) {
       return db.transaction(async (tx) => {
@@ -32,14 +46,8 @@ export function dbPolicyStore(db: Db): PolicyStore {
         await appendAuditIn(tx, audit);
       });
     },
-    update(table, id, patch, audit) {
-      return db.transaction(async (tx) => {
-        const done = await tx.update(tableOf(table)).set(patch as never).where(eq(columnsOf(table)["id"]!, id)).returning();
-        if (done.length === 0) return false;
-        await appendAuditIn(tx, audit);
-        return true;
-      });
-    },
+    update: (table, id, patch, audit) => updateIf(table, id, {}, patch, audit),
+    updateIf,
     async get(table, id) {
       const [row] = await db.select().from(tableOf(table)).where(eq(columnsOf(table)["id"]!, id)).limit(1);
       return row as never;

@@ -4,12 +4,13 @@
  * then a mailed code; a session cookie scoped to /api/patient), filing a request and seeing one's own.
  * Rate-limited; errors carry no PHI and do not say whether the details matched anyone.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { ErrorCode, errorCodeOf, safeMessageOf } from "../../core/errors.ts";
 import { PLAIN_EMAIL_WARNING } from "../../app/manage-records.ts";
 import { fileAccessRequest, myAccessRequests, startPatientSignin, verifyPatientCode } from "../../app/patient-requests.ts";
 import type { PortalDeps } from "../../app/portal.ts";
 import { RATE_LIMITS, sessionCookie } from "./web-security.ts";
+import { bodyOf, cookieOf, str } from "./request-parts.ts";
 
 const COOKIE = "rv_patient";
 
@@ -19,9 +20,6 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(status).send({ error: code, message: safeMessageOf(e) });
 }
 
-const bodyOf = (req: FastifyRequest): Record<string, unknown> => (typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {});
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-const cookieOf = (req: FastifyRequest): string | undefined => new RegExp(`(?:^|;\\s*)${COOKIE}=([A-Za-z0-9_.-]{20,})`).exec(req.headers.cookie ?? "")?.[1];
 
 export function registerPatient(app: FastifyInstance, deps: PortalDeps): void {
   app.get("/api/patient/warning", async () => ({ version: PLAIN_EMAIL_WARNING.version, text: PLAIN_EMAIL_WARNING.text }));
@@ -46,7 +44,7 @@ export function registerPatient(app: FastifyInstance, deps: PortalDeps): void {
     try {
       const b = bodyOf(req);
       const ack = str(b["acknowledgedWarning"]);
-      const r = await fileAccessRequest(cookieOf(req), { format: str(b["format"]), channel: str(b["channel"]), ...(ack ? { acknowledgedWarning: ack } : {}) }, deps);
+      const r = await fileAccessRequest(cookieOf(req, COOKIE), { format: str(b["format"]), channel: str(b["channel"]), ...(ack ? { acknowledgedWarning: ack } : {}) }, deps);
       return await reply.code(201).send({ id: r.id, dueAt: r.dueAt });
     } catch (e) {
       return sendError(reply, e);
@@ -54,7 +52,7 @@ export function registerPatient(app: FastifyInstance, deps: PortalDeps): void {
   });
   app.get("/api/patient/requests", async (req, reply) => {
     try {
-      const rows = await myAccessRequests(cookieOf(req), deps);
+      const rows = await myAccessRequests(cookieOf(req, COOKIE), deps);
       return await reply.send({ requests: rows.map((r) => ({ id: r.id, receivedAt: r.receivedAt, dueAt: r.dueAt, format: r.format, channel: r.channel, completedAt: r.completedAt })) });
     } catch (e) {
       return sendError(reply, e);

@@ -20,6 +20,7 @@ import type { ImportDeps } from "../../app/import-files.ts";
 import type { ImageRenderer } from "../../ports/image-renderer.ts";
 import { registerDicomweb } from "./dicomweb-routes.ts";
 import { registerStaff, type StaffDeps } from "./staff-routes.ts";
+import { bodyOf, cookieOf, str } from "./request-parts.ts";
 import { registerPatient } from "./patient-routes.ts";
 import { registerSso } from "./sso-routes.ts";
 import type { SsoProvider } from "../../ports/sso.ts";
@@ -65,7 +66,7 @@ const OPENAPI = {
     "/api/uploads": { post: { summary: "multipart/form-data: purpose, then files (DICOM, zip, photos with patientMrn); each streamed to disk and imported", responses: { "200": { description: "{files: [{name, status, findings?, reason?}], studies}" }, "400": { description: "no files, or purpose missing" }, "422": { description: "could not be processed (pixels undecodable, OCR failed…): the error code says why" }, "401": { description: "not signed in" }, "403": { description: "import refused" }, "413": { description: "a file too large" }, "415": { description: "not multipart/form-data" } } } },
     "/api/captures": { post: { summary: "multipart/form-data: patientMrn, purpose, then one photo (JPEG, PNG, HEIC); metadata stripped, scanned, stored", responses: { "201": { description: "{photo, status, findings}" }, "400": { description: "missing patient or purpose" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "413": { description: "too large" }, "415": { description: "not multipart/form-data" }, "422": { description: "not a photo" } } } },
     "/api/recipients": {
-      get: { summary: "directory search by name (q)", responses: { "200": { description: "{recipients: [{id, kind, name, verified}]}" }, "401": { description: "not signed in" } } },
+      get: { summary: "directory search by name (q), for roles that share or keep the directory; audited", responses: { "200": { description: "{recipients: [{id, kind, name, verified}]}" }, "401": { description: "not signed in" }, "403": { description: "an administrator or other role that reads no PHI" } } },
       post: { summary: "add a recipient {kind, name, organization?, npi?, email?, patientMrn?} (front desk, privacy officer); a look-alike address is reported", responses: { "201": { description: "{id, lookalike?}" }, "400": { description: "invalid" }, "401": { description: "not signed in" }, "403": { description: "refused" }, "404": { description: "no patient with that MRN" } } },
     },
     "/api/audit": { get: { summary: "the newest audit records (privacy officers, administrators); reading is audited", responses: { "200": { description: "{records: [{seq, time, actor, action, objects, purpose, outcome}]}" }, "401": { description: "not signed in" }, "403": { description: "refused" } } } },
@@ -126,11 +127,7 @@ const OPENAPI = {
 
 
 
-function cookieToken(req: FastifyRequest): string | undefined {
-  const header = req.headers.cookie ?? "";
-  const m = new RegExp(`(?:^|;\\s*)${COOKIE}=([A-Za-z0-9_-]{20,})`).exec(header);
-  return m?.[1];
-}
+const cookieToken = (req: FastifyRequest): string | undefined => cookieOf(req, COOKIE);
 
 /** The caller: a browser session (cookie) or an integration (Authorization: Bearer rv_…). */
 async function caller(req: FastifyRequest, deps: UserDeps): Promise<SessionUser | undefined> {
@@ -145,17 +142,10 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(status).send({ error: code, message: safeMessageOf(e) });
 }
 
-function body(req: FastifyRequest): Record<string, unknown> {
-  return typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
-}
-
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 const PICKUP_COOKIE = "rv_pickup";
 
-function pickupCookie(req: FastifyRequest): string | undefined {
-  return new RegExp(`(?:^|;\\s*)${PICKUP_COOKIE}=([A-Za-z0-9_-]{20,})`).exec(req.headers.cookie ?? "")?.[1];
-}
+const pickupCookie = (req: FastifyRequest): string | undefined => cookieOf(req, PICKUP_COOKIE);
 
 /** Portal errors: unknown 404, gone (expired, revoked, used up) 410, locked 429, not verified 401. */
 function sendPortalError(reply: FastifyReply, e: unknown): FastifyReply {
@@ -191,7 +181,7 @@ function routes(app: FastifyInstance, deps: ServerDeps, options: ServerOptions):
   app.get("/setup", async (_req, reply) => page.send(reply));
   app.post("/api/setup", { config: { rateLimit: RATE_LIMITS.login } }, async (req, reply) => {
     try {
-      const b = body(req);
+      const b = bodyOf(req);
       const r = await completeSetup({ token: str(b["token"]), username: str(b["username"]), password: str(b["password"]) }, deps);
       return await reply.code(201).send({ userId: r.id, totpUri: r.totpUri });
     } catch (e) {
@@ -200,7 +190,7 @@ function routes(app: FastifyInstance, deps: ServerDeps, options: ServerOptions):
   });
   app.post("/api/login", { config: { rateLimit: RATE_LIMITS.login } }, async (req, reply) => {
     try {
-      const b = body(req);
+      const b = bodyOf(req);
       const totp = str(b["totp"]);
       const r = await openSession({ username: str(b["username"]), password: str(b["password"]), ...(totp ? { totp } : {}) }, deps);
       if (r.outcome !== "ok" || !r.token) return await reply.code(401).send({ error: ErrorCode.AccessDenied, outcome: r.outcome === "unknown-user" ? "bad-credentials" : r.outcome });
@@ -220,7 +210,7 @@ function routes(app: FastifyInstance, deps: ServerDeps, options: ServerOptions):
   });
   app.post("/api/break-glass", async (req, reply) => {
     try {
-      const b = body(req);
+      const b = bodyOf(req);
       return await reply.send(await declareBreakGlass(cookieToken(req), { reason: str(b["reason"]), minutes: typeof b["minutes"] === "number" ? b["minutes"] : 0 }, deps));
     } catch (e) {
       return sendError(reply, e);
@@ -270,7 +260,7 @@ function registerSharing(app: FastifyInstance, deps: PortalDeps & UserDeps): voi
     const user = await caller(req, deps);
     if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
     try {
-      return await reply.send(await decide(shareRequest(user, body(req)), deps));
+      return await reply.send(await decide(shareRequest(user, bodyOf(req)), deps));
     } catch (e) {
       return sendError(reply, e);
     }
@@ -279,7 +269,7 @@ function registerSharing(app: FastifyInstance, deps: PortalDeps & UserDeps): voi
     const user = await caller(req, deps);
     if (!user) return reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
     try {
-      const r = await share(shareRequest(user, body(req)), deps);
+      const r = await share(shareRequest(user, bodyOf(req)), deps);
       if (!r.delivery) return await reply.code(403).send({ error: ErrorCode.AccessDenied, decision: r.decision });
       const sent = r.created ? await runOutbox(deps) : [];
       const status = sent.find((x) => x.id === r.delivery!.id)?.status ?? r.delivery.status;
@@ -339,7 +329,7 @@ function registerPortal(app: FastifyInstance, deps: PortalDeps, page: PortalPage
   });
   app.post<{ Params: { token: string } }>("/api/portal/:token/verify", { config: { rateLimit: RATE_LIMITS.portalCode } }, async (req, reply) => {
     try {
-      const session = await verifyCode(req.params.token, str(body(req)["code"]), deps);
+      const session = await verifyCode(req.params.token, str(bodyOf(req)["code"]), deps);
       return await reply.header("set-cookie", sessionCookie(PICKUP_COOKIE, session, `/api/portal/${req.params.token}`)).send({ verified: true });
     } catch (e) {
       return sendPortalError(reply, e);

@@ -6,18 +6,18 @@
  * role needs one and the provider did not say it used a second factor. Failures go back to the sign-in
  * page with a reason code, never a detail.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { ErrorCode } from "../../core/errors.ts";
 import type { UserDeps } from "../../app/manage-users.ts";
 import { completeSsoTotp, openSsoSession, seal, unseal } from "../../app/sso-sessions.ts";
 import type { SsoProvider } from "../../ports/sso.ts";
 import { RATE_LIMITS, sessionCookie } from "./web-security.ts";
+import { bodyOf, cookieOf, str } from "./request-parts.ts";
 
 const FLOW = "rv_sso";
 const PENDING = "rv_sso_pending";
 const FLOW_MINUTES = 10;
 
-const cookie = (req: FastifyRequest, name: string): string | undefined => new RegExp(`(?:^|;\\s*)${name}=([A-Za-z0-9_.-]+)`).exec(req.headers.cookie ?? "")?.[1];
 
 export function registerSso(app: FastifyInstance, deps: UserDeps & { readonly sso?: SsoProvider; readonly publicUrl?: string }, sessionCookieName: string): void {
   app.get("/api/sso", async () => ({ enabled: deps.sso !== undefined && deps.publicUrl !== undefined }));
@@ -39,7 +39,7 @@ export function registerSso(app: FastifyInstance, deps: UserDeps & { readonly ss
 
   app.get("/api/sso/callback", { config: { rateLimit: RATE_LIMITS.login } }, async (req, reply) => {
     const clear = `${FLOW}=; HttpOnly; Secure; SameSite=Lax; Path=/api/sso; Max-Age=0`;
-    const checks = unseal(deps, "sso-flow", cookie(req, FLOW));
+    const checks = unseal(deps, "sso-flow", cookieOf(req, FLOW));
     if (!checks?.["state"] || !checks["nonce"] || !checks["verifier"]) return reply.header("set-cookie", clear).redirect(back("expired"), 302);
     try {
       const identity = await sso.finish(`${publicUrl}${req.url}`, { state: checks["state"], nonce: checks["nonce"], verifier: checks["verifier"] });
@@ -53,8 +53,7 @@ export function registerSso(app: FastifyInstance, deps: UserDeps & { readonly ss
   });
 
   app.post("/api/sso/totp", { config: { rateLimit: RATE_LIMITS.login } }, async (req, reply) => {
-    const b = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
-    const r = await completeSsoTotp(cookie(req, PENDING), typeof b["totp"] === "string" ? b["totp"].trim() : "", deps);
+    const r = await completeSsoTotp(cookieOf(req, PENDING), str(bodyOf(req)["totp"]).trim(), deps);
     if (r.outcome !== "ok" || !r.token) return reply.code(401).send({ error: ErrorCode.AccessDenied, outcome: r.outcome === "unknown-user" ? "bad-credentials" : r.outcome });
     return reply.header("set-cookie", [sessionCookie(PENDING, "", "/api/sso", 0), sessionCookie(sessionCookieName, r.token)]).send({ roles: r.roles ?? [] });
   });

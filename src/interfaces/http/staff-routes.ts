@@ -15,15 +15,16 @@ import multipart from "@fastify/multipart";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { listStudies, phiReport, previewInstance, studyDetail } from "../../app/browse-studies.ts";
 import type { CleanPixelsDeps } from "../../app/clean-pixels.ts";
+import { bodyOf } from "./request-parts.ts";
 import { subjectOf, type DicomwebDeps, type WebCaller } from "../../app/dicomweb.ts";
 import { importFiles, type ImportDeps, type ImportReport } from "../../app/import-files.ts";
-import { listRecipients, type PolicyDeps } from "../../app/manage-directory.ts";
+import type { PolicyDeps } from "../../app/manage-directory.ts";
 import { accountingCsv, accountingFor, recentAudit } from "../../app/oversight.ts";
 import type { AuthorizationForm } from "../../app/manage-records.ts";
 import type { DisclosurePurpose, RecipientKind } from "../../core/policy/vocabulary.ts";
 import {
   accessRequestsAs, addAgreementAs, addAuthorizationAs, addRecipientAs, agreementsAs, authorizationsAs, completeAccessRequestAs, decideReviewAs, reviewsAs, revokeAuthorizationAs,
-  terminateAgreementAs, verifyRecipientAs,
+  searchDirectoryAs, terminateAgreementAs, verifyRecipientAs,
 } from "../../app/staff-workflows.ts";
 import type { SessionUser } from "../../app/sessions.ts";
 import type { DeliveryStore } from "../../ports/delivery-store.ts";
@@ -157,7 +158,7 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
   app.get<{ Querystring: { limit?: string } }>("/api/studies", async (req, reply) => studies(req, reply, undefined, req.query.limit));
   // The patient ID is PHI: it comes in the body, never in a URL (which proxies and logs keep).
   app.post("/api/studies/search", async (req, reply) => {
-    const b = (typeof req.body === "object" && req.body !== null ? req.body : {}) as Record<string, unknown>;
+    const b = bodyOf(req);
     return studies(req, reply, typeof b["patientId"] === "string" ? b["patientId"] : undefined, typeof b["limit"] === "number" ? String(b["limit"]) : undefined);
   });
 
@@ -273,12 +274,13 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
   app.get<{ Querystring: { q?: string } }>("/api/recipients", async (req, reply) => {
     const caller = await webCaller(req, reply);
     if (!caller) return reply;
-    const q = (req.query.q ?? "").trim().toLowerCase();
-    const all = await listRecipients(deps);
-    return reply.send({ recipients: all.filter((r) => q === "" || r.name.toLowerCase().includes(q)).slice(0, 50) });
+    try {
+      return await reply.send({ recipients: await searchDirectoryAs(caller, req.query.q ?? "", deps) });
+    } catch (e) {
+      return sendError(reply, e);
+    }
   });
 
-  const bodyOf = (req: FastifyRequest): Record<string, unknown> => (typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {});
   const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
 
   /** A staff route's handler: the signed-in caller (401 when there is none), and any error answered as JSON with its code. */
@@ -367,7 +369,7 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
     const caller = await webCaller(req, reply);
     if (!caller) return reply;
     try {
-      const b = (typeof req.body === "object" && req.body !== null ? req.body : {}) as Record<string, unknown>;
+      const b = bodyOf(req);
       const lines = await accountingFor({ ...caller, purpose: caller.purpose || "operations" }, { patientMrn: typeof b["patientMrn"] === "string" ? b["patientMrn"] : "", all: b["all"] === true }, deps);
       if (req.query.format === "csv") return await reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="accounting.csv"').send(accountingCsv(lines));
       return await reply.send({ lines });
@@ -379,11 +381,11 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
 
 /** The studies an upload's instances belong to (references), so the portal can open them. */
 async function studiesOf(r: ImportReport, deps: StaffDeps): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const f of r.files) {
-    if (!f.studyIdx) continue;
-    const s = await deps.index.findStudy({ uidIdx: f.studyIdx });
-    if (s) ids.add(s.id);
+  // One lookup per study, not per file (an upload is usually many slices of one study).
+  const ids: string[] = [];
+  for (const idx of new Set(r.files.flatMap((f) => (f.studyIdx ? [f.studyIdx] : [])))) {
+    const s = await deps.index.findStudy({ uidIdx: idx });
+    if (s) ids.push(s.id);
   }
-  return [...ids];
+  return ids;
 }
