@@ -34,6 +34,13 @@ function openssl(args: string[]): void {
   if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
 }
 
+/** Writes (again) the identity's PKCS#12 file, passphrase "test", with a fresh random salt. */
+export function exportPkcs12(id: TestIdentity): void {
+  openssl(["pkcs12", "-export", "-in", id.certPath, "-inkey", id.keyPath, "-out", id.p12Path, "-passout", "pass:test", "-name", id.email,
+    // gpgsm 2.2 reads only the older PKCS#12 encryption.
+    "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
+}
+
 export function makeTestPki(): TestPki {
   const dir = tempDir("pki");
   const caKey = join(dir, "ca.key");
@@ -50,10 +57,9 @@ export function makeTestPki(): TestPki {
       const key = usage === "encrypt-ec" ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] : ["-newkey", "rsa:2048"];
       openssl(["req", ...key, "-nodes", "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${email}`]);
       openssl(["x509", "-req", "-in", `${base}.csr`, "-CA", caPath, "-CAkey", caKey, "-set_serial", String(++serial), "-days", String(days), "-extfile", ext, "-out", `${base}.pem`]);
-      openssl(["pkcs12", "-export", "-in", `${base}.pem`, "-inkey", `${base}.key`, "-out", `${base}.p12`, "-passout", "pass:test", "-name", email,
-        // gpgsm 2.2 reads only the older PKCS#12 encryption.
-        "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
-      return { email, certPath: `${base}.pem`, keyPath: `${base}.key`, p12Path: `${base}.p12`, certDer: new X509Certificate(readFileSync(`${base}.pem`)).raw };
+      const id = { email, certPath: `${base}.pem`, keyPath: `${base}.key`, p12Path: `${base}.p12`, certDer: new X509Certificate(readFileSync(`${base}.pem`)).raw };
+      exportPkcs12(id);
+      return id;
     },
     revoke(ids) {
       const lines = ids.map((id) => {
