@@ -8,13 +8,15 @@
  * must not take is refused with its status before anything is kept), encrypted object, index rows with
  * field-crypto columns, audit record.
  *
- * Acknowledged means durable: the encrypted object is flushed, and its index row and audit event are
- * appended to the receive spool (an encrypted write-ahead journal in preallocated segments; appends
- * arriving together share one flush; the append is flushed while the object is encrypted), before the
- * success status goes back. The index rows and audit records of what arrived
- * meanwhile then commit together in one transaction in the background, and are settled in the spool. After a
- * crash, `recoverReceived` commits what the spool still holds (recording is idempotent by instance and
- * content), so an acknowledged image is never lost and never indexed twice. When an
+ * Acknowledged means durable: the sealed object (the vault envelope as it will be stored), its index
+ * row and its audit event are one record of the receive spool (an encrypted write-ahead journal in
+ * preallocated, zero-filled segments, so a flush writes data and no file-system metadata; appends
+ * arriving together share one flush), flushed before the success status goes back. In the background,
+ * what arrived meanwhile is filed together: the objects written to the blob store and flushed as a
+ * batch, the index rows and audit records committed in one transaction, the spool records settled.
+ * After a crash, `recoverReceived` files what the spool still holds (storing and recording are
+ * idempotent by object id, instance and content), so an acknowledged image is never lost and never
+ * indexed twice. When an
  * association ends, the routing rules of its source run on the studies it brought, once committed.
  */
 import { Action, decideAccess, Purpose, Role, type AccessSubject } from "../core/access/decide-access.ts";
@@ -23,6 +25,7 @@ import type { AuditEvent } from "../core/audit/audit-chain.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import { buildFileMeta, concat, partTenHeader } from "../core/dicom/write-dicom.ts";
 import { memorySource } from "../ports/byte-source.ts";
+import type { SealedBlob, StoredBlob } from "../ports/blob-store.ts";
 import type { DicomNodeRow, DicomNodeStore } from "../ports/dicom-network.ts";
 import type { ImportRecord } from "../ports/imaging-index.ts";
 import type { ReceiveSpool } from "../ports/receive-spool.ts";
@@ -39,8 +42,8 @@ export interface IncomingInstance {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly transferSyntaxUid: string;
-  /** The data set exactly as received (no file meta). */
-  readonly dataset: Uint8Array;
+  /** The data set exactly as received (no file meta), in the pieces it arrived in. */
+  readonly dataset: readonly Uint8Array[];
 }
 
 /** The DIMSE answer to a C-STORE: status and a comment without PHI. */
@@ -66,58 +69,84 @@ export interface DicomReceiver {
 /** DIMSE statuses (PS3.7 Annex C). */
 export const StoreStatus = { Success: 0x0000, NotAuthorized: 0x0124, OutOfResources: 0xa700, CannotUnderstand: 0xc000 } as const;
 
-/** A received instance stored in the vault and waiting for its index commit: its spool record, index row and audit event. */
+/**
+ * A received instance journalled in the spool and waiting to be filed: its spool record, index row and
+ * audit event, and its sealed object until that is stored (absent once it is, as in recovery).
+ */
 interface Spooled {
   readonly ref: string;
   readonly rec: ImportRecord;
   readonly audit: AuditEvent;
+  readonly sealed?: SealedBlob;
 }
 
 const GROUP_MAX = 128;
-const QUEUE_MAX = 512;
+/** Sealed objects held in memory until filed: past this, a C-STORE waits for the committer. */
+const QUEUE_BYTES = 256 * 1024 * 1024;
 const RETRY_MS = 5_000;
 const LINGER_MS = 200;
 
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
-
-/** What a spool record holds: the object's id and hash, the index row (PHI columns are field-crypto tokens), the audit event. */
-interface SpoolRecord {
-  readonly blobId: string;
-  readonly contentHash: string;
+/** What a spool record's header holds: the index row (PHI columns are field-crypto tokens) with its object's identity, and the audit event. */
+export interface SpoolHeader {
+  readonly blob: StoredBlob;
   readonly rec: Omit<ImportRecord, "blob">;
   readonly audit: AuditEvent;
 }
 
-function encodeRecord(r: SpoolRecord): Uint8Array {
-  return Buffer.from(JSON.stringify({ v: 1, ...r }));
+/**
+ * A spool record (version 2): a 4-byte length, the header as JSON, then the sealed object (the vault
+ * envelope exactly as it will be stored). Version 1 records (header only, the object stored apart) are
+ * still read, so a spool left by an earlier release is recovered.
+ */
+export function encodeReceiveRecord(h: SpoolHeader, sealed: SealedBlob): Uint8Array[] {
+  const json = Buffer.from(JSON.stringify({ v: 2, ...h }));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(json.length);
+  return [len, json, ...sealed.pieces];
 }
 
-function decodeRecord(record: Uint8Array): SpoolRecord {
-  const r = JSON.parse(Buffer.from(record.buffer, record.byteOffset, record.length).toString("utf8")) as SpoolRecord & { v: number };
-  if (r.v !== 1) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
-  return { blobId: r.blobId, contentHash: r.contentHash, rec: r.rec, audit: r.audit };
+function decodeRecord(record: Uint8Array): SpoolHeader & { readonly envelope?: Uint8Array } {
+  const b = Buffer.from(record.buffer, record.byteOffset, record.length);
+  // Version 1 was JSON alone (it starts with "{"); version 2 starts with the JSON's length.
+  if (b[0] === 0x7b) {
+    const r = JSON.parse(b.toString("utf8")) as { v: number; blobId: string; contentHash: string; rec: Omit<ImportRecord, "blob">; audit: AuditEvent };
+    if (r.v !== 1) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
+    return { blob: { id: r.blobId, keyId: "", size: -1, sha256: r.contentHash }, rec: r.rec, audit: r.audit };
+  }
+  const len = b.readUInt32BE(0);
+  const h = JSON.parse(b.subarray(4, 4 + len).toString("utf8")) as SpoolHeader & { v: number };
+  if (h.v !== 2) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
+  return { blob: h.blob, rec: h.rec, audit: h.audit, envelope: b.subarray(4 + len) };
 }
 
 /**
- * Commits spooled instances in groups (what arrives while a commit runs goes into the next one): the
- * index rows and audit records in one transaction, then the spool records settled. A failure (the
- * database) keeps them queued and spooled, and retries.
+ * Files journalled instances in groups (what arrives while a group is filed goes into the next one):
+ * their objects written to the blob store and flushed together, their index rows and audit records
+ * committed in one transaction, then their spool records settled. A failure (disk, database) keeps them
+ * queued and spooled, and retries; storing an object again is harmless (same id, equal object).
  */
-function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly size: number; drain(): Promise<void> } {
+function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly bytes: number; readonly size: number; drain(): Promise<void> } {
   const queue: Spooled[] = [];
+  let bytes = 0;
   let running: Promise<void> | undefined;
   let retry: NodeJS.Timeout | undefined;
+  const sizeOf = (s: Spooled): number => s.sealed?.pieces.reduce((a, p) => a + p.length, 0) ?? 0;
   const commit = async (group: readonly Spooled[]): Promise<void> => {
+    // An instance the index already holds (sent again) keeps its object as it is: never replaced, and
+    // never brought back once shredded.
+    const known = await deps.index.findInstances(group.map((s) => s.rec.instance.identityIdx));
+    const toStore = group.filter((s) => s.sealed && !known.has(s.rec.instance.identityIdx));
+    for (const s of toStore) await deps.blobs.putSealed(s.rec.blob.id, s.sealed!, { deferSync: true });
+    await deps.blobs.sync(toStore.map((s) => s.rec.blob.id));
     await deps.index.recordImports(group.map((s) => ({ rec: s.rec, audit: s.audit })));
     await deps.spool.settle(group.map((s) => s.ref));
   };
   let hurry = false;
   const run = async (): Promise<void> => {
     while (queue.length > 0) {
-      // Linger a moment so a commit carries many instances: each commit costs a WAL flush, and the
-      // acknowledgements waiting on the disk meanwhile should not queue behind one commit per image.
+      // Linger a moment so a group carries many instances: each costs a flush of the objects' folder and
+      // a database commit, and the acknowledgements waiting on the disk meanwhile should not queue
+      // behind one per image.
       if (queue.length < GROUP_MAX && !hurry) await new Promise((r) => setTimeout(r, LINGER_MS));
       const group = queue.slice(0, GROUP_MAX);
       try {
@@ -132,6 +161,7 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly si
         return;
       }
       queue.splice(0, group.length);
+      bytes -= group.reduce((a, s) => a + sizeOf(s), 0);
     }
   };
   const kick = (): void => {
@@ -143,7 +173,11 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly si
   return {
     add(s) {
       queue.push(s);
+      bytes += sizeOf(s);
       kick();
+    },
+    get bytes() {
+      return bytes;
     },
     get size() {
       return queue.length;
@@ -159,25 +193,28 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly si
   };
 }
 
-/** Commits what an earlier process acknowledged and had not indexed (from the spool); returns how many. */
+/** Files what an earlier process acknowledged and had not indexed (from the spool); returns how many. */
 export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   const committer = spoolCommitter(deps);
   let n = 0;
   for await (const { ref, record } of deps.spool.pending()) {
     const r = decodeRecord(record);
+    if (r.envelope) {
+      // The object as journalled: stored, then read back through authentication and hashed.
+      await deps.blobs.putSealed(r.blob.id, { keyId: r.blob.keyId, size: r.blob.size, sha256: r.blob.sha256, pieces: [r.envelope] });
+    }
     let blob;
     try {
-      // The object as stored: authenticated and hashed again (a damaged one stops recovery).
-      blob = await deps.blobs.verify(r.blobId);
+      blob = await deps.blobs.verify(r.blob.id);
     } catch (e) {
-      // Flushed with the record before any acknowledgement: no object means none was sent.
-      if (errorCodeOf(e) === ErrorCode.NotFound) {
+      // (Version 1) flushed with the record before any acknowledgement: no object means none was sent.
+      if (!r.envelope && errorCodeOf(e) === ErrorCode.NotFound) {
         await deps.spool.settle([ref]);
         continue;
       }
       throw e;
     }
-    if (blob.sha256 !== r.contentHash) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
+    if (blob.sha256 !== r.blob.sha256) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
     committer.add({ ref, rec: { ...r.rec, blob }, audit: r.audit });
     n++;
   }
@@ -204,7 +241,7 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
         async store(instance) {
           const access = decideAccess({ subject: actor, action: Action.StudyImport, purpose: Purpose.Treatment, now: deps.now() });
           if (!access.allowed) return { status: StoreStatus.NotAuthorized, comment: "not authorised" };
-          const bytes = concat([partTenHeader(buildFileMeta(instance.sopClassUid, instance.sopInstanceUid, instance.transferSyntaxUid, callingAe)), instance.dataset]);
+          const bytes = concat([partTenHeader(buildFileMeta(instance.sopClassUid, instance.sopInstanceUid, instance.transferSyntaxUid, callingAe)), ...instance.dataset]);
           let x;
           try {
             x = examineInstance(memorySource(bytes), { actor, purpose: Purpose.Treatment }, deps);
@@ -213,22 +250,15 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
             return { status: StoreStatus.CannotUnderstand, comment: `${errorCodeOf(e)}: ${safeMessageOf(e)}`.slice(0, 64) };
           }
           try {
-            // Durable before the acknowledgement: the spool record (object, index row, audit event) is flushed.
-            if (committer.size > QUEUE_MAX) await committer.drain();
+            // Durable before the acknowledgement: the sealed object, its index row and its audit event in
+            // one spool record, flushed (one flush of a preallocated journal, no new file). The object is
+            // filed in the blob store, and indexed, in the background.
+            if (committer.bytes > QUEUE_BYTES) await committer.drain();
             const audit: AuditEvent = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: Purpose.Treatment, outcome: "success" };
-            // The spool record is flushed while the object is encrypted and written; then the object is flushed.
-            const appended = deps.spool.append(encodeRecord({ blobId: x.blobId, contentHash: x.contentHash, rec: x.rec, audit }));
-            let blob;
-            try {
-              blob = await deps.blobs.put(x.blobId, once(bytes), { deferSync: true });
-              if (blob.sha256 !== x.contentHash) throw new RayvaultError(ErrorCode.VaultCorrupt, "the object changed while it was stored");
-              await deps.blobs.sync([blob.id]);
-            } catch (e) {
-              // Not stored, not acknowledged: its spool record must not be replayed.
-              await deps.spool.settle([await appended]).catch(() => undefined);
-              throw e;
-            }
-            committer.add({ ref: await appended, rec: { ...x.rec, blob }, audit });
+            const sealed = deps.blobs.seal(bytes, x.contentHash);
+            const blob: StoredBlob = { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
+            const ref = await deps.spool.append(encodeReceiveRecord({ blob, rec: x.rec, audit }, sealed));
+            committer.add({ ref, rec: { ...x.rec, blob }, audit, sealed });
             studies.add(x.studyIdx);
             return { status: StoreStatus.Success };
           } catch (e) {

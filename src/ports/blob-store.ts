@@ -13,6 +13,14 @@ export interface StoredBlob {
   readonly sha256: string;
 }
 
+/** An object encrypted in the vault envelope format, not yet stored: its bytes as pieces in order. */
+export interface SealedBlob {
+  readonly keyId: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly pieces: readonly Uint8Array[];
+}
+
 export interface BlobStore {
   /**
    * Streams plaintext in, stores it encrypted; the object appears whole or not at all. It is durable when
@@ -20,6 +28,18 @@ export interface BlobStore {
    * for it (a batch of objects shares one flush; nothing may refer to it before).
    */
   put(id: string, plaintext: AsyncIterable<Uint8Array>, options?: { readonly deferSync?: boolean }): Promise<StoredBlob>;
+  /**
+   * Encrypts a whole plaintext in memory as `put` would store it, without writing it: for a journal that
+   * keeps the sealed object until `putSealed` files it (app/receive-dicom). `sha256` is the caller's hash
+   * of exactly these bytes (it is recorded, not recomputed).
+   */
+  seal(plaintext: Uint8Array, sha256: string): SealedBlob;
+  /**
+   * Stores an object sealed by this store's `seal` (or read back from a journal that held one) under `id`,
+   * as `put` does: whole or not at all, durable at once unless `deferSync`. Idempotent: storing the same
+   * id again replaces the object with an equal one. Use `verify` where the sealed bytes were not just made.
+   */
+  putSealed(id: string, sealed: SealedBlob, options?: { readonly deferSync?: boolean }): Promise<StoredBlob>;
   /** Makes objects written with `deferSync` durable (their bytes and their names). */
   sync(ids: readonly string[]): Promise<void>;
   /** Streams the verified plaintext; throws RV_VAULT_CORRUPT on any tampering, before the bad bytes. */

@@ -6,8 +6,11 @@
  * Records are encrypted at rest like every other object of the vault.
  */
 export interface ReceiveSpool {
-  /** Appends a record and flushes it to disk (appends waiting together share one flush); returns its reference. */
-  append(record: Uint8Array): Promise<string>;
+  /**
+   * Appends a record (given whole, or as parts that are stored as one record) and flushes it to disk
+   * (appends waiting together share one flush); returns its reference.
+   */
+  append(record: Uint8Array | readonly Uint8Array[]): Promise<string>;
   /** These records' effects are committed: they will not be replayed (their space is reclaimed). */
   settle(refs: readonly string[]): Promise<void>;
   /** Records left unsettled by an earlier process, in append order. Call before the first append. */

@@ -100,6 +100,30 @@ for (const [name, make] of Object.entries(adapters)) {
       await assert.rejects(store.sync(["../escape-attempt"]), rejectsWith("RV_USAGE_INVALID"));
     });
 
+    it("seals an object in memory and stores the sealed object later, as put would have stored it", async () => {
+      const { store, files } = make();
+      const data = Buffer.concat([Buffer.from("KAUFMAN^SCOTT "), randomBytes(700_000)]);
+      const hash = createHash("sha256").update(data).digest("hex");
+      const sealed = store.seal(data, hash);
+      const bytes = Buffer.concat(sealed.pieces);
+      assert.equal(bytes.includes(Buffer.from("KAUFMAN")), false, "sealed means encrypted");
+      assert.equal(files().length, 0, "sealing writes nothing");
+      const info = await store.putSealed("sealed-object-1", { ...sealed, pieces: [bytes] }, { deferSync: true });
+      await store.sync(["sealed-object-1"]);
+      assert.deepEqual(info, { id: "sealed-object-1", keyId: sealed.keyId, size: data.length, sha256: hash });
+      assert.ok((await readAll(store.get("sealed-object-1"))).equals(data));
+      assert.deepEqual(await store.verify("sealed-object-1"), info);
+      // Stored again (a journal replayed): the same object.
+      await store.putSealed("sealed-object-1", sealed);
+      assert.deepEqual(await store.verify("sealed-object-1"), info);
+      for (const f of files()) assert.equal(readFileSync(f).includes(Buffer.from("KAUFMAN")), false, f);
+      // A sealed object whose bytes were damaged in between is refused on reading.
+      const damaged = Buffer.from(bytes);
+      damaged[damaged.length - 100]! ^= 1;
+      await store.putSealed("sealed-object-2", { ...sealed, pieces: [damaged] });
+      await assert.rejects(store.verify("sealed-object-2"), rejectsWith("RV_VAULT_CORRUPT"));
+    });
+
     it("keeps no plaintext at rest", async () => {
       const { store, files } = make();
       const marker = "KAUFMAN^SCOTT 19580317 MRN6774825273";

@@ -1,13 +1,15 @@
 /**
- * Recovery of the receive spool against the real vault (embedded database, blob store, spool): a record
- * whose object was never stored was never acknowledged and is dropped; a record whose object does not
- * match it stops recovery (fail closed); a good record is indexed once, however often it is replayed.
+ * Recovery of the receive spool against the real vault (embedded database, blob store, spool). A record
+ * holds the sealed object: it is filed in the blob store, read back through authentication, and indexed
+ * once however often it is replayed; a record whose object does not match its hash stops recovery (fail
+ * closed). Records of the earlier format (the object stored apart): one whose object was never stored
+ * was never acknowledged and is dropped; one whose object does not match it stops recovery.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { examineInstance } from "../../src/app/import-files.ts";
-import { recoverReceived } from "../../src/app/receive-dicom.ts";
+import { encodeReceiveRecord, recoverReceived } from "../../src/app/receive-dicom.ts";
 import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { memorySource } from "../../src/ports/byte-source.ts";
@@ -30,6 +32,13 @@ describe("receive spool recovery", () => {
     const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: "treatment", outcome: "success" as const };
     return Buffer.from(JSON.stringify({ v: 1, blobId: x.blobId, contentHash: x.contentHash, rec: x.rec, audit, ...over }));
   };
+  /** A record as the listener writes it: header and sealed object. */
+  const journalled = (file: Uint8Array, sealedFile = file): Uint8Array => {
+    const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
+    const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: "treatment", outcome: "success" as const };
+    const sealed = deps.blobs.seal(sealedFile, x.contentHash);
+    return Buffer.concat(encodeReceiveRecord({ blob: { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: x.contentHash }, rec: x.rec, audit }, sealed));
+  };
   async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
     yield b;
   }
@@ -42,21 +51,42 @@ describe("receive spool recovery", () => {
     await deps.close();
   });
 
-  it("drops a record whose object was never stored, and indexes a stored one once, replayed twice", async () => {
+  it("files the object a record holds, reads it back, and indexes it once, replayed twice", async () => {
+    const file = ctSliceFile(93, 0);
+    const rec = journalled(file);
+    await earlier([rec, rec]);
+    const before = await deps.index.counts();
+    assert.equal(await recoverReceived(deps), 2);
+    const after = await deps.index.counts();
+    assert.equal(after.instances, before.instances + 1, "one instance, however often replayed");
+    const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
+    const blob = await deps.blobs.verify(x.blobId);
+    assert.equal(blob.sha256, x.contentHash, "the stored object decrypts to the received bytes");
+    assert.equal(await recoverReceived(deps), 0, "nothing left to replay");
+  });
+
+  it("(earlier format) drops a record whose object was never stored, and indexes a stored one once, replayed twice", async () => {
     const stored = ctSliceFile(91, 1);
     const x = examineInstance(memorySource(stored), { actor, purpose: "treatment" }, deps);
     await deps.blobs.put(x.blobId, once(stored));
     await earlier([record(ctSliceFile(91, 0)), record(stored), record(stored)]);
+    const before = await deps.index.counts();
     assert.equal(await recoverReceived(deps), 2, "the two records of the stored object");
-    assert.deepEqual(await deps.index.counts(), { patients: 1, studies: 1, series: 1, instances: 1 });
+    const after = await deps.index.counts();
+    assert.deepEqual(after, { patients: before.patients + 1, studies: before.studies + 1, series: before.series + 1, instances: before.instances + 1 });
     assert.equal(await recoverReceived(deps), 0, "nothing left to replay");
   });
 
-  it("stops when an object does not match its record", async () => {
+  it("(earlier format) stops when an object does not match its record", async () => {
     const file = ctSliceFile(92, 0);
     const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
     await deps.blobs.put(x.blobId, once(ctSliceFile(92, 1)));
     await earlier([record(file)]);
+    await assert.rejects(recoverReceived(deps), /does not match its spool record/);
+  });
+  // Last: a spool that stopped recovery is not read again by the same process.
+  it("stops when the object a record holds does not match its hash", async () => {
+    await earlier([journalled(ctSliceFile(94, 0), ctSliceFile(94, 1))]);
     await assert.rejects(recoverReceived(deps), /does not match its spool record/);
   });
 });

@@ -45,6 +45,15 @@ describe("fs receive spool", () => {
     assert.ok(back.every((r) => [...unsettled, "beta"].includes(r)));
   });
 
+  it("stores a record given as parts as one record", async () => {
+    const { dir, keys } = setup();
+    const spool = openFsReceiveSpool(dir, keys);
+    await spool.append([Buffer.from("head|"), Buffer.alloc(0), Buffer.from("body "), Buffer.from("x".repeat(300_000))]);
+    await spool.append(Buffer.from("next"));
+    await spool.close();
+    assert.deepEqual(await pending(dir, keys), [`head|body ${"x".repeat(300_000)}`, "next"]);
+  });
+
   it("forgets a segment once everything in it is settled", async () => {
     const { dir, keys } = setup();
     const spool = openFsReceiveSpool(dir, keys);

@@ -7,8 +7,8 @@
  * short by a crash was never acknowledged and is ignored; a whole frame that does not authenticate
  * stops recovery (RV_VAULT_CORRUPT). A segment is deleted once every frame in it is settled.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writevSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
@@ -20,6 +20,26 @@ const MAGIC = Buffer.from("RVSPOOL1");
 /** Segments are allocated whole (zero-filled) before use, so a flush writes data, not file-size metadata. */
 const SEGMENT_SIZE = 16 * 1024 * 1024;
 const FILL = 4 * 1024 * 1024;
+
+/** Writes every piece at `position` onward (writev may write less than asked). */
+function writeAllAt(fd: number, pieces: readonly Uint8Array[], position: number): void {
+  let rest = pieces.filter((p) => p.length > 0);
+  let at = position;
+  while (rest.length > 0) {
+    // At most 1024 buffers per call (IOV_MAX).
+    let n = writevSync(fd, rest.slice(0, 1024), at);
+    at += n;
+    const next: Uint8Array[] = [];
+    for (const p of rest) {
+      if (n >= p.length) n -= p.length;
+      else {
+        next.push(n > 0 ? p.subarray(n) : p);
+        n = 0;
+      }
+    }
+    rest = next;
+  }
+}
 
 function segmentKey(master: Uint8Array, salt: Uint8Array): Buffer {
   return Buffer.from(hkdfSync("sha256", master, salt, "rayvault/receive-spool/v1", 32));
@@ -42,7 +62,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
   const segments = new Map<string, Segment>();
   let active: Segment | undefined;
   let counter = 0;
-  let waiting: Array<{ record: Uint8Array; resolve: (ref: string) => void; reject: (e: unknown) => void }> = [];
+  let waiting: Array<{ record: readonly Uint8Array[]; length: number; resolve: (ref: string) => void; reject: (e: unknown) => void }> = [];
   let flushing: Promise<void> | undefined;
 
   const header = (keyId: string, salt: Buffer): Buffer => {
@@ -89,7 +109,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
       const batch = waiting;
       waiting = [];
       try {
-        const need = batch.reduce((a, b) => a + b.record.length + 36, 0);
+        const need = batch.reduce((a, b) => a + b.length + 32, 0);
         if (!active || active.size + need > active.capacity) {
           const old = active;
           active = await newSegment(need);
@@ -98,15 +118,16 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
         const seg = active;
         const start = seg.size;
         // Sealed here, under the key of the segment they are written to.
-        const frames = batch.map((b) => encryptFrame(seg, b.record));
-        const bytes = Buffer.concat(frames);
-        await seg.handle!.write(bytes, 0, bytes.length, start);
+        const frames = batch.map((b) => encryptFrame(seg, b.record, b.length));
+        // Written at once (a copy into the page cache), flushed in the thread pool: the flush does not
+        // wait for the event loop to come back from whatever runs meanwhile.
+        writeAllAt(seg.handle!.fd, frames.flat(), start);
         await seg.handle!.datasync();
         let offset = start;
-        for (const [i, b] of batch.entries()) {
+        for (const b of batch) {
           seg.appended++;
           b.resolve(`${seg.name}:${offset}`);
-          offset += frames[i]!.length;
+          offset += b.length + 32;
         }
         seg.size = offset;
       } catch (e) {
@@ -122,19 +143,23 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     });
   };
 
-  const encryptFrame = (seg: Segment, record: Uint8Array): Buffer => {
-    const nonce = randomBytes(12);
-    const c = createCipheriv("aes-256-gcm", seg.key, nonce);
-    const body = Buffer.concat([c.update(record), c.final(), c.getAuthTag()]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(12 + body.length);
-    return Buffer.concat([len, nonce, body]);
+  /** A frame as pieces written in order: length, nonce, ciphertext of each part, tag (32 bytes of framing). */
+  const encryptFrame = (seg: Segment, record: readonly Uint8Array[], length: number): Uint8Array[] => {
+    const head = Buffer.alloc(16);
+    head.writeUInt32BE(12 + length + 16);
+    randomFillSync(head, 4, 12);
+    const c = createCipheriv("aes-256-gcm", seg.key, head.subarray(4));
+    const out: Uint8Array[] = [head, ...record.map((part) => c.update(part))];
+    c.final();
+    out.push(c.getAuthTag());
+    return out;
   };
 
   return {
     append(record) {
+      const parts = record instanceof Uint8Array ? [record] : record;
       return new Promise<string>((resolve, reject) => {
-        waiting.push({ record, resolve, reject });
+        waiting.push({ record: parts, length: parts.reduce((a, p) => a + p.length, 0), resolve, reject });
         kick();
       });
     },

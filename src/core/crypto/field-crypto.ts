@@ -12,14 +12,14 @@ import { ErrorCode, RayvaultError } from "../errors.ts";
 const PREFIX = "rvf1.";
 
 export interface FieldKeys {
-  readonly encryption: Uint8Array;
+  readonly encryption: KeyObject;
   readonly index: KeyObject;
 }
 
 /** Separate keys for encryption and for blind indexes, derived from one 32-byte master key. */
 export function deriveFieldKeys(master: Uint8Array): FieldKeys {
   const derive = (info: string): Buffer => Buffer.from(hkdfSync("sha256", master, new Uint8Array(0), info, 32));
-  return { encryption: derive("rayvault field encryption v1"), index: createSecretKey(derive("rayvault blind index v1")) };
+  return { encryption: createSecretKey(derive("rayvault field encryption v1")), index: createSecretKey(derive("rayvault blind index v1")) };
 }
 
 /** Encrypts one value for one column ("patients.name"). The 12-byte nonce must be random. */

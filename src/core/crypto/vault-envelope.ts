@@ -12,7 +12,7 @@
  *   keyId[32] (UTF-8, NUL-padded) | wrappedKey[40]                 ← key block, replaceable in place
  *   segment* : ciphertext (segmentSize, the last one shorter) ‖ tag[16]
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { ErrorCode, RayvaultError } from "../errors.ts";
 
 export const MAGIC = new Uint8Array([0x52, 0x56, 0x4c, 0x54]); // "RVLT"
@@ -126,7 +126,8 @@ export interface EncryptorInit {
  */
 export class VaultEncryptor {
   readonly header: Uint8Array;
-  readonly #key: Uint8Array;
+  /** The data key as a key object: prepared once, not for every segment. */
+  readonly #key: KeyObject;
   readonly #prefix: Uint8Array;
   readonly #aad: Uint8Array;
   readonly #segmentSize: number;
@@ -148,7 +149,7 @@ export class VaultEncryptor {
     header.set(fixed, 0);
     header.set(encodeKeyBlock(init.keyId, wrapKey(init.masterKey, init.dataKey)), FIXED_HEADER_LENGTH);
     this.header = header;
-    this.#key = init.dataKey;
+    this.#key = createSecretKey(init.dataKey);
     this.#prefix = init.noncePrefix;
     this.#aad = fixed;
     this.#segmentSize = segmentSize;
@@ -207,7 +208,7 @@ export class VaultEncryptor {
  * never decrypts to a prefix that looks complete.
  */
 export class VaultDecryptor {
-  readonly #key: Uint8Array;
+  readonly #key: KeyObject;
   readonly #header: EnvelopeHeader;
   readonly #buffer: Buffer;
   #filled = 0;
@@ -216,7 +217,7 @@ export class VaultDecryptor {
 
   constructor(header: EnvelopeHeader, masterKey: Uint8Array) {
     this.#header = header;
-    this.#key = unwrapKey(masterKey, header.wrappedKey);
+    this.#key = createSecretKey(unwrapKey(masterKey, header.wrappedKey));
     this.#buffer = Buffer.alloc(header.segmentSize + TAG_LENGTH);
   }
 

@@ -3,6 +3,7 @@
  * Reads and writes the text of elements: Specific Character Set (PS3.3 C.12.1.1.2, PS3.5 §6.1)
  * decoding, value multiplicity splitting, and encoding replacement values (ASCII, Latin-1, UTF-8).
  */
+import { isAscii } from "node:buffer";
 import type { DicomElement } from "./dataset.ts";
 import { findElement } from "./dataset.ts";
 import { Tags } from "./dictionary.ts";
@@ -53,7 +54,13 @@ export interface TextCodec {
   readonly label: string;
 }
 
-const latin1 = new TextDecoder("latin1");
+const windows1252 = new TextDecoder("latin1");
+/** WHATWG "latin1" (windows-1252), with plain ASCII (nearly every value) read by the faster Buffer path. */
+const latin1 = {
+  decode(bytes: Uint8Array): string {
+    return isAscii(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1") : windows1252.decode(bytes);
+  },
+};
 
 export function codecFor(specificCharacterSet: string | undefined): TextCodec {
   const terms = (specificCharacterSet ?? "").split("\\").map((t) => t.trim().replace(/ /g, (s) => s));
@@ -62,7 +69,7 @@ export function codecFor(specificCharacterSet: string | undefined): TextCodec {
   const label = named.includes("iso-2022-jp")
     ? "iso-2022-jp"
     : (named.find((l) => l !== undefined && l !== "latin1") ?? "latin1");
-  let decoder: InstanceType<typeof TextDecoder>;
+  let decoder: { decode(bytes: Uint8Array): string };
   try {
     decoder = new TextDecoder(label);
   } catch {

@@ -61,7 +61,9 @@ function collector(): Writable & Received {
   const w = new Writable({
     highWaterMark: 64 * 1024 * 1024,
     write(chunk: Buffer, _enc, cb) {
-      chunks.push(Buffer.from(chunk));
+      // The library hands over a view of a PDU it no longer uses: kept as it is (one copy is made, when
+      // the file meta is put in front).
+      chunks.push(chunk);
       cb();
     },
   });
@@ -83,7 +85,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
   const { PresentationContextResult: PCR, RejectResult, RejectSource, RejectReason } = dimse.constants;
   const storage = new Set(Object.values(dimse.constants.StorageClass as Record<string, string>));
   const accepted = new Set(ACCEPTED_TRANSFER_SYNTAXES);
-  const bytesOf = new WeakMap<Dataset, Uint8Array>();
+  const bytesOf = new WeakMap<Dataset, readonly Uint8Array[]>();
 
   class RayvaultScp extends dimse.Scp {
     private session: ReceiverSession | undefined;
@@ -149,7 +151,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
 
     override createDatasetFromStoreWritableStream(writable: Writable, context: ContextLike, callback: (dataset: Dataset) => void): void {
       const ds = new dimse.Dataset({}, context.getAcceptedTransferSyntaxUid() ?? "");
-      bytesOf.set(ds, Buffer.concat((writable as Writable & Received).chunks));
+      bytesOf.set(ds, (writable as Writable & Received).chunks);
       callback(ds);
     }
 
