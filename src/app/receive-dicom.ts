@@ -223,8 +223,9 @@ export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   return n;
 }
 
-export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: string; readonly route?: RouteStudies }): DicomReceiver {
+export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: string; readonly route?: RouteStudies; readonly queueBytes?: number }): DicomReceiver {
   const committer = spoolCommitter(deps);
+  const queueBytes = options.queueBytes ?? QUEUE_BYTES;
   return {
     async associate(callingAe, calledAe) {
       const refuse = async (reason: "called-ae" | "calling-ae"): Promise<{ refused: typeof reason }> => {
@@ -253,7 +254,9 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
             // Durable before the acknowledgement: the sealed object, its index row and its audit event in
             // one spool record, flushed (one flush of a preallocated journal, no new file). The object is
             // filed in the blob store, and indexed, in the background.
-            if (committer.bytes > QUEUE_BYTES) await committer.drain();
+            if (committer.bytes > queueBytes) await committer.drain();
+            // Still behind (the disk or the database failing, retried meanwhile): refused, not held.
+            if (committer.bytes > queueBytes) throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the vault is behind in filing what it received (database or disk failing)");
             const audit: AuditEvent = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: Purpose.Treatment, outcome: "success" };
             const sealed = deps.blobs.seal(bytes, x.contentHash);
             const blob: StoredBlob = { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };

@@ -1,7 +1,8 @@
 /**
- * An instance a modality sends again, through the receiver against the real vault (embedded database,
- * blob store, spool): acknowledged, indexed once, and its stored object left as it is — in particular a
- * shredded object (retention, right to delete) is not brought back by a resend.
+ * The receiver against the real vault (embedded database, blob store, spool). An instance a modality
+ * sends again is acknowledged, indexed once, and its stored object left as it is — in particular a
+ * shredded object (retention, right to delete) is not brought back by a resend. When filing fails (the
+ * database), what is held in memory is bounded: past the bound a C-STORE is refused with 0xA700.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -73,5 +74,19 @@ describe("an instance received again", () => {
     assert.equal((await session.store(incoming(file, sop))).status, StoreStatus.Success);
     await receiver.drain();
     await assert.rejects(deps.blobs.verify(id), /shredded|RV_|key/i, "still shredded");
+  });
+
+  it("refuses with 0xA700 once filing has failed and the held objects pass the bound", async () => {
+    // The index failing as a database that went away does (fault injected into the real one).
+    const failing = { ...deps, index: { ...deps.index, recordImports: () => Promise.reject(new Error("database unavailable")) } };
+    const r = dicomReceiver(failing, { aeTitle: "RAYVAULT", queueBytes: 1 });
+    const a = await r.associate("CT09", "RAYVAULT");
+    assert.ok("session" in a);
+    const first = await a.session.store(incoming(ctSliceFile(96, 0), "1.2.826.0.1.3680043.10.1234.96.0"));
+    assert.equal(first.status, StoreStatus.Success, "journalled: durable, filed later");
+    await r.drain();
+    const second = await a.session.store(incoming(ctSliceFile(96, 1), "1.2.826.0.1.3680043.10.1234.96.1"));
+    assert.equal(second.status, StoreStatus.OutOfResources);
+    assert.match(second.comment ?? "", /RV_DATABASE_UNAVAILABLE/);
   });
 });
