@@ -120,6 +120,14 @@ function decodeRecord(record: Uint8Array): SpoolHeader & { readonly envelope?: U
 }
 
 /**
+ * The received instances the index already holds (sent again, or replayed after they were filed): their
+ * stored object is kept as it is — never replaced, and never brought back once shredded.
+ */
+async function indexed(deps: ReceiveDeps, items: ReadonlyArray<{ readonly rec: Pick<ImportRecord, "instance"> }>): Promise<ReadonlyMap<string, string>> {
+  return deps.index.findInstances(items.map((s) => s.rec.instance.identityIdx));
+}
+
+/**
  * Files journalled instances in groups (what arrives while a group is filed goes into the next one):
  * their objects written to the blob store and flushed together, their index rows and audit records
  * committed in one transaction, then their spool records settled. A failure (disk, database) keeps them
@@ -127,14 +135,10 @@ function decodeRecord(record: Uint8Array): SpoolHeader & { readonly envelope?: U
  */
 function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly bytes: number; readonly size: number; drain(): Promise<void> } {
   const queue: Spooled[] = [];
-  let bytes = 0;
   let running: Promise<void> | undefined;
   let retry: NodeJS.Timeout | undefined;
-  const sizeOf = (s: Spooled): number => s.sealed?.pieces.reduce((a, p) => a + p.length, 0) ?? 0;
   const commit = async (group: readonly Spooled[]): Promise<void> => {
-    // An instance the index already holds (sent again) keeps its object as it is: never replaced, and
-    // never brought back once shredded.
-    const known = await deps.index.findInstances(group.map((s) => s.rec.instance.identityIdx));
+    const known = await indexed(deps, group);
     const toStore = group.filter((s) => s.sealed && !known.has(s.rec.instance.identityIdx));
     for (const s of toStore) await deps.blobs.putSealed(s.rec.blob.id, s.sealed!, { deferSync: true });
     await deps.blobs.sync(toStore.map((s) => s.rec.blob.id));
@@ -161,7 +165,6 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
         return;
       }
       queue.splice(0, group.length);
-      bytes -= group.reduce((a, s) => a + sizeOf(s), 0);
     }
   };
   const kick = (): void => {
@@ -173,11 +176,11 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
   return {
     add(s) {
       queue.push(s);
-      bytes += sizeOf(s);
       kick();
     },
+    /** Size of the objects still held sealed in memory, waiting to be stored. */
     get bytes() {
-      return bytes;
+      return queue.reduce((a, s) => a + (s.sealed?.size ?? 0), 0);
     },
     get size() {
       return queue.length;
@@ -199,6 +202,11 @@ export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   let n = 0;
   for await (const { ref, record } of deps.spool.pending()) {
     const r = decodeRecord(record);
+    if (r.envelope && (await indexed(deps, [r])).size > 0) {
+      // Filed before the stop, not yet settled: nothing to store or record again.
+      await deps.spool.settle([ref]);
+      continue;
+    }
     if (r.envelope) {
       // The object as journalled: stored, then read back through authentication and hashed.
       await deps.blobs.putSealed(r.blob.id, { keyId: r.blob.keyId, size: r.blob.size, sha256: r.blob.sha256, pieces: [r.envelope] });

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { examineInstance } from "../../src/app/import-files.ts";
+import { shredObject } from "../../src/app/manage-keys.ts";
 import { encodeReceiveRecord, recoverReceived } from "../../src/app/receive-dicom.ts";
 import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
@@ -63,6 +64,19 @@ describe("receive spool recovery", () => {
     const blob = await deps.blobs.verify(x.blobId);
     assert.equal(blob.sha256, x.contentHash, "the stored object decrypts to the received bytes");
     assert.equal(await recoverReceived(deps), 0, "nothing left to replay");
+  });
+
+  it("does not store again the object of an instance already filed, so a shredded one stays shredded", async () => {
+    const file = ctSliceFile(97, 0);
+    const rec = journalled(file);
+    await earlier([rec]);
+    assert.equal(await recoverReceived(deps), 1);
+    const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
+    await shredObject("operator:test", x.blobId, deps);
+    // The same record again, as when the process stopped after filing it and before settling it.
+    await earlier([rec]);
+    assert.equal(await recoverReceived(deps), 0, "already filed: nothing recorded again");
+    await assert.rejects(deps.blobs.verify(x.blobId), "still shredded");
   });
 
   it("(earlier format) drops a record whose object was never stored, and indexes a stored one once, replayed twice", async () => {

@@ -8,8 +8,7 @@
  * decryptor and stop at the first segment that fails authentication.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
-import { fsync } from "node:fs";
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
@@ -20,6 +19,7 @@ import type { BlobStore } from "../../ports/blob-store.ts";
 import type { KeyStore } from "../../ports/key-store.ts";
 import type { RandomSource } from "../../ports/random.ts";
 import { syncDir } from "../fs/sync-dir.ts";
+import { writeAll } from "../fs/write-all.ts";
 
 const READ = 1024 * 1024;
 const fsyncAsync = promisify(fsync);
@@ -28,10 +28,6 @@ function checkId(id: string): void {
   if (!/^[A-Za-z0-9._-]{8,128}$/.test(id) || id.includes("..")) throw new RayvaultError(ErrorCode.UsageInvalid, "blob id must be 8–128 characters of A–Z, a–z, 0–9, '.', '_', '-'");
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-}
 
 
 export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSource): BlobStore {
@@ -94,6 +90,12 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
     }
   };
 
+  /** A new object's encryptor: a fresh data key wrapped under the current master key. */
+  const encryptor = (): { readonly enc: VaultEncryptor; readonly keyId: string } => {
+    const master = keys.current();
+    return { enc: new VaultEncryptor({ masterKey: master.key, keyId: master.id, dataKey: random.bytes(32), noncePrefix: random.bytes(7) }), keyId: master.id };
+  };
+
   /** Writes `<id>.rv` through a temporary: fsynced and its folder flushed unless `deferSync`; removed on failure. */
   const writeAtomically = async (id: string, options: { readonly deferSync?: boolean } | undefined, fill: (fd: number) => void | Promise<void>): Promise<void> => {
     checkId(id);
@@ -120,8 +122,7 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
 
   const store: BlobStore = {
     async put(id, plaintext, options) {
-      const master = keys.current();
-      const enc = new VaultEncryptor({ masterKey: master.key, keyId: master.id, dataKey: random.bytes(32), noncePrefix: random.bytes(7) });
+      const { enc, keyId } = encryptor();
       const hash = createHash("sha256");
       let size = 0;
       await writeAtomically(id, options, async (fd) => {
@@ -129,20 +130,19 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
         for await (const chunk of plaintext) {
           hash.update(chunk);
           size += chunk.length;
-          for (const piece of enc.push(chunk)) writeAll(fd, piece);
+          writeAll(fd, enc.push(chunk));
         }
-        for (const piece of enc.finish()) writeAll(fd, piece);
+        writeAll(fd, enc.finish());
       });
-      return { id, keyId: master.id, size, sha256: hash.digest("hex") };
+      return { id, keyId, size, sha256: hash.digest("hex") };
     },
     seal(plaintext, sha256) {
-      const master = keys.current();
-      const enc = new VaultEncryptor({ masterKey: master.key, keyId: master.id, dataKey: random.bytes(32), noncePrefix: random.bytes(7) });
-      return { keyId: master.id, size: plaintext.length, sha256, pieces: [enc.header, ...enc.push(plaintext), ...enc.finish()] };
+      const { enc, keyId } = encryptor();
+      return { keyId, size: plaintext.length, sha256, pieces: [enc.header, ...enc.push(plaintext), ...enc.finish()] };
     },
     async putSealed(id, sealed, options) {
       await writeAtomically(id, options, (fd) => {
-        for (const piece of sealed.pieces) writeAll(fd, piece);
+        writeAll(fd, sealed.pieces);
       });
       return { id, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
     },

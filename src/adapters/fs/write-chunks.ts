@@ -5,9 +5,10 @@
  * written in constant memory with few system calls. `durable` fsyncs before returning (for stored
  * originals); derived outputs that can be made again skip it.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import type { ByteSource } from "../../ports/byte-source.ts";
 import type { Chunk } from "../../core/dicom/write-dicom.ts";
+import { writeAll } from "./write-all.ts";
 
 const PIECE = 1024 * 1024;
 const GATHER = 256 * 1024;
@@ -51,9 +52,4 @@ export function writeChunksToFile(path: string, chunks: readonly Chunk[], source
   } finally {
     closeSync(fd);
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }

@@ -8,38 +8,21 @@
  * stops recovery (RV_VAULT_CORRUPT). A segment is deleted once every frame in it is settled.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writevSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
 import type { KeyStore } from "../../ports/key-store.ts";
 import type { ReceiveSpool } from "../../ports/receive-spool.ts";
 import { syncDir } from "../fs/sync-dir.ts";
+import { writeAll } from "../fs/write-all.ts";
 
 const MAGIC = Buffer.from("RVSPOOL1");
 /** Segments are allocated whole (zero-filled) before use, so a flush writes data, not file-size metadata. */
 const SEGMENT_SIZE = 16 * 1024 * 1024;
 const FILL = 4 * 1024 * 1024;
-
-/** Writes every piece at `position` onward (writev may write less than asked). */
-function writeAllAt(fd: number, pieces: readonly Uint8Array[], position: number): void {
-  let rest = pieces.filter((p) => p.length > 0);
-  let at = position;
-  while (rest.length > 0) {
-    // At most 1024 buffers per call (IOV_MAX).
-    let n = writevSync(fd, rest.slice(0, 1024), at);
-    at += n;
-    const next: Uint8Array[] = [];
-    for (const p of rest) {
-      if (n >= p.length) n -= p.length;
-      else {
-        next.push(n > 0 ? p.subarray(n) : p);
-        n = 0;
-      }
-    }
-    rest = next;
-  }
-}
+/** A frame's bytes besides its record: length (4), nonce (12), tag (16). */
+const FRAMING = 32;
 
 function segmentKey(master: Uint8Array, salt: Uint8Array): Buffer {
   return Buffer.from(hkdfSync("sha256", master, salt, "rayvault/receive-spool/v1", 32));
@@ -109,7 +92,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
       const batch = waiting;
       waiting = [];
       try {
-        const need = batch.reduce((a, b) => a + b.length + 32, 0);
+        const need = batch.reduce((a, b) => a + b.length + FRAMING, 0);
         if (!active || active.size + need > active.capacity) {
           const old = active;
           active = await newSegment(need);
@@ -121,13 +104,13 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
         const frames = batch.map((b) => encryptFrame(seg, b.record, b.length));
         // Written at once (a copy into the page cache), flushed in the thread pool: the flush does not
         // wait for the event loop to come back from whatever runs meanwhile.
-        writeAllAt(seg.handle!.fd, frames.flat(), start);
+        writeAll(seg.handle!.fd, frames.flat(), start);
         await seg.handle!.datasync();
         let offset = start;
         for (const b of batch) {
           seg.appended++;
           b.resolve(`${seg.name}:${offset}`);
-          offset += b.length + 32;
+          offset += b.length + FRAMING;
         }
         seg.size = offset;
       } catch (e) {
@@ -143,10 +126,10 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     });
   };
 
-  /** A frame as pieces written in order: length, nonce, ciphertext of each part, tag (32 bytes of framing). */
+  /** A frame as pieces written in order: length, nonce, ciphertext of each part, tag. */
   const encryptFrame = (seg: Segment, record: readonly Uint8Array[], length: number): Uint8Array[] => {
     const head = Buffer.alloc(16);
-    head.writeUInt32BE(12 + length + 16);
+    head.writeUInt32BE(length + FRAMING - 4);
     randomFillSync(head, 4, 12);
     const c = createCipheriv("aes-256-gcm", seg.key, head.subarray(4));
     const out: Uint8Array[] = [head, ...record.map((part) => c.update(part))];
