@@ -49,8 +49,9 @@ function summaryOf(rows: readonly CatalogRow[], deps: DicomwebDeps): StudySummar
 /** The studies the caller may see, newest import first; an exact patient ID narrows them (blind index). */
 export async function listStudies(caller: WebCaller, q: { readonly patientId?: string; readonly limit?: number }, deps: DicomwebDeps): Promise<StudySummary[]> {
   const mrn = q.patientId?.trim();
-  const { rows } = await allowedRows(caller, Action.StudySearch, { ...(mrn ? { mrnIdx: blindIndex(deps.fields, "patients.mrn", mrn) } : {}), limit: MAX_ROWS }, "study.search", deps);
-  return groupBy(rows, (r) => r.studyId).reverse().slice(0, Math.min(Math.max(q.limit ?? 200, 1), 1000)).map((rs) => summaryOf(rs, deps));
+  // Newest first from the index, so the cap on rows drops the oldest studies, never the newest.
+  const { rows } = await allowedRows(caller, Action.StudySearch, { ...(mrn ? { mrnIdx: blindIndex(deps.fields, "patients.mrn", mrn) } : {}), limit: MAX_ROWS, newestFirst: true }, "study.search", deps);
+  return groupBy(rows, (r) => r.studyId).slice(0, Math.min(Math.max(q.limit ?? 200, 1), 1000)).map((rs) => summaryOf(rs, deps));
 }
 
 /** One study: its series and instances (references only; pixels and headers come per instance). */

@@ -13,6 +13,7 @@ import { parseDicom } from "../core/dicom/parse-dicom.ts";
 import { codecOfDataset, elementText } from "../core/dicom/text.ts";
 import type { DicomElement } from "../core/dicom/dataset.ts";
 import { decideDisclosure, type DisclosureDecision, type DisclosureFacts, type Restriction } from "../core/policy/decide-disclosure.ts";
+import { inForceAt } from "../core/policy/dated-rules.ts";
 import { findLookalike } from "../core/policy/lookalike.ts";
 import { isValidNpi } from "../core/policy/npi.ts";
 import { previewPlan, type DisclosurePreview, type PreviewAttribute } from "../core/policy/minimum-necessary.ts";
@@ -119,7 +120,6 @@ export async function decide(req: DecideRequest, deps: DecideDeps): Promise<Deci
   // A DICOM node of the recipient's, reachable over TLS or on a network the operator attested as private.
   if (recipient && deps.dicomNodes) keys = { ...keys, dicomNode: (await deps.dicomNodes.nodesOf(recipient.id)).some(pushable) };
   const agreements = recipient ? await deps.policy.find("agreements", { recipientId: recipient.id }) : [];
-  const inForce = (x: (typeof agreements)[number]): boolean => x.effectiveAt <= now && (x.endsAt === null || now < x.endsAt) && (x.terminatedAt === null || now < x.terminatedAt);
   const restrictions: Restriction[] = (await deps.policy.find("restrictions", { patientId: study.patientId })).map((x) => ({
     id: x.id, kind: x.kind === "self-pay" ? "self-pay" : "agreed", ...(x.terminatedAt ? { terminatedAt: x.terminatedAt } : {}),
     ...(x.spec["purposes"] ? { purposes: x.spec["purposes"] as DisclosurePurpose[] } : {}), ...(x.spec["recipientKinds"] ? { recipientKinds: x.spec["recipientKinds"] } : {}),
@@ -137,7 +137,7 @@ export async function decide(req: DecideRequest, deps: DecideDeps): Promise<Deci
     deliveryKeys: keys,
     baas: agreements.filter((x) => x.kind === "baa").map((x) => ({ id: x.id, effectiveAt: x.effectiveAt, scope: x.scope as DisclosurePurpose[], ...(x.endsAt ? { endsAt: x.endsAt } : {}), ...(x.terminatedAt ? { terminatedAt: x.terminatedAt } : {}) })),
     // A data use agreement counts only for the purposes it covers.
-    dataUseAgreement: agreements.some((x) => x.kind === "dua" && inForce(x) && x.scope.includes(req.purpose)),
+    dataUseAgreement: agreements.some((x) => x.kind === "dua" && inForceAt(x, now) && x.scope.includes(req.purpose)),
     authorizations: await authorizationsOf(study.patientId, deps),
     restrictions,
     ...(access_ ? { accessRequest: { id: access_.id, receivedAt: access_.receivedAt, identityVerified: access_.identityVerifiedAt !== null, ...(access_.plainEmailAckAt ? { plainEmailAcknowledgedAt: access_.plainEmailAckAt } : {}) } } : {}),

@@ -75,7 +75,9 @@ export async function terminateAgreement(req: { actor: string; id: string; at?: 
   // A termination in effect is part of the record: it is not moved (a scheduled one may still be brought forward).
   if (row.terminatedAt !== null && row.terminatedAt <= deps.now()) throw new RayvaultError(ErrorCode.UsageInvalid, `the agreement was already terminated on ${row.terminatedAt.slice(0, 10)}`);
   if (at < row.effectiveAt) throw new RayvaultError(ErrorCode.UsageInvalid, "the agreement cannot end before it took effect");
-  await deps.policy.update("agreements", req.id, { terminatedAt: at }, event(deps, req.actor, "agreement.terminate", [`agreement:${req.id}`]));
+  // Only if no one changed the termination meanwhile (compare-and-set): the checks above hold when it is written.
+  const done = await deps.policy.updateIf("agreements", req.id, { terminatedAt: row.terminatedAt }, { terminatedAt: at }, event(deps, req.actor, "agreement.terminate", [`agreement:${req.id}`]));
+  if (!done) throw new RayvaultError(ErrorCode.UsageInvalid, "the agreement's termination was changed meanwhile: look at it again");
 }
 
 // ---- Authorizations (164.508) ----
@@ -120,7 +122,9 @@ export async function revokeAuthorization(req: { actor: string; id: string; rece
   if (!row) throw new RayvaultError(ErrorCode.NotFound, "no such authorization");
   // The first revocation received is the one that counts (164.508(b)(5)): it is never moved.
   if (row.revokedAt !== null) throw new RayvaultError(ErrorCode.UsageInvalid, `the authorization was already revoked on ${row.revokedAt.slice(0, 10)}`);
-  await deps.policy.update("authorizations", req.id, { revokedAt: at }, event(deps, req.actor, "authorization.revoke", [`authorization:${req.id}`]));
+  // Compare-and-set: of two revocations recorded at once, only the first is written.
+  const done = await deps.policy.updateIf("authorizations", req.id, { revokedAt: null }, { revokedAt: at }, event(deps, req.actor, "authorization.revoke", [`authorization:${req.id}`]));
+  if (!done) throw new RayvaultError(ErrorCode.UsageInvalid, "the authorization was already revoked");
 }
 
 /** One filed authorization as the decision sees it: the form decrypted, its revocation applied. */

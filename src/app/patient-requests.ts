@@ -7,24 +7,25 @@
  * answers through the share (purpose patient-access), usually a portal link. A failed match gets the same
  * answer as a match, so the page cannot be used to learn who is a patient.
  */
-import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import type { AuditEvent } from "../core/audit/audit-chain.ts";
 import { blindIndex, decryptField } from "../core/crypto/field-crypto.ts";
 import { ErrorCode, RayvaultError } from "../core/errors.ts";
+import { addMinutes } from "../core/policy/dated-rules.ts";
 import { parseAddress } from "../core/policy/lookalike.ts";
 import type { AccessRequestRow, PatientSigninRow } from "../ports/policy-store.ts";
 import { acknowledgePlainEmailWarning, openAccessRequestFor, PLAIN_EMAIL_WARNING } from "./manage-records.ts";
-import { queueNotification, type PortalDeps } from "./portal.ts";
+import { queueNotification, saltedHash, type PortalDeps } from "./portal.ts";
 
 const CODE_MINUTES = 10;
 const MAX_ATTEMPTS = 5;
 const SESSION_MINUTES = 30;
+/** Codes one patient's address may be sent in an hour, whoever asks: the page cannot flood a mailbox. */
+const MAX_CODES_PER_HOUR = 5;
 /** How the identity was checked, as recorded on the request (164.514(h)). */
-export const PATIENT_IDENTITY_METHOD = "verified address + MRN + date of birth + mailed one-time code";
+const PATIENT_IDENTITY_METHOD = "verified address + MRN + date of birth + mailed one-time code";
 
-const hash = (salt: string, v: string): string => createHash("sha256").update(salt).update("\u0000").update(v).digest("hex");
 const ev = (deps: PortalDeps, actor: string, action: string, objects: string[], outcome: AuditEvent["outcome"] = "success"): AuditEvent => ({ time: deps.now(), actor, action, objects, purpose: "patient-request", outcome });
-const plus = (iso: string, minutes: number): string => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 
 interface Match {
   readonly recipientId: string;
@@ -51,8 +52,9 @@ async function match(req: { email: string; mrn: string; birthDate: string }, dep
 }
 
 /**
- * Step one: the details the patient typed. On a match a code goes to the verified address; either way
- * the answer is an opaque sign-in id, so a mismatch is indistinguishable from a match.
+ * Step one: the details the patient typed. On a match a code goes to the verified address (at most
+ * MAX_CODES_PER_HOUR an hour); either way the answer is an opaque sign-in id, given without waiting for
+ * the mail to go, so a mismatch is not told from a match by the answer or by its delay.
  */
 export async function startPatientSignin(req: { email: string; mrn: string; birthDate: string }, deps: PortalDeps): Promise<string> {
   const id = `psi-${randomUUID()}`;
@@ -61,16 +63,22 @@ export async function startPatientSignin(req: { email: string; mrn: string; birt
     await deps.audit.append(ev(deps, "anonymous", "patient.signin.start", [`signin:${id}`], "failure"));
     return id;
   }
-  const code = String(randomInt(0, 100_000_000)).padStart(8, "0");
   const now = deps.now();
-  const row: PatientSigninRow = { id, recipientId: m.recipientId, patientId: m.patientId, addressId: m.addressId, codeHash: hash(id, code), codeExpiresAt: plus(now, CODE_MINUTES), failedAttempts: 0, sessionHash: null, sessionExpiresAt: null, createdAt: now };
+  const hourAgo = addMinutes(now, -60);
+  if ((await deps.policy.find("patientSignins", { recipientId: m.recipientId })).filter((r) => r.createdAt > hourAgo).length >= MAX_CODES_PER_HOUR) {
+    await deps.audit.append(ev(deps, `recipient:${m.recipientId}`, "patient.signin.start", [`signin:${id}`, "rule:codes-per-hour"], "refused"));
+    return id;
+  }
+  const code = String(randomInt(0, 100_000_000)).padStart(8, "0");
+  const row: PatientSigninRow = { id, recipientId: m.recipientId, patientId: m.patientId, addressId: m.addressId, codeHash: saltedHash(id, code), codeExpiresAt: addMinutes(now, CODE_MINUTES), failedAttempts: 0, sessionHash: null, sessionExpiresAt: null, createdAt: now };
   await deps.policy.insert("patientSignins", row, ev(deps, `recipient:${m.recipientId}`, "patient.signin.start", [`signin:${id}`, `patient:${m.patientId}`]));
   const notification = await queueNotification(
     deps, { id, studyId: m.studyId, recipientId: m.recipientId, addressId: m.addressId, purpose: "patient-access", citation: "164.524", actor: "system:patient-page" },
     "Your one-time code", [`Your one-time code is ${code}.`, "", `It works once, for ${CODE_MINUTES} minutes, to request a copy of your images. Nobody from the clinic will ask you for it.`].join("\n"),
   );
   const { runOutbox } = await import("./share.ts");
-  await runOutbox(deps, 1, notification.id);
+  // Sent in the background: a failed send stays in the outbox, retried like any other message.
+  void runOutbox(deps, 1, notification.id).catch(() => undefined);
   return id;
 }
 
@@ -84,7 +92,7 @@ export async function verifyPatientCode(signinId: string, code: string, deps: Po
   }
   const locked = new RayvaultError(ErrorCode.StateLocked, "too many wrong codes: start again");
   if (s.failedAttempts >= MAX_ATTEMPTS) throw locked;
-  if (!/^\d{8}$/.test(code.trim()) || !timingSafeEqual(Buffer.from(s.codeHash, "hex"), Buffer.from(hash(s.id, code.trim()), "hex"))) {
+  if (!/^\d{8}$/.test(code.trim()) || !timingSafeEqual(Buffer.from(s.codeHash, "hex"), Buffer.from(saltedHash(s.id, code.trim()), "hex"))) {
     // Every wrong code is counted, however many arrive at once: compare-and-set on the count, read again when another got in first.
     for (let seen = s.failedAttempts; seen < MAX_ATTEMPTS; ) {
       if (await deps.policy.updateIf("patientSignins", s.id, { failedAttempts: seen }, { failedAttempts: seen + 1 }, ev(deps, `recipient:${s.recipientId}`, "patient.signin.verify", [`signin:${s.id}`, `attempt:${seen + 1}`], "failure"))) throw wrong;
@@ -94,7 +102,7 @@ export async function verifyPatientCode(signinId: string, code: string, deps: Po
   }
   const session = randomBytes(32).toString("base64url");
   // The code works once, and not once the count has reached the limit in between.
-  const opened = await deps.policy.updateIf("patientSignins", s.id, { codeHash: s.codeHash, failedAttempts: s.failedAttempts }, { codeHash: null, sessionHash: hash(s.id, session), sessionExpiresAt: plus(deps.now(), SESSION_MINUTES) },
+  const opened = await deps.policy.updateIf("patientSignins", s.id, { codeHash: s.codeHash, failedAttempts: s.failedAttempts }, { codeHash: null, sessionHash: saltedHash(s.id, session), sessionExpiresAt: addMinutes(deps.now(), SESSION_MINUTES) },
     ev(deps, `recipient:${s.recipientId}`, "patient.signin.verify", [`signin:${s.id}`, `patient:${s.patientId}`]));
   if (!opened) throw wrong;
   return `${s.id}.${session}`;
@@ -104,14 +112,14 @@ export async function verifyPatientCode(signinId: string, code: string, deps: Po
 async function signedIn(cookie: string | undefined, deps: PortalDeps): Promise<PatientSigninRow> {
   const [id, session] = (cookie ?? "").split(".");
   const s = id && session && /^psi-[0-9a-f-]{36}$/.test(id) ? await deps.policy.get("patientSignins", id) : undefined;
-  if (!s || !session || s.sessionHash === null || s.sessionExpiresAt === null || deps.now() >= s.sessionExpiresAt || !timingSafeEqual(Buffer.from(s.sessionHash, "hex"), Buffer.from(hash(s.id, session), "hex"))) {
+  if (!s || !session || s.sessionHash === null || s.sessionExpiresAt === null || deps.now() >= s.sessionExpiresAt || !timingSafeEqual(Buffer.from(s.sessionHash, "hex"), Buffer.from(saltedHash(s.id, session), "hex"))) {
     throw new RayvaultError(ErrorCode.AccessDenied, "prove who you are first (the code we mailed you)");
   }
   return s;
 }
 
-export const PATIENT_FORMATS = ["dicom", "jpeg", "pdf"] as const;
-export const PATIENT_CHANNELS = ["portal", "plain-email"] as const;
+const PATIENT_FORMATS = ["dicom", "jpeg", "pdf"] as const;
+const PATIENT_CHANNELS = ["portal", "plain-email"] as const;
 
 /**
  * Step three: the request. Unencrypted e-mail only with the current warning acknowledged; the request

@@ -26,7 +26,8 @@ export type PortalDeps = ShareDeps & {
   readonly publicUrl: string;
 };
 
-const hash = (salt: string, v: string): string => createHash("sha256").update(salt).update("\u0000").update(v).digest("hex");
+/** SHA-256 of a value under a salt (a link's or a sign-in's id): what tokens, codes and sessions are kept as. */
+export const saltedHash = (salt: string, v: string): string => createHash("sha256").update(salt).update("\u0000").update(v).digest("hex");
 const MAX_ATTEMPTS = 5;
 const CODE_MINUTES = 10;
 /** Codes a link may send in all, and the wait between two: the link cannot flood the mailbox. */
@@ -78,8 +79,8 @@ export async function createPortalShare(req: PortalShareRequest, deps: PortalDep
   const id = `lnk-${randomUUID()}`;
   const now = deps.now();
   const row: PortalLinkRow = {
-    id, tokenHash: hash("portal-token", token), studyId: req.studyId, recipientId: req.recipientId, addressId: req.addressId, purpose: req.purpose, citation: req.citation, accountable: req.accountable,
-    packageBlobId: pkg.id, factor: req.passcode ? "passcode" : "mailbox", passcodeHash: req.passcode ? hash(id, req.passcode.trim()) : null, codeHash: null, codeExpiresAt: null, failedAttempts: 0,
+    id, tokenHash: saltedHash("portal-token", token), studyId: req.studyId, recipientId: req.recipientId, addressId: req.addressId, purpose: req.purpose, citation: req.citation, accountable: req.accountable,
+    packageBlobId: pkg.id, factor: req.passcode ? "passcode" : "mailbox", passcodeHash: req.passcode ? saltedHash(id, req.passcode.trim()) : null, codeHash: null, codeExpiresAt: null, failedAttempts: 0,
     codesIssued: 0, shareKey: req.idempotencyKey, sessionHash: null, expiresAt: new Date(Date.parse(now) + req.expiresDays * 86_400_000).toISOString(), maxDownloads: req.maxDownloads, downloads: 0, revokedAt: null, createdAt: now, createdBy: req.actor,
   };
   await deps.portal.create(row, ev(deps, req.actor, "portal.link.create", [`portal-link:${id}`, `study:${req.studyId}`, `recipient:${req.recipientId}`, `factor:${row.factor}`], req.purpose.slice(0, 40)));
@@ -90,11 +91,15 @@ export async function createPortalShare(req: PortalShareRequest, deps: PortalDep
   return { link: row, notification };
 }
 
-/** Why a link can no longer be used (revoked, expired, used up: gone; too many wrong codes: locked), or undefined. */
-function unusable(link: PortalLinkRow, now: string): RayvaultError | undefined {
+/**
+ * Why a link can no longer be used (revoked, expired, used up: gone; too many wrong codes: locked), or
+ * undefined. `forNewUse` false asks within a use already counted (the images of an opened viewer): the
+ * use count does not stop it then.
+ */
+function unusable(link: PortalLinkRow, now: string, forNewUse = true): RayvaultError | undefined {
   if (link.revokedAt !== null) return new RayvaultError(ErrorCode.LinkGone, "the sender revoked this link");
   if (link.expiresAt <= now) return new RayvaultError(ErrorCode.LinkGone, "this link has expired");
-  if (link.downloads >= link.maxDownloads) return new RayvaultError(ErrorCode.LinkGone, "this link has been used as many times as allowed");
+  if (forNewUse && link.downloads >= link.maxDownloads) return new RayvaultError(ErrorCode.LinkGone, "this link has been used as many times as allowed");
   if (link.failedAttempts >= MAX_ATTEMPTS) return new RayvaultError(ErrorCode.StateLocked, "locked after too many wrong codes: ask the sender for a new link");
   return undefined;
 }
@@ -105,10 +110,10 @@ export function linkUsable(link: PortalLinkRow, now: string): boolean {
 }
 
 /** The link behind a token, or why it cannot be used (404 unknown, 410 over, 429 locked). */
-async function usable(token: string, deps: PortalDeps): Promise<PortalLinkRow> {
-  const link = await deps.portal.byTokenHash(hash("portal-token", token));
+async function usable(token: string, deps: PortalDeps, forNewUse = true): Promise<PortalLinkRow> {
+  const link = await deps.portal.byTokenHash(saltedHash("portal-token", token));
   if (!link) throw new RayvaultError(ErrorCode.NotFound, "no such link");
-  const why = unusable(link, deps.now());
+  const why = unusable(link, deps.now(), forNewUse);
   if (why) throw why;
   return link;
 }
@@ -136,7 +141,7 @@ export async function sendCode(token: string, deps: PortalDeps): Promise<"mailbo
     link.id,
     // The current code must expire within CODE_MINUTES minus the interval, i.e. have been issued an interval ago.
     { maxCodes: MAX_CODES, expiresBefore: new Date(now + (CODE_MINUTES * 60 - CODE_INTERVAL_SECONDS) * 1000).toISOString() },
-    { codeHash: hash(link.id, code), codeExpiresAt: new Date(now + CODE_MINUTES * 60_000).toISOString() },
+    { codeHash: saltedHash(link.id, code), codeExpiresAt: new Date(now + CODE_MINUTES * 60_000).toISOString() },
     ev(deps, `recipient:${link.recipientId}`, "portal.code.issue", [`portal-link:${link.id}`], link.purpose.slice(0, 40)),
   );
   if (!issued) {
@@ -154,7 +159,7 @@ export async function sendCode(token: string, deps: PortalDeps): Promise<"mailbo
 export async function verifyCode(token: string, code: string, deps: PortalDeps): Promise<string> {
   const link = await usable(token, deps);
   const expected = link.factor === "passcode" ? link.passcodeHash : link.codeExpiresAt !== null && link.codeExpiresAt > deps.now() ? link.codeHash : null;
-  const given = Buffer.from(hash(link.id, code.trim()), "hex");
+  const given = Buffer.from(saltedHash(link.id, code.trim()), "hex");
   const ok = expected !== null && timingSafeEqual(Buffer.from(expected, "hex"), given);
   if (!ok) {
     const attempts = await deps.portal.failAttempt(link.id, (n) => ev(deps, `recipient:${link.recipientId}`, n >= MAX_ATTEMPTS ? "portal.code.locked" : "portal.code.wrong", [`portal-link:${link.id}`], link.purpose.slice(0, 40), "failure"));
@@ -163,16 +168,16 @@ export async function verifyCode(token: string, code: string, deps: PortalDeps):
   const session = randomBytes(32).toString("base64url");
   // A mailed code works once: it is cleared as it is accepted.
   // Only while not locked: a right code racing wrong ones that reached the limit does not get in.
-  const opened = await deps.portal.updateIfUnlocked(link.id, MAX_ATTEMPTS, { sessionHash: hash(link.id, session), ...(link.factor === "mailbox" ? { codeHash: null, codeExpiresAt: null } : {}), failedAttempts: 0 },
+  const opened = await deps.portal.updateIfUnlocked(link.id, MAX_ATTEMPTS, { sessionHash: saltedHash(link.id, session), ...(link.factor === "mailbox" ? { codeHash: null, codeExpiresAt: null } : {}), failedAttempts: 0 },
     ev(deps, `recipient:${link.recipientId}`, "portal.verify", [`portal-link:${link.id}`, `factor:${link.factor}`], link.purpose.slice(0, 40)));
   if (!opened) throw new RayvaultError(ErrorCode.StateLocked, "locked after too many wrong codes: ask the sender for a new link");
   return session;
 }
 
 /** The link, once its recipient proved who they are in this browser session. */
-async function verifiedLink(token: string, session: string | undefined, deps: PortalDeps): Promise<PortalLinkRow> {
-  const link = await usable(token, deps);
-  if (!session || link.sessionHash === null || !timingSafeEqual(Buffer.from(link.sessionHash, "hex"), Buffer.from(hash(link.id, session), "hex"))) {
+async function verifiedLink(token: string, session: string | undefined, deps: PortalDeps, forNewUse = true): Promise<PortalLinkRow> {
+  const link = await usable(token, deps, forNewUse);
+  if (!session || link.sessionHash === null || !timingSafeEqual(Buffer.from(link.sessionHash, "hex"), Buffer.from(saltedHash(link.id, session), "hex"))) {
     throw new RayvaultError(ErrorCode.AccessDenied, "prove who you are first (the code or passcode)");
   }
   return link;
@@ -222,7 +227,8 @@ export async function openViewer(token: string, session: string | undefined, dep
 
 /** One shared image as PNG (DICOM rendered with its window) or the photo as packaged; the viewer must be open. */
 export async function viewImage(token: string, session: string | undefined, n: number, deps: PortalDeps): Promise<{ readonly bytes: Uint8Array; readonly mediaType: string }> {
-  const link = await verifiedLink(token, session, deps);
+  // Within the use that opened the viewer (counted then), even if it was the last one.
+  const link = await verifiedLink(token, session, deps, false);
   if (link.downloads < 1) throw new RayvaultError(ErrorCode.AccessDenied, "open the viewer first");
   const { zip, archive, names } = await viewable(link, deps);
   const name = Number.isInteger(n) && n >= 1 ? names[n - 1] : undefined;

@@ -8,9 +8,11 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { decryptField } from "../core/crypto/field-crypto.ts";
+import { decideLogin } from "../core/identity/login-policy.ts";
 import type { SsoIdentity } from "../ports/sso.ts";
 import { recordLogin, type LoginResult, type UserDeps } from "./manage-users.ts";
 import { startSession } from "./sessions.ts";
+import { addMinutes } from "../core/policy/dated-rules.ts";
 
 const PENDING_MINUTES = 5;
 
@@ -47,14 +49,18 @@ export async function openSsoSession(id: SsoIdentity, deps: UserDeps): Promise<S
     await deps.audit.append({ time: now, actor: "anonymous", action: "login.sso.fail", objects: [who], purpose: "operations", outcome: "failure" });
     return { outcome: "unknown-user" };
   }
-  if (user.state.lockedUntil && user.state.lockedUntil > now) {
+  // The password sign-in's policy decides the lockout (the provider stands for the password).
+  const decision = decideLogin(user.state, { passwordOk: true, mfaRequired: false }, now);
+  if (decision.outcome === "locked") {
     await deps.audit.append({ time: now, actor: `user:${user.id}`, action: "login.sso.fail", objects: [`user:${user.id}`, who, "locked"], purpose: "operations", outcome: "failure" });
     return { outcome: "locked" };
   }
   if (user.mfaRequired && !id.mfa) {
     await deps.audit.append({ time: now, actor: `user:${user.id}`, action: "login.sso.second-factor", objects: [`user:${user.id}`, who], purpose: "operations", outcome: "success" });
-    return { outcome: "totp-needed", pending: seal(deps, "sso-pending", { u: user.id, exp: new Date(Date.parse(now) + PENDING_MINUTES * 60_000).toISOString() }) };
+    return { outcome: "totp-needed", pending: seal(deps, "sso-pending", { u: user.id, exp: addMinutes(now, PENDING_MINUTES) }) };
   }
+  // A sign-in that succeeds clears the count of earlier failures, as the password sign-in does.
+  await deps.users.saveState(user.id, decision.state);
   await deps.audit.append({ time: now, actor: `user:${user.id}`, action: "login.sso", objects: [`user:${user.id}`, who, ...(id.mfa ? ["mfa:provider"] : [])], purpose: "operations", outcome: "success" });
   return { outcome: "ok", token: await startSession(user.id, deps) };
 }

@@ -11,6 +11,7 @@ import { ErrorCode, RayvaultError } from "../core/errors.ts";
 import { decryptField } from "../core/crypto/field-crypto.ts";
 import { Action, ROLE_GRANTS, type Role } from "../core/access/decide-access.ts";
 import { validateAuthorization, type AuthorizationVerdict } from "../core/policy/authorization.ts";
+import { inForceAt } from "../core/policy/dated-rules.ts";
 import { subjectOf, type WebCaller } from "./dicomweb.ts";
 import { addRecipient, listRecipients, patientByMrn, verifyAddress, verifyIdentity, type PolicyDeps } from "./manage-directory.ts";
 import {
@@ -43,6 +44,13 @@ async function keeper(caller: WebCaller, records: Records, deps: Pick<PolicyDeps
 }
 
 const name = (deps: PolicyDeps, enc: string | undefined): string => (enc ? decryptField(deps.fields, "recipients.name", enc) : "(removed)");
+
+/** The names of these recipients, each read from the directory once. */
+async function namesOf(deps: PolicyDeps, ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  const unique = [...new Set(ids)];
+  const rows = await Promise.all(unique.map((id) => deps.policy.get("recipients", id)));
+  return new Map(unique.map((id, i) => [id, name(deps, rows[i]?.nameEnc)]));
+}
 
 // ---- Directory ----
 
@@ -87,13 +95,16 @@ export interface AccessRequestView {
   readonly completedAt: string | null;
 }
 
+/** The patients' access requests, newest first; the reading (it names patients) audited. */
 export async function accessRequestsAs(caller: WebCaller, deps: PolicyDeps): Promise<AccessRequestView[]> {
-  await keeper(caller, "access-requests", deps);
+  const actor = await keeper(caller, "access-requests", deps);
+  const rows = await listAccessRequests(deps);
+  await deps.audit.append({ time: deps.now(), actor, action: "access-request.list", objects: rows.map((r) => `access-request:${r.id}`), purpose: "operations", outcome: "success" });
+  const names = await namesOf(deps, rows.map((r) => r.requesterId));
   const out: AccessRequestView[] = [];
-  for (const r of await listAccessRequests(deps)) {
-    const who = await deps.policy.get("recipients", r.requesterId);
+  for (const r of rows) {
     out.push({
-      id: r.id, requester: { id: r.requesterId, name: name(deps, who?.nameEnc) }, receivedAt: r.receivedAt, dueAt: r.dueAt, overdue: r.overdue, format: r.format, channel: r.channel,
+      id: r.id, requester: { id: r.requesterId, name: names.get(r.requesterId)! }, receivedAt: r.receivedAt, dueAt: r.dueAt, overdue: r.overdue, format: r.format, channel: r.channel,
       identityVerified: r.identityVerifiedAt !== null, plainEmailAcknowledged: r.channel === "plain-email" ? r.plainEmailAckAt !== null : null, completedAt: r.completedAt,
     });
   }
@@ -108,12 +119,14 @@ export async function completeAccessRequestAs(caller: WebCaller, id: string, dep
 // ---- The review queue (164.510, 164.512) ----
 
 export async function reviewsAs(caller: WebCaller, deps: PolicyDeps): Promise<Array<{ id: string; studyId: string; recipient: { id: string; name: string }; purpose: string; requestedAt: string; outcome: string | null; citation: string | null; decidedAt: string | null }>> {
-  await keeper(caller, "reviews", deps);
+  const actor = await keeper(caller, "reviews", deps);
   const rows = await listReviews(false, deps);
+  // The queue names recipients (patients among them): reading it is audited.
+  await deps.audit.append({ time: deps.now(), actor, action: "review.list", objects: rows.map((r) => `review:${r.id}`), purpose: "operations", outcome: "success" });
+  const names = await namesOf(deps, rows.map((r) => r.recipientId));
   const out = [];
   for (const r of rows) {
-    const who = await deps.policy.get("recipients", r.recipientId);
-    out.push({ id: r.id, studyId: r.studyId, recipient: { id: r.recipientId, name: name(deps, who?.nameEnc) }, purpose: r.purpose, requestedAt: r.requestedAt, outcome: r.outcome, citation: r.citation, decidedAt: r.decidedAt });
+    out.push({ id: r.id, studyId: r.studyId, recipient: { id: r.recipientId, name: names.get(r.recipientId)! }, purpose: r.purpose, requestedAt: r.requestedAt, outcome: r.outcome, citation: r.citation, decidedAt: r.decidedAt });
   }
   return out;
 }
@@ -151,13 +164,14 @@ export interface AgreementView {
 export async function agreementsAs(caller: WebCaller, deps: PolicyDeps): Promise<AgreementView[]> {
   await keeper(caller, "agreements", deps);
   const now = deps.now();
+  const rows = await deps.policy.find("agreements", {});
+  const names = await namesOf(deps, rows.map((a) => a.recipientId));
   const out: AgreementView[] = [];
-  for (const a of await deps.policy.find("agreements", {})) {
-    const who = await deps.policy.get("recipients", a.recipientId);
+  for (const a of rows) {
     out.push({
-      id: a.id, kind: a.kind, recipient: { id: a.recipientId, name: name(deps, who?.nameEnc) }, parties: decryptField(deps.fields, "agreements.parties", a.partiesEnc),
+      id: a.id, kind: a.kind, recipient: { id: a.recipientId, name: names.get(a.recipientId)! }, parties: decryptField(deps.fields, "agreements.parties", a.partiesEnc),
       scope: a.scope, effectiveAt: a.effectiveAt, endsAt: a.endsAt, terminatedAt: a.terminatedAt, createdAt: a.createdAt,
-      inForce: a.effectiveAt <= now && (a.endsAt === null || now < a.endsAt) && (a.terminatedAt === null || now < a.terminatedAt),
+      inForce: inForceAt(a, now),
     });
   }
   return out.reverse();
@@ -212,8 +226,8 @@ export async function authorizationsAs(caller: WebCaller, patientMrn: string, de
     const verdict = validateAuthorization(a, now);
     const revoked = a.revokedAt !== undefined && a.revokedAt <= now;
     const expired = verdict.defects.some((d) => d.citation === "164.508(b)(2)(i)");
-    const named = [];
-    for (const id of a.recipients.ids ?? []) named.push({ id, name: name(deps, (await deps.policy.get("recipients", id))?.nameEnc) });
+    const names = await namesOf(deps, a.recipients.ids ?? []);
+    const named = (a.recipients.ids ?? []).map((id) => ({ id, name: names.get(id)! }));
     out.push({
       id: row.id, filedAt: row.createdAt, description: a.description, recipients: { description: a.recipients.description, named, kinds: a.recipients.kinds ?? [] },
       purposes: a.purposes, expiresAt: a.expiresAt ?? null, expirationEvent: a.expirationEvent ?? null, signedAt: a.signedAt ?? null, revokedAt: row.revokedAt,

@@ -79,6 +79,8 @@ export interface CatalogFilter {
   readonly modality?: string;
   /** At most this many instances (the caller pages studies within them). */
   readonly limit: number;
+  /** Studies newest import first (within a study, still series by series in import order). */
+  readonly newestFirst?: boolean;
 }
 
 export interface ImagingIndex {

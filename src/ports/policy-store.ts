@@ -126,7 +126,7 @@ export interface IncidentRow {
   readonly createdBy: string;
 }
 
-/** The tables the store keeps, by name, with their row types. */
+/** A patient's sign-in on the request page (164.524): the mailed code, then the session, kept as hashes. */
 export interface PatientSigninRow {
   readonly id: string;
   readonly recipientId: string;
@@ -140,6 +140,7 @@ export interface PatientSigninRow {
   readonly createdAt: string;
 }
 
+/** The tables the store keeps, by name, with their row types. */
 export interface PolicyTables {
   recipients: RecipientRow;
   addresses: AddressRow;

@@ -214,4 +214,19 @@ describe("portal links", { skip: havePg ? false : NO_POSTGRES }, () => {
     assert.equal((await cli(["audit", "verify"])).status, 0);
     assert.equal((await cli(["vault", "verify"])).status, 0);
   });
+
+  it("shows the images of a viewer opened with the link's last use", async () => {
+    const to = await recipient("viewer@portal-hospital.test");
+    const once = await share(to, ["--max-downloads", "1"]);
+    await post(`/api/portal/${once}/code`);
+    const code = /one-time code is (\d{8})/.exec(lastMailTo("viewer@portal-hospital.test"))![1]!;
+    const cookie = ((await post(`/api/portal/${once}/verify`, { code })).headers.get("set-cookie") ?? "").split(";")[0]!;
+    const opened = await fetch(`${base}/api/portal/${once}/images`, { headers: { cookie } });
+    assert.equal(opened.status, 200, "opening the viewer is the one use");
+    const image = await fetch(`${base}/api/portal/${once}/images/1`, { headers: { cookie } });
+    assert.equal(image.status, 200, "its images belong to that use");
+    assert.match(image.headers.get("content-type") ?? "", /^image\//);
+    assert.equal((await fetch(`${base}/api/portal/${once}/images`, { headers: { cookie } })).status, 410, "no second opening");
+    assert.equal((await fetch(`${base}/api/portal/${once}/package`, { headers: { cookie } })).status, 410, "nor a download");
+  });
 });

@@ -509,7 +509,7 @@ describe("first start in a browser", { skip: existsSync(CHROMIUM) ? false : "Deb
       // Administrators run the system; they read no PHI (the studies list is refused with its rule).
       await page.getByRole("alert").filter({ hasText: /role|purpose/ }).waitFor();
       // Nor the directory, where patients are named.
-      assert.equal((await page.request.get(`${server.http}/api/recipients?q=`)).status(), 403);
+      assert.equal((await page.request.post(`${server.http}/api/recipients/search`, { data: { q: "" }, headers: { origin: server.http } })).status(), 403);
       // The link worked once.
       await page.goto(link);
       await page.getByLabel("User name").fill("second-admin");

@@ -6,7 +6,7 @@
  * chained in the same transaction.
  */
 import { randomUUID } from "node:crypto";
-import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { AuditEvent } from "../../core/audit/audit-chain.ts";
 import type { ImagingIndex, ImportRecord, RecordedImport } from "../../ports/imaging-index.ts";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
@@ -128,7 +128,7 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
         .innerJoin(studies, eq(studies.id, series.studyId))
         .innerJoin(patients, eq(patients.id, studies.patientId))
         .where(conds.length > 0 ? and(...conds) : undefined)
-        .orderBy(studies.createdAt, studies.id, series.id, instances.importedAt, instances.id)
+        .orderBy(...(f.newestFirst ? [desc(studies.createdAt), desc(studies.id)] : [studies.createdAt, studies.id]), series.id, instances.importedAt, instances.id)
         .limit(f.limit);
     },
 

@@ -41,6 +41,18 @@ export function addDays(from: string, days: number): string {
   return new Date(Date.parse(from) + days * 86_400_000).toISOString();
 }
 
+/** `minutes` after `from` (ISO), as an ISO time. */
+export function addMinutes(from: string, minutes: number): string {
+  return new Date(Date.parse(from) + minutes * 60_000).toISOString();
+}
+
+/** A dated arrangement (an agreement) in force at `now`: effective, not ended, not terminated. */
+export function inForceAt(period: { readonly effectiveAt: string; readonly endsAt?: string | null; readonly terminatedAt?: string | null }, now: string): boolean {
+  const t = Date.parse(now);
+  const before = (end: string | null | undefined): boolean => end === undefined || end === null || t < Date.parse(end);
+  return Date.parse(period.effectiveAt) <= t && before(period.endsAt) && before(period.terminatedAt);
+}
+
 /** The civil penalty table in effect on `date` (the newest whose effective date is not after it). */
 export function penaltiesOn(date: string): PenaltyTable | undefined {
   return [...DATA.penalties].sort((a, b) => b.effective.localeCompare(a.effective)).find((t) => t.effective <= date.slice(0, 10));

@@ -11,6 +11,7 @@
  * asked after the risk warning). A "no" is a value with its reasons and what is missing, never an
  * exception; an unknown or absent fact never permits. Explanations carry references, never PHI. Pure.
  */
+import { inForceAt } from "./dated-rules.ts";
 import { authorizationCovers, validateAuthorization, type Authorization } from "./authorization.ts";
 import type { LookalikeReason } from "./lookalike.ts";
 import { deidentifiedPlan, fullPlan, limitedDataSetPlan, paymentPlan, type MinimumNecessaryPlan } from "./minimum-necessary.ts";
@@ -114,10 +115,7 @@ export interface DisclosureDecision {
   readonly accountable: boolean;
 }
 
-const inForce = (b: Baa, now: string): boolean => {
-  const t = Date.parse(now);
-  return Date.parse(b.effectiveAt) <= t && (b.endsAt === undefined || t < Date.parse(b.endsAt)) && (b.terminatedAt === undefined || t < Date.parse(b.terminatedAt));
-};
+const inForce = (b: Baa, now: string): boolean => inForceAt(b, now);
 
 interface Permission {
   readonly basis: Basis;

@@ -10,10 +10,11 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { retrieveFrames, retrieveInstances, retrieveMetadata, retrieveRendered, searchInstances, searchSeries, searchStudies, storeInstances, type DicomwebDeps, type SearchQuery, type WebCaller } from "../../app/dicomweb.ts";
+import { retrieveFrames, retrieveInstances, retrieveMetadata, retrieveRendered, searchInstances, searchSeries, searchStudies, storeInstances, type DicomwebDeps, type SearchQuery } from "../../app/dicomweb.ts";
 import type { ImportDeps } from "../../app/import-files.ts";
 import type { SessionUser } from "../../app/sessions.ts";
 import { ErrorCode, errorCodeOf, safeMessageOf } from "../../core/errors.ts";
+import { webCallerOf } from "./request-parts.ts";
 
 const DICOM_JSON = "application/dicom+json";
 const STOW_MAX_BYTES = 2 * 1024 * 1024 * 1024 - 1;
@@ -82,15 +83,7 @@ function searchQuery(q: Record<string, unknown>): SearchQuery {
 export function registerDicomweb(app: FastifyInstance, deps: DicomwebDeps & ImportDeps & { readonly publicUrl: string }, caller: (req: FastifyRequest) => Promise<SessionUser | undefined>): void {
   const base = `${deps.publicUrl.replace(/\/$/, "")}/dicomweb`;
   /** The caller and their purpose, or an answer already sent. */
-  const who = async (req: FastifyRequest, reply: FastifyReply): Promise<WebCaller | undefined> => {
-    const user = await caller(req);
-    if (!user) {
-      await reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
-      return undefined;
-    }
-    const purpose = req.headers["x-purpose-of-use"];
-    return { user, purpose: typeof purpose === "string" ? purpose : "" };
-  };
+  const who = webCallerOf(caller);
   const json = (reply: FastifyReply, body: unknown[]): FastifyReply => (body.length === 0 ? reply.code(204).send() : reply.type(DICOM_JSON).send(body));
 
   app.addContentTypeParser("multipart/related", { parseAs: "buffer", bodyLimit: STOW_MAX_BYTES }, (_req, body, done) => done(null, body));

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import fastifyStatic from "@fastify/static";
 
-export const PORTAL_DIST = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
+const PORTAL_DIST = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
 export interface PortalPage {
   /** Sends the portal's page (200), or 503 with how to build it. */

@@ -13,6 +13,7 @@ import { completeSsoTotp, openSsoSession, seal, unseal } from "../../app/sso-ses
 import type { SsoProvider } from "../../ports/sso.ts";
 import { RATE_LIMITS, sessionCookie } from "./web-security.ts";
 import { bodyOf, cookieOf, str } from "./request-parts.ts";
+import { addMinutes } from "../../core/policy/dated-rules.ts";
 
 const FLOW = "rv_sso";
 const PENDING = "rv_sso_pending";
@@ -30,7 +31,7 @@ export function registerSso(app: FastifyInstance, deps: UserDeps & { readonly ss
   app.get("/api/sso/start", { config: { rateLimit: RATE_LIMITS.login } }, async (_req, reply) => {
     try {
       const start = await sso.start(callback);
-      const flow = seal(deps, "sso-flow", { ...start.checks, exp: new Date(Date.parse(deps.now()) + FLOW_MINUTES * 60_000).toISOString() });
+      const flow = seal(deps, "sso-flow", { ...start.checks, exp: addMinutes(deps.now(), FLOW_MINUTES) });
       return await reply.header("set-cookie", `${FLOW}=${flow}; HttpOnly; Secure; SameSite=Lax; Path=/api/sso; Max-Age=${FLOW_MINUTES * 60}`).redirect(start.url, 302);
     } catch {
       return reply.redirect(back("unavailable"), 302);

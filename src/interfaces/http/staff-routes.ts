@@ -6,16 +6,16 @@
  * in X-Purpose-Of-Use, and every decision and audit record is the use-case's. PHI travels only in
  * request and response bodies (never in URLs), and every response is no-store.
  */
-import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteGenericInterface } from "fastify";
-import multipart from "@fastify/multipart";
+import multipart, { type MultipartFile } from "@fastify/multipart";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { listStudies, phiReport, previewInstance, studyDetail } from "../../app/browse-studies.ts";
 import type { CleanPixelsDeps } from "../../app/clean-pixels.ts";
-import { bodyOf } from "./request-parts.ts";
+import { bodyOf, webCallerOf } from "./request-parts.ts";
 import { subjectOf, type DicomwebDeps, type WebCaller } from "../../app/dicomweb.ts";
 import { importFiles, type ImportDeps, type ImportReport } from "../../app/import-files.ts";
 import type { PolicyDeps } from "../../app/manage-directory.ts";
@@ -50,11 +50,6 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   const status = code === ErrorCode.AccessDenied ? 403 : code === ErrorCode.UsageInvalid ? 400 : code === ErrorCode.NotFound ? 404 : code === ErrorCode.InputTooLarge ? 413 : e instanceof RayvaultError ? 422 : 500;
   return reply.code(status).send({ error: code, message: safeMessageOf(e) });
 }
-
-const header = (req: FastifyRequest, name: string): string => {
-  const v = req.headers[name];
-  return typeof v === "string" ? v : "";
-};
 
 /** A file name from the browser reduced to something safe to write (and to show): no folders, no controls. */
 function safeName(n: number, name: string | undefined): string {
@@ -136,152 +131,7 @@ export function authorizationFormOf(fields: ReadonlyMap<string, readonly string[
 export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: StaffOptions, callerOf: (req: FastifyRequest) => Promise<SessionUser | undefined>): void {
   void app.register(multipart, { limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES, fields: 10, fieldSize: 1024, parts: MAX_FILES + 10 } });
 
-  /** The signed-in caller and the purpose of use they declared; 401 when not signed in. */
-  const webCaller = async (req: FastifyRequest, reply: FastifyReply): Promise<WebCaller | undefined> => {
-    const user = await callerOf(req);
-    if (!user) {
-      await reply.code(401).send({ error: ErrorCode.AccessDenied, message: "not signed in" });
-      return undefined;
-    }
-    return { user, purpose: header(req, "x-purpose-of-use") };
-  };
-
-  const studies = async (req: FastifyRequest, reply: FastifyReply, patientId: string | undefined, limit: string | undefined): Promise<FastifyReply> => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      return await reply.send({ studies: await listStudies(caller, { ...(patientId ? { patientId } : {}), ...(limit ? { limit: Number(limit) } : {}) }, deps) });
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  };
-  app.get<{ Querystring: { limit?: string } }>("/api/studies", async (req, reply) => studies(req, reply, undefined, req.query.limit));
-  // The patient ID is PHI: it comes in the body, never in a URL (which proxies and logs keep).
-  app.post("/api/studies/search", async (req, reply) => {
-    const b = bodyOf(req);
-    return studies(req, reply, typeof b["patientId"] === "string" ? b["patientId"] : undefined, typeof b["limit"] === "number" ? String(b["limit"]) : undefined);
-  });
-
-  app.get<{ Params: { id: string } }>("/api/studies/:id", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      return await reply.send(await studyDetail(caller, req.params.id, deps));
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-
-  app.get<{ Params: { id: string }; Querystring: { size?: string; window?: string } }>("/api/instances/:id/preview", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      const size = Math.min(Math.max(Number(req.query.size ?? "1024") || 1024, 64), 2048);
-      // The type is set only once there is an image: a refusal goes out as JSON.
-      const png = await previewInstance(caller, req.params.id, size, deps, req.query.window === "auto" ? "auto" : "header");
-      return await reply.type("image/png").send(Buffer.from(png));
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-
-  app.get<{ Params: { id: string }; Querystring: { pixels?: string } }>("/api/instances/:id/phi", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      const pixels = req.query.pixels === "1" ? deps.pixels : undefined;
-      if (req.query.pixels === "1" && !pixels) throw new RayvaultError(ErrorCode.UsageInvalid, "text recognition is not configured");
-      return await reply.send(await phiReport(caller, req.params.id, pixels, deps));
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-
-  /**
-   * Upload: the `purpose` field first, then the files (DICOM, zips, photos with `patientMrn`). Each file
-   * streams to a private folder, the folder is imported like `rayvault import`, and the folder goes.
-   */
-  app.post("/api/uploads", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    if (!req.isMultipart()) return reply.code(415).send({ error: ErrorCode.UsageInvalid, message: "send multipart/form-data" });
-    await mkdir(options.uploadDir, { recursive: true, mode: 0o700 });
-    const dir = await mkdtemp(join(options.uploadDir, "upload-"));
-    try {
-      const fields: Record<string, string> = {};
-      const names = new Map<string, string>();
-      let n = 0;
-      for await (const part of req.parts()) {
-        if (part.type === "field") {
-          fields[part.fieldname] = String(part.value);
-          continue;
-        }
-        if (!fields["purpose"]) throw new RayvaultError(ErrorCode.UsageInvalid, "the purpose of use comes before the files");
-        const name = safeName(++n, part.filename);
-        names.set(name, (part.filename || "upload").slice(0, 200));
-        await pipeline(part.file, createWriteStream(join(dir, name), { mode: 0o600 }));
-        if (part.file.truncated) throw new RayvaultError(ErrorCode.InputTooLarge, `a file is larger than ${MAX_FILE_BYTES / 1024 ** 3} GiB`);
-      }
-      if (n === 0) throw new RayvaultError(ErrorCode.UsageInvalid, "no files in the upload");
-      const mrn = fields["patientMrn"]?.trim();
-      const report = await importFiles({ paths: [dir], purpose: fields["purpose"] ?? caller.purpose, actor: subjectOf(caller.user), ...(mrn ? { photoPatientMrn: mrn } : {}) }, deps);
-      if (report.refusal) return await reply.code(403).send({ error: ErrorCode.AccessDenied, message: `${report.refusal.reason} (${report.refusal.rule})` });
-      const out = uploadReport(report, names);
-      out.studies = await studiesOf(report, deps);
-      return await reply.send(out);
-    } catch (e) {
-      return await sendError(reply, e);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  /** A photo taken in the browser: patient and purpose first, then one JPEG; stored without its metadata. */
-  app.post("/api/captures", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    if (!req.isMultipart()) return reply.code(415).send({ error: ErrorCode.UsageInvalid, message: "send multipart/form-data" });
-    await mkdir(options.uploadDir, { recursive: true, mode: 0o700 });
-    const dir = await mkdtemp(join(options.uploadDir, "capture-"));
-    try {
-      const fields: Record<string, string> = {};
-      let got = false;
-      for await (const part of req.parts({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } })) {
-        if (part.type === "field") {
-          fields[part.fieldname] = String(part.value);
-          continue;
-        }
-        if (!fields["patientMrn"]?.trim() || !fields["purpose"]) throw new RayvaultError(ErrorCode.UsageInvalid, "the patient and the purpose come before the photo");
-        if (!/^image\/(jpeg|png|heic|heif)$/.test(part.mimetype)) throw new RayvaultError(ErrorCode.UnsupportedInput, "a photo is JPEG, PNG or HEIC");
-        const ext = part.mimetype === "image/png" ? "png" : part.mimetype === "image/jpeg" ? "jpg" : "heic";
-        await pipeline(part.file, createWriteStream(join(dir, `capture.${ext}`), { mode: 0o600 }));
-        if (part.file.truncated) throw new RayvaultError(ErrorCode.InputTooLarge, `a photo is at most ${MAX_PHOTO_BYTES / 1024 ** 2} MB`);
-        got = true;
-      }
-      if (!got) throw new RayvaultError(ErrorCode.UsageInvalid, "no photo in the request");
-      const report = await importFiles({ paths: [dir], purpose: fields["purpose"] ?? "", actor: subjectOf(caller.user), photoPatientMrn: fields["patientMrn"]!.trim() }, deps);
-      if (report.refusal) return await reply.code(403).send({ error: ErrorCode.AccessDenied, message: `${report.refusal.reason} (${report.refusal.rule})` });
-      const f = report.files[0];
-      if (!f || f.status === "refused") throw new RayvaultError(ErrorCode.UsageInvalid, f?.reason ?? "the photo was not stored");
-      return await reply.code(201).send({ photo: f.instance, status: f.status, findings: f.findings ?? 0 });
-    } catch (e) {
-      return await sendError(reply, e);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  app.get<{ Querystring: { q?: string } }>("/api/recipients", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      return await reply.send({ recipients: await searchDirectoryAs(caller, req.query.q ?? "", deps) });
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
-
-  const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+  const webCaller = webCallerOf(callerOf);
 
   /** A staff route's handler: the signed-in caller (401 when there is none), and any error answered as JSON with its code. */
   const asStaff = <R extends RouteGenericInterface>(work: (caller: WebCaller, req: FastifyRequest<R>, reply: FastifyReply) => Promise<FastifyReply>) =>
@@ -295,6 +145,111 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
       }
     };
   type ById = { Params: { id: string } };
+
+  const studies = async (caller: WebCaller, reply: FastifyReply, patientId: string | undefined, limit: string | undefined): Promise<FastifyReply> =>
+    reply.send({ studies: await listStudies(caller, { ...(patientId ? { patientId } : {}), ...(limit ? { limit: Number(limit) } : {}) }, deps) });
+  app.get<{ Querystring: { limit?: string } }>("/api/studies", asStaff(async (caller, req, reply) => studies(caller, reply, undefined, req.query.limit)));
+  // The patient ID is PHI: it comes in the body, never in a URL (which proxies and logs keep).
+  app.post("/api/studies/search", asStaff(async (caller, req, reply) => {
+    const b = bodyOf(req);
+    return studies(caller, reply, typeof b["patientId"] === "string" ? b["patientId"] : undefined, typeof b["limit"] === "number" ? String(b["limit"]) : undefined);
+  }));
+
+  app.get<ById>("/api/studies/:id", asStaff(async (caller, req, reply) => reply.send(await studyDetail(caller, req.params.id, deps))));
+
+  app.get<{ Params: { id: string }; Querystring: { size?: string; window?: string } }>("/api/instances/:id/preview", asStaff(async (caller, req, reply) => {
+    const size = Math.min(Math.max(Number(req.query.size ?? "1024") || 1024, 64), 2048);
+    // The type is set only once there is an image: a refusal goes out as JSON.
+    const png = await previewInstance(caller, req.params.id, size, deps, req.query.window === "auto" ? "auto" : "header");
+    return reply.type("image/png").send(Buffer.from(png));
+  }));
+
+  app.get<{ Params: { id: string }; Querystring: { pixels?: string } }>("/api/instances/:id/phi", asStaff(async (caller, req, reply) => {
+    const pixels = req.query.pixels === "1" ? deps.pixels : undefined;
+    if (req.query.pixels === "1" && !pixels) throw new RayvaultError(ErrorCode.UsageInvalid, "text recognition is not configured");
+    return reply.send(await phiReport(caller, req.params.id, pixels, deps));
+  }));
+
+  mkdirSync(options.uploadDir, { recursive: true, mode: 0o700 });
+  /**
+   * Streams a multipart request's files into a fresh private folder (its fields arrive first: `nameOf`
+   * checks them and names each file, or throws), hands the folder to `use`, and removes it whatever happens.
+   */
+  const receiveFiles = async (
+    req: FastifyRequest, reply: FastifyReply, prefix: string, limits: { readonly fileSize: number; readonly files: number; readonly tooLarge: string },
+    nameOf: (part: MultipartFile, fields: Readonly<Record<string, string>>, n: number) => string,
+    use: (dir: string, fields: Readonly<Record<string, string>>, files: number) => Promise<FastifyReply>,
+  ): Promise<FastifyReply> => {
+    if (!req.isMultipart()) return reply.code(415).send({ error: ErrorCode.UsageInvalid, message: "send multipart/form-data" });
+    const dir = await mkdtemp(join(options.uploadDir, prefix));
+    try {
+      const fields: Record<string, string> = {};
+      let n = 0;
+      for await (const part of req.parts({ limits: { fileSize: limits.fileSize, files: limits.files } })) {
+        if (part.type === "field") {
+          if (part.valueTruncated) throw new RayvaultError(ErrorCode.InputTooLarge, "a form field is too long");
+          fields[part.fieldname] = String(part.value);
+          continue;
+        }
+        const name = nameOf(part, fields, ++n);
+        await pipeline(part.file, createWriteStream(join(dir, name), { mode: 0o600 }));
+        if (part.file.truncated) throw new RayvaultError(ErrorCode.InputTooLarge, limits.tooLarge);
+      }
+      return await use(dir, fields, n);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const importRefused = (report: ImportReport, reply: FastifyReply): FastifyReply | undefined =>
+    report.refusal ? reply.code(403).send({ error: ErrorCode.AccessDenied, message: `${report.refusal.reason} (${report.refusal.rule})` }) : undefined;
+
+  /**
+   * Upload: the `purpose` field first, then the files (DICOM, zips, photos with `patientMrn`). Each file
+   * streams to a private folder, the folder is imported like `rayvault import`, and the folder goes.
+   */
+  app.post("/api/uploads", asStaff(async (caller, req, reply) => {
+    const names = new Map<string, string>();
+    return receiveFiles(req, reply, "upload-", { fileSize: MAX_FILE_BYTES, files: MAX_FILES, tooLarge: `a file is larger than ${MAX_FILE_BYTES / 1024 ** 3} GiB` }, (part, fields, n) => {
+      if (!fields["purpose"]) throw new RayvaultError(ErrorCode.UsageInvalid, "the purpose of use comes before the files");
+      const name = safeName(n, part.filename);
+      names.set(name, (part.filename || "upload").slice(0, 200));
+      return name;
+    }, async (dir, fields, n) => {
+      if (n === 0) throw new RayvaultError(ErrorCode.UsageInvalid, "no files in the upload");
+      const mrn = fields["patientMrn"]?.trim();
+      const report = await importFiles({ paths: [dir], purpose: fields["purpose"]!, actor: subjectOf(caller.user), ...(mrn ? { photoPatientMrn: mrn } : {}) }, deps);
+      const refused = importRefused(report, reply);
+      if (refused) return refused;
+      const out = uploadReport(report, names);
+      out.studies = await studiesOf(report, deps);
+      return reply.send(out);
+    });
+  }));
+
+  /** A photo taken in the browser: patient and purpose first, then one JPEG; stored without its metadata. */
+  app.post("/api/captures", asStaff(async (caller, req, reply) =>
+    receiveFiles(req, reply, "capture-", { fileSize: MAX_PHOTO_BYTES, files: 1, tooLarge: `a photo is at most ${MAX_PHOTO_BYTES / 1024 ** 2} MB` }, (part, fields) => {
+      if (!fields["patientMrn"]?.trim() || !fields["purpose"]) throw new RayvaultError(ErrorCode.UsageInvalid, "the patient and the purpose come before the photo");
+      if (!/^image\/(jpeg|png|heic|heif)$/.test(part.mimetype)) throw new RayvaultError(ErrorCode.UnsupportedInput, "a photo is JPEG, PNG or HEIC");
+      return `capture.${part.mimetype === "image/png" ? "png" : part.mimetype === "image/jpeg" ? "jpg" : "heic"}`;
+    }, async (dir, fields, n) => {
+      if (n === 0) throw new RayvaultError(ErrorCode.UsageInvalid, "no photo in the request");
+      const report = await importFiles({ paths: [dir], purpose: fields["purpose"]!, actor: subjectOf(caller.user), photoPatientMrn: fields["patientMrn"]!.trim() }, deps);
+      const refused = importRefused(report, reply);
+      if (refused) return refused;
+      const f = report.files[0];
+      if (!f || f.status === "refused") throw new RayvaultError(ErrorCode.UsageInvalid, f?.reason ?? "the photo was not stored");
+      return reply.code(201).send({ photo: f.instance, status: f.status, findings: f.findings ?? 0 });
+    })));
+
+  // The search text may be a patient's name: it comes in the body, never in a URL.
+  app.post("/api/recipients/search", asStaff(async (caller, req, reply) => {
+    const q = bodyOf(req)["q"];
+    return reply.send({ recipients: await searchDirectoryAs(caller, typeof q === "string" ? q : "", deps) });
+  }));
+
+  const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+
 
   // The directory: a new recipient (with a look-alike check of its address), and how it was verified.
   app.post("/api/recipients", asStaff(async (caller, req, reply) => {
@@ -353,30 +308,19 @@ export function registerStaff(app: FastifyInstance, deps: StaffDeps, options: St
     return reply.code(204).send();
   }));
 
-  app.get<{ Querystring: { limit?: string } }>("/api/audit", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      const records = await recentAudit({ ...caller, purpose: caller.purpose || "operations" }, Number(req.query.limit ?? "200"), deps);
-      return await reply.send({ records: records.map((r) => ({ seq: r.seq, time: r.time, actor: r.actor, action: r.action, objects: r.objects, purpose: r.purpose, outcome: r.outcome })) });
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
+  // The purpose of use is the caller's, as declared (X-Purpose-Of-Use): none declared is refused by the decision.
+  app.get<{ Querystring: { limit?: string } }>("/api/audit", asStaff(async (caller, req, reply) => {
+    const records = await recentAudit(caller, Number(req.query.limit ?? "200"), deps);
+    return reply.send({ records: records.map((r) => ({ seq: r.seq, time: r.time, actor: r.actor, action: r.action, objects: r.objects, purpose: r.purpose, outcome: r.outcome })) });
+  }));
 
   // The MRN travels in the body (never a URL); ?format=csv gives the printable file.
-  app.post<{ Querystring: { format?: string } }>("/api/accounting", async (req, reply) => {
-    const caller = await webCaller(req, reply);
-    if (!caller) return reply;
-    try {
-      const b = bodyOf(req);
-      const lines = await accountingFor({ ...caller, purpose: caller.purpose || "operations" }, { patientMrn: typeof b["patientMrn"] === "string" ? b["patientMrn"] : "", all: b["all"] === true }, deps);
-      if (req.query.format === "csv") return await reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="accounting.csv"').send(accountingCsv(lines));
-      return await reply.send({ lines });
-    } catch (e) {
-      return sendError(reply, e);
-    }
-  });
+  app.post<{ Querystring: { format?: string } }>("/api/accounting", asStaff(async (caller, req, reply) => {
+    const b = bodyOf(req);
+    const lines = await accountingFor(caller, { patientMrn: typeof b["patientMrn"] === "string" ? b["patientMrn"] : "", all: b["all"] === true }, deps);
+    if (req.query.format === "csv") return reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="accounting.csv"').send(accountingCsv(lines));
+    return reply.send({ lines });
+  }));
 }
 
 /** The studies an upload's instances belong to (references), so the portal can open them. */

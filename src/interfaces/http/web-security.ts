@@ -54,7 +54,7 @@ export function crossSite(req: FastifyRequest, allowedOrigins: ReadonlySet<strin
  * @fastify/rate-limit's store interface over a shared RateCounter: one counter per route and client
  * address, keyed by a hash (a client's IP address is an identifier; only its hash is stored).
  */
-export function sharedRateStore(counter: RateCounter): FastifyRateLimitStoreCtor {
+function sharedRateStore(counter: RateCounter): FastifyRateLimitStoreCtor {
   const storeFor = (scope: string): FastifyRateLimitStoreCtor =>
     class SharedRateStore implements FastifyRateLimitStore {
       // The plugin passes the route's window as a third argument (its typings leave it out).
