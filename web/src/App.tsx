@@ -1,6 +1,6 @@
 // The staff portal shell: asks /api/me, shows Login or the header and the page for the current hash route.
 import { useCallback, useEffect, useState } from "react";
-import { getMe, logout, messageOf, onSessionEnded, setPurposeOfUse, type Me, type PurposeOfUse } from "./api";
+import { ApiError, getMe, logout, messageOf, onSessionEnded, setPurposeOfUse, type Me, type PurposeOfUse } from "./api";
 import { Header } from "./components/Header";
 import { Alert } from "./components/Alert";
 import { parseHash, useHash, type Route } from "./router";
@@ -53,6 +53,7 @@ export function App() {
   const [session, setSession] = useState<Session>({ state: "checking" });
   const [purpose, setPurpose] = useState<PurposeOfUse>("treatment");
   const [signingOut, setSigningOut] = useState(false);
+  const [signOutError, setSignOutError] = useState<string | null>(null);
   const hash = useHash();
   const route = parseHash(hash);
 
@@ -94,10 +95,17 @@ export function App() {
 
   const signOut = async () => {
     setSigningOut(true);
+    setSignOutError(null);
     try {
       await logout();
-    } catch {
-      // The session is dropped on this side whatever the server said.
+    } catch (e) {
+      // Signed out only when the server says so (or the session had already ended): the session cookie
+      // is the server's, so showing the sign-in page over a live session would leave PHI a reload away.
+      if (!(e instanceof ApiError && e.status === 401)) {
+        setSigningOut(false);
+        setSignOutError(`Sign-out did not reach the server: ${messageOf(e)} Try again before leaving this computer.`);
+        return;
+      }
     }
     setSigningOut(false);
     resetPurpose();
@@ -133,6 +141,7 @@ export function App() {
     <>
       <Header username={session.me.username} route={route} purpose={purpose} onPurpose={choosePurpose} onSignOut={() => void signOut()} signingOut={signingOut} />
       <main id="main" className="page">
+        {signOutError && <Alert message={signOutError} />}
         <Page key={hash} route={route} />
       </main>
     </>

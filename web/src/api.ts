@@ -113,7 +113,7 @@ async function send(path: string, opts: RequestOptions = {}): Promise<Response> 
   return res;
 }
 
-async function json<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+export async function json<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const res = await send(path, opts);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
@@ -527,7 +527,8 @@ export function uploadCapture(patientMrn: string, purpose: string, photo: Blob):
 // ---- Sharing -------------------------------------------------------------------------------------
 
 export async function searchRecipients(q: string, signal?: AbortSignal): Promise<Recipient[]> {
-  const r = await json<{ recipients: Recipient[] }>(`/api/recipients?q=${encodeURIComponent(q)}`, { signal });
+  // The search text may be a patient's name: in the body, never in the URL.
+  const r = await json<{ recipients: Recipient[] }>("/api/recipients/search", { json: { q }, signal });
   return r.recipients ?? [];
 }
 

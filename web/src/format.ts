@@ -71,6 +71,11 @@ export const RECIPIENT_KINDS = [
   { value: "other", label: "Other" },
 ] as const;
 
+/** A recipient as the directory names it: name and kind. */
+export function recipientLabel(r: { readonly name: string; readonly kind: string }): string {
+  return `${r.name} — ${recipientKindLabel(r.kind)}`;
+}
+
 export function recipientKindLabel(kind: string): string {
   return RECIPIENT_KINDS.find((k) => k.value === kind)?.label ?? orDash(kind);
 }

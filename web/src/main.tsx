@@ -21,11 +21,14 @@ const container = document.getElementById("root");
 if (container) {
   const token = pickupToken(window.location.pathname);
   const path = window.location.pathname.replace(/\/+$/, "");
+  // The setup token is read once and taken out of the address bar (and so out of the history).
+  const setupToken = path === "/setup" ? (new URLSearchParams(window.location.search).get("token") ?? "") : "";
+  if (setupToken) window.history.replaceState(null, "", "/setup");
   const page =
     token !== null ? (
       <PickupPage token={token} />
     ) : path === "/setup" ? (
-      <SetupPage token={new URLSearchParams(window.location.search).get("token") ?? ""} />
+      <SetupPage token={setupToken} />
     ) : path === "/request" ? (
       <PatientRequestPage />
     ) : (

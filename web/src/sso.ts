@@ -1,4 +1,6 @@
 // Hospital sign-in (OpenID Connect): whether the server offers it, the reason codes it sends back, and the second step.
+import { json } from "./api";
+
 export const SSO_START = "/api/sso/start";
 
 export const SSO_MESSAGES: Record<string, string> = {
@@ -16,10 +18,7 @@ export async function ssoEnabled(signal?: AbortSignal): Promise<boolean> {
   return body.enabled === true;
 }
 
-/** The authenticator code after the hospital sign-in; the outcome on refusal (as /api/login's). */
-export async function ssoTotp(totp: string): Promise<{ ok: true } | { ok: false; outcome: string }> {
-  const res = await fetch("/api/sso/totp", { method: "POST", credentials: "same-origin", cache: "no-store", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ totp }) });
-  if (res.ok) return { ok: true };
-  const body = (await res.json().catch(() => ({}))) as { outcome?: unknown };
-  return { ok: false, outcome: typeof body.outcome === "string" ? body.outcome : "failed" };
+/** The authenticator code after the hospital sign-in; refusals are ApiErrors whose body has the outcome (as /api/login's). */
+export function ssoTotp(totp: string): Promise<unknown> {
+  return json("/api/sso/totp", { json: { totp }, audience: "public" });
 }

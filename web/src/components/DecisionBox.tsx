@@ -64,7 +64,7 @@ export function DecisionBox({ decision, preview, reviewId }: Props) {
       {warnings.length > 0 && (
         <>
           <p className="list-title">Warnings:</p>
-          <ul className="warnings">
+          <ul>
             {warnings.map((w, i) => (
               <li key={i}>{w}</li>
             ))}

@@ -1,9 +1,9 @@
 // The purpose-of-use select (treatment, payment, operations): the header's, and the capture page's.
 import { PURPOSES_OF_USE, type PurposeOfUse } from "../api";
+import { purposeOptions } from "../format";
 import { SelectField } from "./SelectField";
 
-const PURPOSE_LABELS: Record<PurposeOfUse, string> = { treatment: "Treatment", payment: "Payment", operations: "Operations" };
-const OPTIONS = PURPOSES_OF_USE.map((p) => ({ value: p, label: PURPOSE_LABELS[p] }));
+const OPTIONS = purposeOptions(PURPOSES_OF_USE);
 
 export function PurposeSelect({ id, label, value, onChange, inline = false }: { id: string; label: string; value: PurposeOfUse; onChange: (p: PurposeOfUse) => void; inline?: boolean }) {
   return (

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { searchRecipients, type Recipient } from "../api";
 import { useDebounced, useLoad } from "../hooks";
 import { Alert } from "./Alert";
+import { recipientLabel } from "../format";
 
 interface Props {
   /** Prefix of the controls' ids (and the radio group's name). */
@@ -14,11 +15,11 @@ interface Props {
   kinds?: readonly string[];
   /** Shown under the search field. */
   hint?: string;
-  /** How a found recipient is named beside its radio button. */
-  label: (r: Recipient) => string;
+  /** How a found recipient is named beside its radio button (name and kind unless given). */
+  label?: (r: Recipient) => string;
 }
 
-export function RecipientPicker({ id, legend, value, onChange, kinds, hint, label }: Props) {
+export function RecipientPicker({ id, legend, value, onChange, kinds, hint, label = recipientLabel }: Props) {
   const [query, setQuery] = useState("");
   const q = useDebounced(query.trim(), 300);
   const { data: found, error, loading } = useLoad((signal) => (q ? searchRecipients(q, signal) : Promise.resolve([])), q);

@@ -1,7 +1,7 @@
 // The share wizard for one study: pick a recipient, purpose and channel, check the decision, then send only if permitted.
 import { useState } from "react";
 import { checkDecision, createShare, messageOf, refusedDecision, type DecisionResult, type Recipient, type ShareRequest, type ShareResult } from "../api";
-import { purposeOptions } from "../format";
+import { purposeOptions, recipientLabel } from "../format";
 import { deliveryHref } from "../router";
 import { Alert } from "./Alert";
 import { DecisionBox } from "./DecisionBox";
@@ -18,8 +18,9 @@ const CHANNELS = [
   { value: "plain-email", label: "Unencrypted e-mail (patient's written request only)" },
 ] as const;
 
-function recipientLabel(r: Recipient): string {
-  return `${r.name} — ${r.kind}${r.verified ? "" : " (not verified)"}`;
+/** The directory's name for a recipient, and whether it is verified: the wizard shares only with verified ones. */
+function shareLabel(r: Recipient): string {
+  return `${recipientLabel(r)}${r.verified ? "" : " (not verified)"}`;
 }
 
 export function ShareWizard({ studyId }: { studyId: string }) {
@@ -97,7 +98,7 @@ export function ShareWizard({ studyId }: { studyId: string }) {
           id="share"
           legend="Recipient"
           value={recipient}
-          label={recipientLabel}
+          label={shareLabel}
           onChange={(r) => {
             setRecipient(r);
             invalidate();

@@ -1,11 +1,12 @@
 // Accounting of disclosures for one patient (MRN sent in the body only): table, CSV download and print.
-import { useRef, useState, type FormEvent } from "react";
-import { getAccounting, getAccountingCsv, isAbort, messageOf, type AccountingLine } from "../api";
+import { useState, type FormEvent } from "react";
+import { getAccounting, getAccountingCsv } from "../api";
 import { Alert } from "../components/Alert";
 import { DataTable } from "../components/DataTable";
 import { FormButtons } from "../components/FormButtons";
 import { PageHeading } from "../components/PageHeading";
 import { formatDate } from "../format";
+import { useAction, useLoad } from "../hooks";
 
 interface Query {
   mrn: string;
@@ -15,44 +16,25 @@ interface Query {
 export function AccountingPage() {
   const [mrn, setMrn] = useState("");
   const [all, setAll] = useState(false);
-  const [shown, setShown] = useState<{ query: Query; lines: AccountingLine[] } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [downloading, setDownloading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const inFlight = useRef<AbortController | null>(null);
+  const [query, setQuery] = useState<Query | null>(null);
+  const shown = useLoad((signal) => (query ? getAccounting(query.mrn, query.all, signal) : Promise.resolve(null)), query ? `${query.mrn}\u0000${query.all}` : "");
+  const csv = useAction();
+  const [checkError, setCheckError] = useState<string | null>(null);
 
-  const show = async (e: FormEvent<HTMLFormElement>) => {
+  const show = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const query = { mrn: mrn.trim(), all };
-    if (!query.mrn) {
-      setError("Enter the patient's MRN.");
-      return;
-    }
-    inFlight.current?.abort();
-    const ac = new AbortController();
-    inFlight.current = ac;
-    setBusy(true);
-    setError(null);
-    try {
-      const lines = await getAccounting(query.mrn, query.all, ac.signal);
-      if (!ac.signal.aborted) setShown({ query, lines });
-    } catch (err) {
-      if (!ac.signal.aborted && !isAbort(err)) {
-        setShown(null);
-        setError(messageOf(err));
-      }
-    } finally {
-      if (!ac.signal.aborted) setBusy(false);
-    }
+    const next = { mrn: mrn.trim(), all };
+    setCheckError(next.mrn ? null : "Enter the patient's MRN.");
+    if (!next.mrn) return;
+    // The same query again is read again.
+    if (query && next.mrn === query.mrn && next.all === query.all) shown.reload();
+    else setQuery(next);
   };
 
-  const downloadCsv = async () => {
-    if (!shown) return;
-    setDownloading(true);
-    setError(null);
-    try {
-      const csv = await getAccountingCsv(shown.query.mrn, shown.query.all);
-      const url = URL.createObjectURL(csv);
+  const downloadCsv = () =>
+    csv.run(async () => {
+      if (!query) return;
+      const url = URL.createObjectURL(await getAccountingCsv(query.mrn, query.all));
       const a = document.createElement("a");
       a.href = url;
       a.download = "accounting.csv";
@@ -62,17 +44,13 @@ export function AccountingPage() {
       a.remove();
       // Give the browser a moment to start the download before the URL goes away.
       window.setTimeout(() => URL.revokeObjectURL(url), 1000);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setDownloading(false);
-    }
-  };
+    });
+  const lines = query && !shown.loading && !shown.error ? shown.data : null;
 
   return (
     <>
       <PageHeading>Accounting of disclosures</PageHeading>
-      <form className="stack no-print" onSubmit={(e) => void show(e)}>
+      <form className="stack no-print" onSubmit={show}>
         <div className="field">
           <label htmlFor="accounting-mrn">Patient MRN</label>
           <input id="accounting-mrn" autoComplete="off" spellCheck={false} required value={mrn} onChange={(e) => setMrn(e.target.value)} />
@@ -81,20 +59,20 @@ export function AccountingPage() {
           <input id="accounting-all" type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
           <label htmlFor="accounting-all">Include disclosures exempt from the accounting</label>
         </div>
-        <FormButtons submit="Show" disabled={busy} />
+        <FormButtons submit="Show" disabled={query !== null && shown.loading} />
       </form>
-      <Alert message={error} />
-      {shown && (
-        <section aria-labelledby="accounting-results" className="accounting-results">
+      <Alert message={checkError ?? shown.error ?? csv.error} />
+      {query && lines && (
+        <section aria-labelledby="accounting-results">
           <h2 id="accounting-results">Disclosures</h2>
           <p>
-            {`Patient MRN ${shown.query.mrn}`}
-            {shown.query.all ? " · including disclosures exempt from the accounting" : ""}
+            {`Patient MRN ${query.mrn}`}
+            {query.all ? " · including disclosures exempt from the accounting" : ""}
           </p>
           <DataTable
             label="Disclosures table"
             columns={["Date", "Recipient", "Description", "Purpose", "Rule"]}
-            rows={shown.lines}
+            rows={lines}
             empty="No disclosures to account for."
             rowKey={(_, i) => i}
             cells={(l) => (
@@ -111,7 +89,7 @@ export function AccountingPage() {
             )}
           />
           <div className="row no-print">
-            <button type="button" onClick={() => void downloadCsv()} disabled={downloading}>
+            <button type="button" onClick={() => void downloadCsv()} disabled={csv.busy}>
               Download CSV
             </button>
             <button type="button" className="button-secondary" onClick={() => window.print()}>

@@ -11,7 +11,7 @@ import { PageHeading } from "../components/PageHeading";
 import { PdfField } from "../components/PdfField";
 import { RecipientPicker } from "../components/RecipientPicker";
 import { SelectField } from "../components/SelectField";
-import { formatCalendarDay, purposeLabel, purposeOptions, recipientKindLabel } from "../format";
+import { formatCalendarDay, purposeLabel, purposeOptions } from "../format";
 import { useAction, useLoad, useRowForm } from "../hooks";
 
 const KINDS = [
@@ -91,7 +91,6 @@ function AddAgreement({ onAdded }: { onAdded: (recipient: string) => void }) {
         legend="With"
         value={recipient}
         onChange={setRecipient}
-        label={(r) => `${r.name} — ${recipientKindLabel(r.kind)}`}
         {...(baa ? { kinds: ["business-associate"], hint: "A BAA is signed with a business associate: only business associates are listed." } : {})}
       />
       <InputField id="agreement-parties" label="Parties" value={parties} onChange={setParties} required hint="Who signed, for whom (as on the agreement)." />

@@ -7,8 +7,8 @@ import { formatTime, orDash } from "../format";
 import { useLoad } from "../hooks";
 
 export function AuditPage() {
-  const { data, error, loading, reload } = useLoad((signal) => getAudit(signal), "audit");
-  const records = data ? [...data].sort((a, b) => b.seq - a.seq) : undefined;
+  // The server answers newest first.
+  const { data: records, error, loading, reload } = useLoad((signal) => getAudit(signal), "audit");
   return (
     <>
       <PageHeading>Audit log</PageHeading>

@@ -151,7 +151,7 @@ function FileAuthorization({ patientMrn, onFiled }: { patientMrn: string; onFile
       <fieldset>
         <legend>Who discloses and who receives (164.508(c)(1)(ii)–(iii))</legend>
         <InputField id="auth-disclosers" label="Who may disclose it" value={disclosers} onChange={setDisclosers} hint="A name or a specific class, as on the form." />
-        <RecipientPicker id="auth-recipient" legend="Recipient it names" value={recipient} onChange={setRecipient} label={(r) => `${r.name} — ${recipientKindLabel(r.kind)}`} hint="The recipient in the directory, if the form names one." />
+        <RecipientPicker id="auth-recipient" legend="Recipient it names" value={recipient} onChange={setRecipient} hint="The recipient in the directory, if the form names one." />
         <CheckboxGroup id="auth-kinds" legend="Or any recipient of these kinds" options={RECIPIENT_KINDS} values={recipientKinds} onChange={setRecipientKinds} />
         <InputField id="auth-recipients" label="Recipients as written on the form" value={recipientDescription} onChange={setRecipientDescription} />
       </fieldset>

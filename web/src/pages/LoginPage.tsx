@@ -38,19 +38,29 @@ export function LoginPage({ expired, onSignedIn }: { expired: boolean; onSignedI
     return () => ac.abort();
   }, [ssoStep]);
 
-  const submitSsoTotp = async (e: FormEvent<HTMLFormElement>) => {
+  /** Runs one sign-in step; a refusal is shown in one plain sentence, whatever the step. */
+  const attempt = async (e: FormEvent<HTMLFormElement>, step: () => Promise<unknown>, unknownRefusal?: string) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const r = await ssoTotp(totp.replace(/\s+/g, ""));
+      await step();
+      setPassword("");
       setTotp("");
-      if (r.ok) onSignedIn();
-      else setError(r.outcome in OUTCOME_TEXT ? OUTCOME_TEXT[r.outcome as LoginOutcome] : "The hospital sign-in has expired. Start again.");
+      onSignedIn();
+    } catch (err) {
+      const outcome = outcomeOf(err);
+      if (outcome) setError(OUTCOME_TEXT[outcome]);
+      else if (err instanceof ApiError && err.status === 429) setError("Too many sign-in attempts. Wait a few minutes and try again.");
+      else if (unknownRefusal && err instanceof ApiError && err.status < 500) setError(unknownRefusal);
+      else setError(messageOf(err));
+      if (outcome === "bad-credentials") setPassword("");
+      setTotp("");
     } finally {
       setBusy(false);
     }
   };
+  const submitSsoTotp = (e: FormEvent<HTMLFormElement>) => attempt(e, () => ssoTotp(totp.replace(/\s+/g, "")), "The hospital sign-in has expired. Start again.");
 
   if (ssoStep === "totp") {
     return (
@@ -73,26 +83,7 @@ export function LoginPage({ expired, onSignedIn }: { expired: boolean; onSignedI
     );
   }
 
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await login(username.trim(), password, totp.replace(/\s+/g, ""));
-      setPassword("");
-      setTotp("");
-      onSignedIn();
-    } catch (err) {
-      const outcome = outcomeOf(err);
-      if (outcome) setError(OUTCOME_TEXT[outcome]);
-      else if (err instanceof ApiError && err.status === 429) setError("Too many sign-in attempts. Wait a few minutes and try again.");
-      else setError(messageOf(err));
-      if (outcome === "bad-credentials") setPassword("");
-      setTotp("");
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent<HTMLFormElement>) => attempt(e, () => login(username.trim(), password, totp.replace(/\s+/g, "")));
 
   return (
     <>

@@ -1,6 +1,6 @@
 // The patient's right-of-access request (/request, 45 CFR 164.524): prove it is you with a code, choose format and channel, see your requests. Nothing is kept in the browser.
 import { useState, type FormEvent } from "react";
-import { messageOf, patientCreateRequest, patientRequests, patientSendCode, patientVerify, patientWarning, type NewAccessRequest, type Timestamp } from "../api";
+import { patientCreateRequest, patientRequests, patientSendCode, patientVerify, patientWarning, type NewAccessRequest, type Timestamp } from "../api";
 import { Alert } from "../components/Alert";
 import { DataTable } from "../components/DataTable";
 import { FormButtons } from "../components/FormButtons";
@@ -26,25 +26,22 @@ function IdentityStep({ onVerified }: { onVerified: () => void }) {
   const [birthDate, setBirthDate] = useState("");
   const [signin, setSignin] = useState<string | null>(null);
   const [code, setCode] = useState("");
-  const [sending, setSending] = useState(false);
-  const [sendError, setSendError] = useState<string | null>(null);
+  const sending = useAction();
   const checking = useAction();
 
   const sendCode = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setSending(true);
-    setSendError(null);
     checking.setError(null);
-    try {
-      const r = await patientSendCode(email.trim(), mrn.trim(), birthDate);
-      setSignin(r.signin);
-      setCode("");
-    } catch (err) {
-      setSignin(null);
-      setSendError(messageOf(err));
-    } finally {
-      setSending(false);
-    }
+    await sending.run(async () => {
+      try {
+        const r = await patientSendCode(email.trim(), mrn.trim(), birthDate);
+        setSignin(r.signin);
+        setCode("");
+      } catch (err) {
+        setSignin(null);
+        throw err;
+      }
+    });
   };
 
   const check = async (e: FormEvent<HTMLFormElement>) => {
@@ -81,10 +78,10 @@ function IdentityStep({ onVerified }: { onVerified: () => void }) {
           <label htmlFor="patient-birth-date">Date of birth</label>
           <input id="patient-birth-date" type="date" autoComplete="bday" required value={birthDate} onChange={(e) => setBirthDate(e.target.value)} />
         </div>
-        <FormButtons submit="Send me a code" disabled={sending} />
+        <FormButtons submit="Send me a code" disabled={sending.busy} />
       </form>
-      {sending && <p className="muted">Sending…</p>}
-      <Alert message={sendError} />
+      {sending.busy && <p className="muted">Sending…</p>}
+      <Alert message={sending.error} />
       {signin && (
         <>
           <p role="status" className="notice">
