@@ -2,7 +2,8 @@
  * `npm run eval -- burned-in [dir]`: pixel cleaning judged on the shared burned-in set
  * (`../shared/data/dev/burned_in`: JohnSnowLabs boxes, Presidio boxes; formats in its MANIFEST §7.2–7.3).
  * Per ground-truth box: the share of its area the cleaning covered; recall of boxes ≥ 95 % covered;
- * OCR hits left inside the boxes after cleaning (the words the box held, or header identifiers);
+ * OCR hits left inside the boxes after cleaning (each box read again, cut out and magnified: the words
+ * the box held, or header identifiers);
  * cleaned area outside every box (utility lost), as a share of the image. Refusals are listed.
  * Not a test: it prints figures. The OCR cache under bench/.work holds the text read: use --no-cache on
  * images with real PHI.
@@ -12,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join, resolve } from "node:path";
 import { dicomRenderer } from "../src/adapters/imaging/dicom-renderer.ts";
 import { tesseractRecognizer } from "../src/adapters/ocr/tesseract-recognizer.ts";
-import { cleanPixels, headerValues } from "../src/app/clean-pixels.ts";
+import { cleanPixels, headerValues, readRegions } from "../src/app/clean-pixels.ts";
 import { parseDicom } from "../src/core/dicom/parse-dicom.ts";
 import { safeMessageOf } from "../src/core/errors.ts";
 import { findNeedles, normalise, phiNeedles } from "../src/core/pixels/match-phi.ts";
@@ -116,7 +117,9 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
       const cleanedBytes = result.bytes ?? bytes;
       const px = nativePixelData(cleaned, cleanedBytes);
       if (!px) throw new Error(`${basename(path)}: no native pixel data to read back`);
-      const words = await recognizer.words(frameToGrey(px, pixelLayout(cleaned.dataset), 0), w, h);
+      // Each box read on its own, cut out with its surroundings and magnified: more sensitive than a
+      // whole-frame reading to the small captions left behind.
+      const words = await readRegions(recognizer, frameToGrey(px, pixelLayout(cleaned.dataset), 0), w, h, values.map((v) => v.box).filter((b) => b[2] > b[0] && b[3] > b[1]));
       const needles = [...phiNeedles(headerValues(file)), ...values.map((v) => normalise(v.text)).filter((t) => t.length >= 3)];
       for (const word of words) {
         if (word.confidence < 25) continue;

@@ -1,7 +1,8 @@
 /**
  * @module bench/ocr/ocr-bench
- * `npm run bench -- ocr`: time per image of the whole burned-in path (find text with three readings and
- * stroke shapes, fill, read again to prove) beside the `tesseract` CLI with one thread
+ * `npm run bench -- ocr`: time per image of the whole burned-in path (find text by shape and by one
+ * whole-frame reading plus magnified readings of the blocks found, fill, search and read each region
+ * again to prove) beside the `tesseract` CLI with one thread
  * (OMP_THREAD_LIMIT=1) reading the same rendering once, in the same run. Images: a 2048×2500 16-bit CR and
  * a 3000×3000 DX (synthetic, generated here), and the shared set's chest X-ray with a burned-in label when
  * `../shared` is present. Also a batch of the four images through Rayvault's two OCR workers.

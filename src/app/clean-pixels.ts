@@ -1,13 +1,15 @@
 /**
  * @module app/clean-pixels
- * Finds burned-in text in a DICOM image and removes it, then proves it is gone. Every frame is read
- * (native pixel data here; compressed images are rendered by the image renderer), and text recognition
- * runs on three renderings of each frame (the frame's own range; only the strokes at its extreme
- * values; the header's window, first frame), text-like stroke lines are found by shape; every line
- * that reads as text — plus the device regions of the CTP-derived rules — is filled, with a margin, in
- * every frame. The cleaned image is recognised again, and any header identifier still readable refuses
- * the file. An image with no text keeps its pixel data byte for byte. Burned In Annotation is set to NO
- * only after cleaning succeeded.
+ * Finds burned-in text in a DICOM image and removes it, then proves it is gone. Every frame is searched
+ * (native pixel data here; compressed images are rendered by the image renderer) two ways: text-like
+ * lines by their shape (strokes contrasting with their surroundings, glyphs in a row), and text
+ * recognition of the whole frame plus a magnified reading of each block the shape search found (tiny
+ * captions read there that the whole-frame reading cannot). Every line that reads as text or has the
+ * shape of text — plus the device regions of the CTP-derived rules — is filled, with a margin, in every
+ * frame. Then the proof: the cleaned frame is searched by shape again, and every cleaned region is read
+ * again magnified with its surroundings; text left outside the regions is cleaned too (a few rounds),
+ * and any header identifier still readable refuses the file. An image with no text keeps its pixel data
+ * byte for byte. Burned In Annotation is set to NO only after cleaning succeeded.
  */
 import type { DicomElement, DicomFile } from "../core/dicom/dataset.ts";
 import { Tags } from "../core/dicom/dictionary.ts";
@@ -18,9 +20,9 @@ import { assessBurnedInRisk } from "../core/phi/burned-in-risk.ts";
 import { headerLookup, knownIdentifiersOf } from "../core/phi/find-dicom-phi.ts";
 import { SafeHarborCategory } from "../core/phi/phi-finding.ts";
 import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
-import { assertComplete, fillRegions, frameExtremes, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
-import { coverage, mergeOverlapping, regionMask, type Box, type TextWord } from "../core/pixels/regions.ts";
-import { textLikeLines } from "../core/pixels/text-like.ts";
+import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
+import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, type Box, type TextWord } from "../core/pixels/regions.ts";
+import { textLikeLines, textLikeLinesInGrey } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
@@ -111,11 +113,14 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
     const renderer = deps.renderer;
     if (!renderer) throw new RayvaultError(ErrorCode.DeidUnsupported, "compressed pixel data needs the image renderer to be checked for text");
     const words: TextWord[] = [];
+    const textLike: Box[] = [];
     for (let f = 0; f < layout.frames; f++) {
       const g = await renderer.renderGrey(bytes, f);
-      words.push(...(await deps.recognizer.words(g.grey, g.width, g.height)));
+      const lines = g.width === w && g.height === h ? textLikeLinesInGrey(g.grey, w, h) : [];
+      textLike.push(...lines);
+      words.push(...(await readFrame(deps.recognizer, g.grey, g.width, g.height, lines)));
     }
-    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
+    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
   }
 
   const pixels = nativePixelData(file, bytes);
@@ -124,17 +129,37 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
   const words: TextWord[] = [];
   const textLike: Box[] = [];
   for (let f = 0; f < layout.frames; f++) {
-    textLike.push(...textLikeLines(pixels, layout, f));
-    const readings = [frameToGrey(pixels, layout, f), frameExtremes(pixels, layout, f)];
-    // A third reading with the header's window (text drawn at one value can vanish in the stretch).
-    if (deps.renderer && f === 0) {
-      const r = await deps.renderer.renderGrey(bytes, f);
-      if (r.width === w && r.height === h) readings.push(r.grey);
-    }
-    // Read side by side: the recognizer spreads them over its workers.
-    for (const found of await Promise.all(readings.map((g) => deps.recognizer.words(g, w, h)))) words.push(...found);
+    const lines = textLikeLines(pixels, layout, f);
+    textLike.push(...lines);
+    words.push(...(await readFrame(deps.recognizer, frameToGrey(pixels, layout, f), w, h, lines)));
   }
   return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: false, needles, layout, pixels };
+}
+
+/**
+ * One frame read: the whole picture, and each block of text-like lines cut out and read magnified (the
+ * recognizer enlarges small pictures), where captions a few pixels high become legible.
+ */
+async function readFrame(recognizer: TextRecognizer, grey: Uint8Array, w: number, h: number, textLike: readonly Box[]): Promise<TextWord[]> {
+  const [whole, blocks] = await Promise.all([recognizer.words(grey, w, h), readRegions(recognizer, grey, w, h, textLike.length > 0 ? groupBlocks(textLike) : [])]);
+  return [...whole, ...blocks];
+}
+
+/**
+ * Regions read again, each cut out with a margin of its own height (at least its line's surroundings)
+ * and read by the recognizer on its own; the words come back in frame coordinates. Overlapping cuts are
+ * merged first, so a block is read once.
+ */
+export async function readRegions(recognizer: TextRecognizer, grey: Uint8Array, w: number, h: number, regions: readonly Box[]): Promise<TextWord[]> {
+  const cuts = mergeOverlapping(regions.map((r) => expand(r, Math.max(4, Math.min(24, height(r))))));
+  const read = await Promise.all(
+    cuts.map(async (c) => {
+      const crop = cropGrey(grey, w, h, c);
+      if (crop.width < 8 || crop.height < 8) return [];
+      return offsetWords(await recognizer.words(crop.grey, crop.width, crop.height), crop.box[0], crop.box[1]);
+    }),
+  );
+  return read.flat();
 }
 
 export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: CleanPixelsDeps, options: TextOptions = {}): Promise<PixelCleaning> {
@@ -170,9 +195,13 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     const missed: Box[] = [];
     let identifiers = 0;
     for (let f = 0; f < layout.frames; f++) {
-      const again = await deps.recognizer.words(frameToGrey(cleaned, layout, f), w, h);
+      // Text-like lines left outside the cleaned regions (the page reads differently once labels are gone).
+      const shapes = textLikeLines(cleaned, layout, f).filter((r) => coverage(r, mask, w, h) < 1);
+      // Each cleaned region, and each line left, read again magnified with its surroundings.
+      const again = await readRegions(deps.recognizer, frameToGrey(cleaned, layout, f), w, h, [...regions, ...shapes]);
       identifiers += again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0).length;
-      missed.push(...textRegions({ width: w, height: h, words: again, needles, ruleRegions: [] }).regions.filter((r) => coverage(r, mask, w, h) < 1));
+      const read = textRegions({ width: w, height: h, words: again, needles, ruleRegions: [] }).regions.filter((r) => coverage(r, mask, w, h) < 1);
+      missed.push(...read, ...(shapes.length > 0 ? textRegions({ width: w, height: h, words: [], needles, ruleRegions: [], textLike: shapes }).regions : []));
     }
     if (identifiers === 0 && missed.length === 0) break;
     if (missed.length === 0 || round >= PROOF_ROUNDS) {

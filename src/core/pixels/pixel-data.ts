@@ -137,22 +137,6 @@ export function frameToGrey(pixels: Uint8Array, l: PixelLayout, frame: number): 
 }
 
 /**
- * One frame as black strokes on white: the pixels at the frame's minimum or maximum value, where
- * burned-in text is drawn, and nothing else. On a noisy or busy image this is the picture in which
- * recognition reads the labels best. A value covering most of the image is its background, not strokes.
- */
-export function frameExtremes(pixels: Uint8Array, l: PixelLayout, frame: number): Uint8Array {
-  const { values, lo, hi, atLo, atHi } = frameValues(pixels, l, frame);
-  const n = values.length;
-  const out = new Uint8Array(n).fill(255);
-  for (let p = 0; p < n; p++) {
-    const v = values[p];
-    if ((v === lo && atLo <= n / 2) || (v === hi && atHi <= n / 2)) out[p] = 0;
-  }
-  return out;
-}
-
-/**
  * A copy of the pixel data with `regions` filled in every frame, with the value shown darkest in that
  * frame (its minimum; its maximum for MONOCHROME1; zero for colour). Bytes outside the regions are
  * unchanged.

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { labelBox, labelledFrame, seeded, type Label } from "../../../test/fixtures/bitmap-text.ts";
 import { gradientXray } from "../../../test/fixtures/synthetic-dicom.ts";
 import { memorySource } from "../../ports/byte-source.ts";
 import { parseDicom } from "../dicom/parse-dicom.ts";
 import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
 import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
-import { coverage, groupBlocks, groupLines, mergeOverlapping, regionMask, type Box } from "./regions.ts";
+import { coverage, cropGrey, groupBlocks, groupLines, intersects, mergeOverlapping, offsetWords, regionMask, type Box } from "./regions.ts";
 import { textLikeLines } from "./text-like.ts";
 import { textRegions } from "./text-regions.ts";
 
@@ -55,6 +56,49 @@ describe("pixel cleaning, pure parts", () => {
     assert.deepEqual(lines[0], [30, 40, 77, 50]);
     const plain = image(gradientXray(4, 128, 160));
     assert.deepEqual(textLikeLines(plain.pixels, plain.layout, 0), []);
+  });
+
+  // Each found line must lie on a label, and each label must be inside the found lines.
+  function assertFindsExactly(found: readonly Box[], labels: readonly Label[], w: number, h: number): void {
+    const mask = regionMask(found, w, h);
+    for (const l of labels) assert.ok(coverage(labelBox(l), mask, w, h) >= 0.95, `label "${l.text}" found (${(100 * coverage(labelBox(l), mask, w, h)).toFixed(0)} % covered)`);
+    for (const f of found) assert.ok(labels.some((l) => intersects(f, labelBox(l))), `line ${f.join(",")} is not on a label`);
+  }
+
+  it("finds 7-pixel labels by shape on noise, bright or dark, at or away from the frame's extremes", () => {
+    const rnd = seeded(7);
+    const w = 320;
+    const h = 240;
+    // Noise (0–900) with a bright smooth "bone" (up to 4095) on the right: the labels are far from the range's ends.
+    const background = (x: number, y: number): number => (x > 230 ? 3000 + Math.round(1095 * Math.sin((y / h) * Math.PI)) : Math.round(900 * rnd()));
+    const labels: Label[] = [
+      { x: 10, y: 10, text: "ID 6774825273", value: 2600 },
+      { x: 10, y: 21, text: "KAUFMAN SCOTT", value: 2600 },
+      // Dark on the bright plateau.
+      { x: 236, y: 100, text: "SEX M", value: 100 },
+    ];
+    const { pixels, layout } = labelledFrame(w, h, background, labels);
+    assertFindsExactly(textLikeLines(pixels, layout, 0), labels, w, h);
+  });
+
+  it("finds no text in noise over the whole range, in a smooth image with edges, or in a flat frame", () => {
+    const rnd = seeded(11);
+    for (const background of [
+      () => Math.round(4095 * rnd()),
+      (x: number, y: number) => ((x - 160) ** 2 + (y - 120) ** 2 < 90 ** 2 ? 3500 : 200) + Math.round(40 * rnd()),
+      () => 1000,
+    ]) {
+      const { pixels, layout } = labelledFrame(320, 240, background, []);
+      assert.deepEqual(textLikeLines(pixels, layout, 0), []);
+    }
+  });
+
+  it("cuts a box out of a picture and puts the words read in it back in place", () => {
+    const grey = Uint8Array.from({ length: 20 * 10 }, (_, i) => i % 256);
+    const c = cropGrey(grey, 20, 10, [15, 8, 30, 12]);
+    assert.deepEqual([c.width, c.height, [...c.box]], [5, 2, [15, 8, 20, 10]]);
+    assert.deepEqual([...c.grey], [175, 176, 177, 178, 179, 195, 196, 197, 198, 199]);
+    assert.deepEqual(offsetWords([{ text: "A", confidence: 90, box: [1, 1, 3, 2] }], 15, 8)[0]!.box, [16, 9, 18, 10]);
   });
 
   it("matches header identifiers as labels print them, with one OCR slip, not short fragments", () => {

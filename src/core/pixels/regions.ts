@@ -119,3 +119,18 @@ export function groupBlocks(lines: readonly Box[]): Box[] {
   }
   return mergeOverlapping(blocks);
 }
+
+/** The part of an 8-bit picture inside `box` (clipped), as its own picture. */
+export function cropGrey(grey: Uint8Array, w: number, h: number, box: Box): { readonly grey: Uint8Array; readonly width: number; readonly height: number; readonly box: Box } {
+  const b = clip(box, w, h);
+  const cw = b[2] - b[0];
+  const ch = b[3] - b[1];
+  const out = new Uint8Array(Math.max(0, cw) * Math.max(0, ch));
+  for (let y = 0; y < ch; y++) out.set(grey.subarray((b[1] + y) * w + b[0], (b[1] + y) * w + b[2]), y * cw);
+  return { grey: out, width: cw, height: ch, box: b };
+}
+
+/** Words read in a crop, moved back to the picture's coordinates. */
+export function offsetWords(words: readonly TextWord[], dx: number, dy: number): TextWord[] {
+  return words.map((w) => ({ ...w, box: [w.box[0] + dx, w.box[1] + dy, w.box[2] + dx, w.box[3] + dy] as Box }));
+}

@@ -1,10 +1,14 @@
 /**
  * @module core/pixels/text-like
- * Finds text-like regions without reading them: burned-in labels are drawn at one value, usually the
- * darkest or brightest the frame holds, as strokes the size of letters standing side by side on a line.
- * Pixels at the frame's extreme values are grouped into connected components; components shaped like
- * glyphs that line up (similar height, small gaps, three or more) form a text line. This catches text
- * that recognition cannot read (tiny, noisy background) and does not care what language it is. Pure.
+ * Finds text-like lines without reading them. A burned-in label is drawn to be legible: its strokes
+ * stand well apart from the pixels around them, whatever the absolute values are (white on dark
+ * anatomy, black on a saturated plateau, grey on black). So a pixel is a stroke candidate when it is
+ * brighter (or darker) than the mean of its neighbourhood by a fifth of the frame's range; candidates
+ * are grouped into connected components; components shaped like glyphs and contrasting with the ring
+ * around them are kept; glyphs standing in a row with a common top, bottom and height (three or more)
+ * make a text line. Noise, moiré and anatomy give blobs that fail these tests far more often than
+ * letters do. This catches text recognition cannot read (a few pixels high, on noise) and does not care
+ * what language it is in. Pure.
  */
 import { frameValues, type PixelLayout } from "./pixel-data.ts";
 import { bounds, height, type Box } from "./regions.ts";
@@ -12,47 +16,58 @@ import { bounds, height, type Box } from "./regions.ts";
 interface Component {
   readonly box: Box;
   readonly count: number;
+  /** Sum of the frame values of its pixels (for its contrast with the ring around it). */
+  readonly sum: number;
 }
 
+/** A stroke differs from its neighbourhood's mean by this share of the frame's range. */
+const STROKE_CONTRAST = 0.2;
+/** A glyph's mean differs from the ring just outside its box by this share of the range. */
+const GLYPH_CONTRAST = 0.4;
+/** Spread of a row's glyph tops, bottoms and heights (sum of standard deviations, in glyph heights). */
+const MAX_ROW_SPREAD = 0.7;
+/** Share of a row's glyph boxes their strokes fill: letters are solid enough, noise fragments are not. */
+const MIN_ROW_FILL = 0.3;
 /**
- * Components of pixels that differ from a plateau value `target` and are enclosed by it (nine tenths of
- * the ring around their box is the plateau): strokes drawn on a saturated area, whatever their own value.
+ * Glyph-shaped components per 10 000 pixels. Images with labels and anatomy have 0–13; white noise has
+ * about 170. Above BUSY a row needs four glyphs and a tighter spread; above NOISE no row is trusted.
  */
-function enclosedComponents(values: Float64Array, w: number, h: number, target: number): Component[] {
-  const out: Component[] = [];
-  for (const c of componentsWhere(values, w, h, (v) => v !== target)) {
-    const [x0, y0, x1, y1] = c.box;
-    if (x0 === 0 || y0 === 0 || x1 >= w || y1 >= h) continue;
-    let ring = 0;
-    let plateau = 0;
-    for (let x = x0 - 1; x <= x1; x++) {
-      for (const y of [y0 - 1, y1]) {
-        ring++;
-        if (values[y * w + x] === target) plateau++;
-      }
+const BUSY_DENSITY = 8;
+const NOISE_DENSITY = 25;
+const BUSY_ROW_SPREAD = 0.5;
+
+/** Mean over a (2r+1)² window clipped to the frame, by an integral image. */
+export function localMean(values: Float64Array, w: number, h: number, r: number): Float64Array {
+  const stride = w + 1;
+  const sums = new Float64Array(stride * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0; x < w; x++) {
+      row += values[y * w + x]!;
+      sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1]! + row;
     }
-    for (let y = y0; y < y1; y++) {
-      for (const x of [x0 - 1, x1]) {
-        ring++;
-        if (values[y * w + x] === target) plateau++;
-      }
+  }
+  const out = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(h, y + r + 1);
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(w, x + r + 1);
+      const total = sums[y1 * stride + x1]! - sums[y0 * stride + x1]! - sums[y1 * stride + x0]! + sums[y0 * stride + x0]!;
+      out[y * w + x] = total / ((x1 - x0) * (y1 - y0));
     }
-    if (plateau >= 0.9 * ring) out.push(c);
   }
   return out;
 }
 
-/** 8-connected components of the pixels equal to `target`. */
-function components(values: Float64Array, w: number, h: number, target: number): Component[] {
-  return componentsWhere(values, w, h, (v) => v === target);
-}
-
-function componentsWhere(values: Float64Array, w: number, h: number, member: (v: number) => boolean): Component[] {
+/** 8-connected components of the set pixels of `mask`. */
+function components(mask: Uint8Array, values: Float64Array, w: number, h: number): Component[] {
   const seen = new Uint8Array(w * h);
   const stack = new Int32Array(w * h);
   const out: Component[] = [];
-  for (let start = 0; start < values.length; start++) {
-    if (seen[start] || !member(values[start]!)) continue;
+  for (let start = 0; start < mask.length; start++) {
+    if (seen[start] || !mask[start]) continue;
     let top = 0;
     stack[top++] = start;
     seen[start] = 1;
@@ -61,11 +76,13 @@ function componentsWhere(values: Float64Array, w: number, h: number, member: (v:
     let x1 = 0;
     let y1 = 0;
     let count = 0;
+    let sum = 0;
     while (top > 0) {
       const p = stack[--top]!;
       const x = p % w;
       const y = (p - x) / w;
       count++;
+      sum += values[p]!;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
@@ -77,63 +94,122 @@ function componentsWhere(values: Float64Array, w: number, h: number, member: (v:
           const xx = x + dx;
           if (xx < 0 || xx >= w) continue;
           const q = yy * w + xx;
-          if (!seen[q] && member(values[q]!)) {
+          if (!seen[q] && mask[q]) {
             seen[q] = 1;
             stack[top++] = q;
           }
         }
       }
     }
-    out.push({ box: [x0, y0, x1 + 1, y1 + 1], count });
+    out.push({ box: [x0, y0, x1 + 1, y1 + 1], count, sum });
   }
   return out;
 }
 
-/** More text-like lines than a label block holds: the frame is noise, not text. */
-const MAX_LINES = 16;
-
-/** Shaped like a glyph (or, up to `wide`, a few touching glyphs): letter-sized, not a line, not a filled block. */
-function glyphLike(c: Component, wide = 4, minHeight = 4): boolean {
+/** Letter-sized (3 px up to `maxHeight`), not a line, not a filled block. */
+function glyphShaped(c: Component, maxHeight: number): boolean {
   const w = c.box[2] - c.box[0];
   const h = c.box[3] - c.box[1];
   const fill = c.count / (w * h);
-  return h >= minHeight && h <= 48 && w >= 1 && w <= wide * h && c.count >= 4 && fill >= 0.12 && fill <= 0.9;
+  return h >= 3 && h <= maxHeight && w <= 3 * h && c.count >= 3 && fill >= 0.12 && fill <= 0.95;
 }
 
-/** Glyph-like components in a row: similar heights, gaps under one height; three or more make a line. */
-function lines(glyphs: readonly Component[], minGlyphs = 3): Box[] {
-  const sorted = [...glyphs].sort((a, b) => a.box[0] - b.box[0]);
-  const rows: Array<{ box: Box; n: number; h: number }> = [];
-  for (const g of sorted) {
+/** |mean of the component's pixels − mean of the ring just outside its box, off the mask|. */
+function ringContrast(c: Component, mask: Uint8Array, values: Float64Array, w: number, h: number): number {
+  const [x0, y0, x1, y1] = c.box;
+  let sum = 0;
+  let n = 0;
+  for (let y = y0 - 1; y <= y1; y++) {
+    if (y < 0 || y >= h) continue;
+    const edge = y === y0 - 1 || y === y1;
+    for (let x = x0 - 1; x <= x1; x += edge || x === x1 ? 1 : x1 - x) {
+      if (x < 0 || x >= w) continue;
+      const i = y * w + x;
+      if (!mask[i]) {
+        sum += values[i]!;
+        n++;
+      }
+    }
+  }
+  return n === 0 ? 0 : Math.abs(c.sum / c.count - sum / n);
+}
+
+interface Row {
+  box: Box;
+  readonly glyphs: Component[];
+}
+
+/** Glyphs in a row, left to right: overlapping by most of the smaller height, gaps under 1.5 heights. */
+function rows(glyphs: readonly Component[]): Row[] {
+  const out: Row[] = [];
+  for (const g of [...glyphs].sort((a, b) => a.box[0] - b.box[0])) {
     const gh = height(g.box);
-    const row = rows.find((r) => {
+    const row = out.find((r) => {
+      const rh = height(r.box);
       const overlap = Math.min(r.box[3], g.box[3]) - Math.max(r.box[1], g.box[1]);
-      const gap = g.box[0] - r.box[2];
-      return overlap >= 0.5 * Math.min(gh, r.h) && gap <= 1.2 * Math.max(gh, r.h) && gh <= 2.2 * r.h && r.h <= 2.2 * gh;
+      return overlap >= 0.6 * Math.min(gh, rh) && g.box[0] - r.box[2] <= 1.5 * Math.max(gh, 4) && gh <= 2 * rh + 1 && rh <= 2 * gh + 1;
     });
     if (row) {
       row.box = bounds([row.box, g.box]);
-      row.n++;
-      row.h = Math.max(row.h, gh);
-    } else rows.push({ box: g.box, n: 1, h: gh });
+      row.glyphs.push(g);
+    } else out.push({ box: g.box, glyphs: [g] });
   }
-  return rows.filter((r) => r.n >= minGlyphs && r.box[2] - r.box[0] >= Math.max(2, 6 / minGlyphs) * r.h).map((r) => r.box);
+  return out;
 }
 
-/**
- * Text-like lines in one frame: strokes at the frame's minimum or maximum value. A value that covers
- * more than half of the image is background (air, collimation), not strokes, and is skipped.
- */
+const spread = (xs: readonly number[]): number => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+};
+
+/** A row of three or more glyphs sharing a top, a bottom and a height, solid enough, 2.5 heights wide. */
+function isTextRow(r: Row, minGlyphs = 3, maxSpread = MAX_ROW_SPREAD): boolean {
+  const n = r.glyphs.length;
+  if (n < minGlyphs) return false;
+  const heights = r.glyphs.map((g) => height(g.box)).sort((a, b) => a - b);
+  const median = heights[Math.floor(n / 2)]!;
+  const s = spread(r.glyphs.map((g) => g.box[1])) + spread(r.glyphs.map((g) => g.box[3])) + spread(heights);
+  const fill = r.glyphs.reduce((a, g) => a + g.count, 0) / r.glyphs.reduce((a, g) => a + (g.box[2] - g.box[0]) * height(g.box), 0);
+  return s <= maxSpread * median && fill >= MIN_ROW_FILL && r.box[2] - r.box[0] >= 2.5 * median;
+}
+
+/** Text-like lines in one frame of native pixel data, bright strokes and dark strokes alike. */
 export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number): Box[] {
-  const { values, lo, hi, atLo, atHi } = frameValues(pixels, l, frame);
-  const out: Box[] = [];
-  for (const [target, n] of lo === hi ? [[lo, atLo]] : [[lo, atLo], [hi, atHi]]) {
-    if (target === undefined || n === undefined) continue;
-    if (n <= values.length / 2) out.push(...lines(components(values, l.columns, l.rows, target).filter((c) => glyphLike(c))));
-    // Text drawn on a saturated area (a plateau at this value covering a tenth of the image or more).
-    // Letters on a plateau often touch into whole words: a line may be one long component.
-    if (n >= values.length / 10) out.push(...lines(enclosedComponents(values, l.columns, l.rows, target).filter((c) => glyphLike(c, 12, 3)), 1));
+  const { values, lo, hi } = frameValues(pixels, l, frame);
+  return textLikeLinesIn(values, l.columns, l.rows, lo, hi);
+}
+
+/** Text-like lines in a 8-bit grey picture (a rendering of compressed pixel data). */
+export function textLikeLinesInGrey(grey: Uint8Array, w: number, h: number): Box[] {
+  const values = Float64Array.from(grey);
+  let lo = 255;
+  let hi = 0;
+  for (const v of grey) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  // Dozens of "lines" mean a busy or noisy image where stroke shapes prove nothing: recognition decides.
-  return out.length > MAX_LINES ? [] : out;
+  return textLikeLinesIn(values, w, h, lo, hi);
+}
+
+function textLikeLinesIn(values: Float64Array, w: number, h: number, lo: number, hi: number): Box[] {
+  const range = hi - lo;
+  if (range <= 0) return [];
+  // The neighbourhood is a few letters wide on any image size; no caption is a twentieth of the image high.
+  const radius = Math.max(6, Math.round(Math.max(w, h) / 150));
+  const maxHeight = Math.max(12, Math.round(0.05 * Math.max(w, h)));
+  const mean = localMean(values, w, h, radius);
+  const out: Box[] = [];
+  const mask = new Uint8Array(w * h);
+  for (const bright of [true, false]) {
+    const k = (bright ? 1 : -1) * STROKE_CONTRAST * range;
+    for (let i = 0; i < mask.length; i++) mask[i] = (bright ? values[i]! >= mean[i]! + k : values[i]! <= mean[i]! + k) ? 1 : 0;
+    const glyphs = components(mask, values, w, h).filter((c) => glyphShaped(c, maxHeight) && ringContrast(c, mask, values, w, h) >= GLYPH_CONTRAST * range);
+    // Noise makes glyph-shaped specks by the hundred, and some fall in a row by chance: the more specks
+    // per area, the stricter a row must be; past a point shapes prove nothing and recognition decides.
+    const density = (1e4 * glyphs.length) / (w * h);
+    if (density > NOISE_DENSITY) continue;
+    const strict = density > BUSY_DENSITY;
+    out.push(...rows(glyphs).filter((r) => (strict ? isTextRow(r, 4, BUSY_ROW_SPREAD) : isTextRow(r))).map((r) => r.box));
+  }
+  return out;
 }
