@@ -21,8 +21,8 @@ import { headerLookup, knownIdentifiersOf } from "../core/phi/find-dicom-phi.ts"
 import { SafeHarborCategory } from "../core/phi/phi-finding.ts";
 import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
 import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
-import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, type Box, type TextWord } from "../core/pixels/regions.ts";
-import { textLikeLines, textLikeLinesInGrey } from "../core/pixels/text-like.ts";
+import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, intersects, type Box, type TextWord } from "../core/pixels/regions.ts";
+import { findTextLike, findTextLikeInGrey } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
@@ -114,13 +114,15 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
     if (!renderer) throw new RayvaultError(ErrorCode.DeidUnsupported, "compressed pixel data needs the image renderer to be checked for text");
     const words: TextWord[] = [];
     const textLike: Box[] = [];
+    let busy = false;
     for (let f = 0; f < layout.frames; f++) {
       const g = await renderer.renderGrey(bytes, f);
-      const lines = g.width === w && g.height === h ? textLikeLinesInGrey(g.grey, w, h) : [];
-      textLike.push(...lines);
-      words.push(...(await readFrame(deps.recognizer, g.grey, g.width, g.height, lines)));
+      const found = g.width === w && g.height === h ? findTextLikeInGrey(g.grey, w, h) : { lines: [], busy: false };
+      textLike.push(...found.lines);
+      busy ||= found.busy;
+      words.push(...(await readFrame(deps.recognizer, g.grey, g.width, g.height, found.lines)));
     }
-    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
+    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
   }
 
   const pixels = nativePixelData(file, bytes);
@@ -128,12 +130,14 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
   assertComplete(pixels, layout);
   const words: TextWord[] = [];
   const textLike: Box[] = [];
+  let busy = false;
   for (let f = 0; f < layout.frames; f++) {
-    const lines = textLikeLines(pixels, layout, f);
-    textLike.push(...lines);
-    words.push(...(await readFrame(deps.recognizer, frameToGrey(pixels, layout, f), w, h, lines)));
+    const found = findTextLike(pixels, layout, f);
+    textLike.push(...found.lines);
+    busy ||= found.busy;
+    words.push(...(await readFrame(deps.recognizer, frameToGrey(pixels, layout, f), w, h, found.lines)));
   }
-  return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: false, needles, layout, pixels };
+  return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: false, needles, layout, pixels };
 }
 
 /**
@@ -141,7 +145,13 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
  * recognizer enlarges small pictures), where captions a few pixels high become legible.
  */
 async function readFrame(recognizer: TextRecognizer, grey: Uint8Array, w: number, h: number, textLike: readonly Box[]): Promise<TextWord[]> {
-  const [whole, blocks] = await Promise.all([recognizer.words(grey, w, h), readRegions(recognizer, grey, w, h, textLike.length > 0 ? groupBlocks(textLike) : [])]);
+  // A block's cut reaches several letters beyond it on either side: a line's faint end (a value after its
+  // key) is read there even when its shape was lost in the background.
+  const reach = (b: Box): Box => {
+    const side = 8 * Math.min(...textLike.filter((l) => intersects(l, b)).map(height));
+    return [b[0] - side, b[1], b[2] + side, b[3]];
+  };
+  const [whole, blocks] = await Promise.all([recognizer.words(grey, w, h), readRegions(recognizer, grey, w, h, textLike.length > 0 ? groupBlocks(textLike).map(reach) : [])]);
   return [...whole, ...blocks];
 }
 
@@ -196,12 +206,14 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     let identifiers = 0;
     for (let f = 0; f < layout.frames; f++) {
       // Text-like lines left outside the cleaned regions (the page reads differently once labels are gone).
-      const shapes = textLikeLines(cleaned, layout, f).filter((r) => coverage(r, mask, w, h) < 1);
+      const after = findTextLike(cleaned, layout, f);
+      const shapes = after.lines.filter((r) => coverage(r, mask, w, h) < 1);
       // Each cleaned region, and each line left, read again magnified with its surroundings.
       const again = await readRegions(deps.recognizer, frameToGrey(cleaned, layout, f), w, h, [...regions, ...shapes]);
       identifiers += again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0).length;
-      const read = textRegions({ width: w, height: h, words: again, needles, ruleRegions: [] }).regions.filter((r) => coverage(r, mask, w, h) < 1);
-      missed.push(...read, ...(shapes.length > 0 ? textRegions({ width: w, height: h, words: [], needles, ruleRegions: [], textLike: shapes }).regions : []));
+      // On a busy frame short words read in the noise around a region count only where shapes agree.
+      const read = textRegions({ width: w, height: h, words: again, needles, ruleRegions: [], textLike: shapes, busy: after.busy }).regions.filter((r) => coverage(r, mask, w, h) < 1);
+      missed.push(...read);
     }
     if (identifiers === 0 && missed.length === 0) break;
     if (missed.length === 0 || round >= PROOF_ROUNDS) {

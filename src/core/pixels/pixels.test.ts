@@ -127,6 +127,48 @@ describe("pixel cleaning, pure parts", () => {
     assert.equal(r.identifierLines, 1);
   });
 
+  it("carries a line on over its fainter end, and not over noise beside a line", () => {
+    const rnd = seeded(5);
+    const background = (x: number): number => (x > 280 ? 4095 : Math.round(900 * rnd()));
+    // "KAUFMAN" at full contrast, "SCOTT" after it at a contrast the line search alone does not take.
+    const strong: Label = { x: 10, y: 20, text: "ID KAUFMAN", value: 2600 };
+    const faint: Label = { x: 10 + 11 * 6, y: 20, text: "SCOTT", value: 1800 };
+    const both = labelledFrame(320, 120, background, [strong, faint]);
+    const lines = textLikeLines(both.pixels, both.layout, 0);
+    assert.equal(lines.length, 1);
+    assert.ok(coverage(labelBox(faint), regionMask(lines, 320, 120), 320, 120) >= 0.95, `the faint end is part of the line: ${lines[0]!.join(",")}`);
+    const alone = labelledFrame(320, 120, background, [faint]);
+    assert.deepEqual(textLikeLines(alone.pixels, alone.layout, 0), [], "the faint word alone is not a line");
+  });
+
+  it("takes a line's confident words and their neighbours, not the noise words strung along its row", () => {
+    const words = [
+      { text: "ae", box: [10, 100, 18, 108] as Box, confidence: 30 },
+      { text: "Oe", box: [40, 100, 48, 108] as Box, confidence: 31 },
+      { text: "Name:", box: [70, 100, 100, 108] as Box, confidence: 45 },
+      { text: "KAUFMAN", box: [104, 100, 150, 108] as Box, confidence: 92 },
+      { text: "ay", box: [200, 100, 208, 108] as Box, confidence: 33 },
+    ];
+    const r = textRegions({ width: 400, height: 400, words, needles: [], ruleRegions: [] });
+    const mask = regionMask(r.regions, 400, 400);
+    assert.equal(coverage([70, 100, 150, 108], mask, 400, 400), 1, "the word and its neighbour at word spacing");
+    assert.equal(coverage([10, 100, 48, 108], mask, 400, 400), 0, "not the unconfident words far before it");
+    assert.equal(coverage([200, 100, 208, 108], mask, 400, 400), 0, "nor after it");
+  });
+
+  it("on a busy frame, short confident words count only where the shape search saw a line", () => {
+    const words = [
+      { text: "St", box: [100, 100, 110, 108] as Box, confidence: 70 },
+      { text: "ay", box: [114, 100, 124, 108] as Box, confidence: 70 },
+    ];
+    const input = { width: 400, height: 400, words, needles: [], ruleRegions: [] };
+    assert.equal(textRegions(input).lines, 1, "a quiet frame takes them");
+    assert.equal(textRegions({ ...input, busy: true }).lines, 0, "a busy frame does not");
+    assert.equal(textRegions({ ...input, busy: true, textLike: [[98, 99, 126, 109]] }).lines, 1, "unless a text-like line stands there");
+    const long = [{ text: "KAUFMAN", box: [100, 100, 150, 108] as Box, confidence: 90 }];
+    assert.equal(textRegions({ ...input, words: long, busy: true }).lines, 1, "a long confident word is enough");
+  });
+
   it("keeps a lone laterality marker when asked, never one beside other text", () => {
     const marker = { text: "LATERAL", box: [20, 20, 80, 34] as Box, confidence: 95 };
     const label = [{ text: "LAT", box: [300, 300, 330, 312] as Box, confidence: 90 }, { text: "SMITH", box: [300, 316, 350, 328] as Box, confidence: 90 }];

@@ -35,6 +35,9 @@ const MIN_ROW_FILL = 0.3;
 const BUSY_DENSITY = 8;
 const NOISE_DENSITY = 25;
 const BUSY_ROW_SPREAD = 0.5;
+/** A line carries on over glyphs of half the stroke contrast and three quarters of the glyph contrast. */
+const FAINT_STROKE_CONTRAST = 0.1;
+const FAINT_GLYPH_CONTRAST = 0.3;
 
 /** Mean over a (2r+1)² window clipped to the frame, by an integral image. */
 export function localMean(values: Float64Array, w: number, h: number, r: number): Float64Array {
@@ -106,12 +109,12 @@ function components(mask: Uint8Array, values: Float64Array, w: number, h: number
   return out;
 }
 
-/** Letter-sized (3 px up to `maxHeight`), not a line, not a filled block. */
+/** Letter-sized (3 px up to `maxHeight`; up to six heights wide: letters that touch), not a line, not a filled block. */
 function glyphShaped(c: Component, maxHeight: number): boolean {
   const w = c.box[2] - c.box[0];
   const h = c.box[3] - c.box[1];
   const fill = c.count / (w * h);
-  return h >= 3 && h <= maxHeight && w <= 3 * h && c.count >= 3 && fill >= 0.12 && fill <= 0.95;
+  return h >= 3 && h <= maxHeight && w <= 6 * h && c.count >= 3 && fill >= 0.12 && fill <= 0.95;
 }
 
 /** |mean of the component's pixels − mean of the ring just outside its box, off the mask|. */
@@ -165,7 +168,9 @@ const spread = (xs: readonly number[]): number => {
 /** A row of three or more glyphs sharing a top, a bottom and a height, solid enough, 2.5 heights wide. */
 function isTextRow(r: Row, minGlyphs = 3, maxSpread = MAX_ROW_SPREAD): boolean {
   const n = r.glyphs.length;
-  if (n < minGlyphs) return false;
+  // Letters that touch make one wide component: counted as the letters they hold.
+  const letters = r.glyphs.reduce((a, g) => a + Math.max(1, Math.round((g.box[2] - g.box[0]) / (0.8 * height(g.box)))), 0);
+  if (letters < minGlyphs || n < 3) return false;
   const heights = r.glyphs.map((g) => height(g.box)).sort((a, b) => a - b);
   const median = heights[Math.floor(n / 2)]!;
   const s = spread(r.glyphs.map((g) => g.box[1])) + spread(r.glyphs.map((g) => g.box[3])) + spread(heights);
@@ -173,14 +178,29 @@ function isTextRow(r: Row, minGlyphs = 3, maxSpread = MAX_ROW_SPREAD): boolean {
   return s <= maxSpread * median && fill >= MIN_ROW_FILL && r.box[2] - r.box[0] >= 2.5 * median;
 }
 
-/** Text-like lines in one frame of native pixel data, bright strokes and dark strokes alike. */
-export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number): Box[] {
-  const { values, lo, hi } = frameValues(pixels, l, frame);
-  return textLikeLinesIn(values, l.columns, l.rows, lo, hi);
+/** What the shape search found in one frame. */
+export interface TextLike {
+  readonly lines: Box[];
+  /**
+   * Glyph-shaped specks are dense (noise, moiré, wrapped values): rows had to be stricter, and words a
+   * reader "sees" in such a frame are weak evidence.
+   */
+  readonly busy: boolean;
 }
 
-/** Text-like lines in a 8-bit grey picture (a rendering of compressed pixel data). */
-export function textLikeLinesInGrey(grey: Uint8Array, w: number, h: number): Box[] {
+/** Text-like lines in one frame of native pixel data, bright strokes and dark strokes alike. */
+export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number): Box[] {
+  return findTextLike(pixels, l, frame).lines;
+}
+
+/** The shape search of one frame of native pixel data. */
+export function findTextLike(pixels: Uint8Array, l: PixelLayout, frame: number): TextLike {
+  const { values, lo, hi } = frameValues(pixels, l, frame);
+  return textLikeIn(values, l.columns, l.rows, lo, hi);
+}
+
+/** The shape search of an 8-bit grey picture (a rendering of compressed pixel data). */
+export function findTextLikeInGrey(grey: Uint8Array, w: number, h: number): TextLike {
   const values = Float64Array.from(grey);
   let lo = 255;
   let hi = 0;
@@ -188,17 +208,18 @@ export function textLikeLinesInGrey(grey: Uint8Array, w: number, h: number): Box
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return textLikeLinesIn(values, w, h, lo, hi);
+  return textLikeIn(values, w, h, lo, hi);
 }
 
-function textLikeLinesIn(values: Float64Array, w: number, h: number, lo: number, hi: number): Box[] {
+function textLikeIn(values: Float64Array, w: number, h: number, lo: number, hi: number): TextLike {
   const range = hi - lo;
-  if (range <= 0) return [];
+  if (range <= 0) return { lines: [], busy: false };
   // The neighbourhood is a few letters wide on any image size; no caption is a twentieth of the image high.
   const radius = Math.max(6, Math.round(Math.max(w, h) / 150));
   const maxHeight = Math.max(12, Math.round(0.05 * Math.max(w, h)));
   const mean = localMean(values, w, h, radius);
   const out: Box[] = [];
+  let busy = false;
   const mask = new Uint8Array(w * h);
   for (const bright of [true, false]) {
     const k = (bright ? 1 : -1) * STROKE_CONTRAST * range;
@@ -207,9 +228,50 @@ function textLikeLinesIn(values: Float64Array, w: number, h: number, lo: number,
     // Noise makes glyph-shaped specks by the hundred, and some fall in a row by chance: the more specks
     // per area, the stricter a row must be; past a point shapes prove nothing and recognition decides.
     const density = (1e4 * glyphs.length) / (w * h);
+    busy ||= density > BUSY_DENSITY;
     if (density > NOISE_DENSITY) continue;
     const strict = density > BUSY_DENSITY;
-    out.push(...rows(glyphs).filter((r) => (strict ? isTextRow(r, 4, BUSY_ROW_SPREAD) : isTextRow(r))).map((r) => r.box));
+    const found = rows(glyphs).filter((r) => (strict ? isTextRow(r, 4, BUSY_ROW_SPREAD) : isTextRow(r))).map((r) => r.box);
+    if (found.length === 0) continue;
+    // A line's end often fades into the background (a value after its key, over anatomy or stripes):
+    // fainter glyphs of the line's own size, on its own row, at word spacing, carry it on.
+    // Not on a busy frame: there faint specks stand everywhere and would carry a line across the image.
+    const faint = !strict ? faintGlyphs(values, mean, w, h, bright, range, maxHeight) : [];
+    out.push(...found.map((l) => carryOn(l, faint)));
   }
-  return out;
+  return { lines: out, busy };
+}
+
+/** Glyph-shaped components at half the contrast the search asks of a line's own glyphs. */
+function faintGlyphs(values: Float64Array, mean: Float64Array, w: number, h: number, bright: boolean, range: number, maxHeight: number): Box[] {
+  const k = (bright ? 1 : -1) * FAINT_STROKE_CONTRAST * range;
+  const mask = new Uint8Array(w * h);
+  for (let i = 0; i < mask.length; i++) mask[i] = (bright ? values[i]! >= mean[i]! + k : values[i]! <= mean[i]! + k) ? 1 : 0;
+  return components(mask, values, w, h)
+    .filter((c) => glyphShaped(c, maxHeight) && ringContrast(c, mask, values, w, h) >= FAINT_GLYPH_CONTRAST * range)
+    .map((c) => c.box);
+}
+
+/** A line widened left and right over glyphs of its height standing on its row at word spacing. */
+function carryOn(line: Box, glyphs: readonly Box[]): Box {
+  const lh = height(line);
+  const onRow = glyphs.filter((g) => {
+    const overlap = Math.min(g[3], line[3]) - Math.max(g[1], line[1]);
+    return overlap >= 0.6 * Math.min(height(g), lh) && height(g) >= 0.5 * lh && height(g) <= 1.5 * lh;
+  });
+  let [x0, , x1] = line;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const g of onRow) {
+      if (g[0] >= x1 - 1 && g[0] - x1 <= 1.5 * lh && g[2] > x1) {
+        x1 = g[2];
+        grew = true;
+      }
+      if (g[2] <= x0 + 1 && x0 - g[2] <= 1.5 * lh && g[0] < x0) {
+        x0 = g[0];
+        grew = true;
+      }
+    }
+  }
+  return [x0, line[1], x1, line[3]];
 }

@@ -19,6 +19,11 @@ export interface TextRegionsInput {
   readonly ruleRegions: readonly Box[];
   /** Text-like lines found without recognition (strokes at one value). */
   readonly textLike?: readonly Box[];
+  /**
+   * The frame is busy (noise, moiré): recognition "reads" short words in it by the dozen, so a line of
+   * short words counts only where the shape search saw a text-like line too.
+   */
+  readonly busy?: boolean;
   /** Keep lines made only of positioning markers (L, R, AP, PA, LAT…) with no other text near them. */
   readonly keepMarkers?: boolean;
 }
@@ -50,20 +55,22 @@ const alnum = (t: string): number => t.match(/[A-Za-z0-9]/g)?.length ?? 0;
  * digits), or one long word read with high confidence (≥ 80, four or more). Busy anatomy and noise
  * make tesseract "read" short words one at a time; labels are lines of several words.
  */
-function isTextLine(words: readonly TextWord[], needles: readonly string[]): boolean {
+function isTextLine(words: readonly TextWord[], needles: readonly string[], corroborated = true): boolean {
   if (findNeedles(words.map((w) => w.text).join(" "), needles).length > 0 || words.some((w) => findNeedles(w.text, needles).length > 0)) return true;
   const confident = words.filter((w) => w.confidence >= 60 && alnum(w.text) >= 2 && alnum(w.text) >= 0.5 * w.text.length);
-  return confident.length >= 2 || confident.some((w) => (w.confidence >= 80 && alnum(w.text) >= 4) || (w.confidence >= 70 && alnum(w.text) >= 3));
+  if (confident.some((w) => w.confidence >= 80 && alnum(w.text) >= 4)) return true;
+  return corroborated && (confident.length >= 2 || confident.some((w) => w.confidence >= 70 && alnum(w.text) >= 3));
 }
 
 export function textRegions(input: TextRegionsInput): TextRegions {
   // Letters are at least 4 px high, and no caption is a sixteenth of the image high or most of it wide.
   const maxHeight = Math.max(12, Math.round(0.06 * Math.max(input.width, input.height)));
   const seen = input.words.filter((w) => w.confidence >= NOISE_FLOOR && alnum(w.text) > 0 && height(w.box) >= 4 && height(w.box) <= maxHeight && w.box[2] - w.box[0] <= 0.6 * input.width);
-  const taken = groupLines(seen).filter((l) => isTextLine(l.words, input.needles));
+  const shapes = input.textLike ?? [];
+  const taken = groupLines(seen).filter((l) => isTextLine(l.words, input.needles, !input.busy || shapes.some((s) => intersects(s, l.box))));
   const lines = input.keepMarkers ? taken.filter((l) => !markerOnly(l, taken)) : taken;
   const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
-  const lineBoxes = [...lines.map((l) => l.box), ...(input.textLike ?? [])];
+  const lineBoxes = [...lines.map((l) => lineCore(l.words, input.needles, input.busy === true)), ...(input.textLike ?? [])];
   const heights = lineBoxes.map(height).sort((a, b) => a - b);
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
   const margin = Math.max(2, Math.round(0.4 * median));
@@ -73,6 +80,31 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const grown = blocks.map((b): Box => [b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)]);
   const regions = mergeOverlapping([...grown.map((b) => expand(b, margin)), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
+}
+
+/**
+ * The part of a line that is text: its confident words (or header identifiers) and, unless the frame is
+ * busy, the words next to them at word spacing. Recognition strings unconfident "words" along a row of
+ * noise; they would stretch the line across the image.
+ */
+function lineCore(words: readonly TextWord[], needles: readonly string[], busy: boolean): Box {
+  const strong = (w: TextWord): boolean => (w.confidence >= 60 && alnum(w.text) >= 1) || findNeedles(w.text, needles).length > 0;
+  const core = words.filter(strong);
+  if (core.length === 0) return bounds(words.map((w) => w.box));
+  let box = bounds(core.map((w) => w.box));
+  if (busy) return box;
+  const rest = words.filter((w) => !strong(w));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const w of rest) {
+      const gap = Math.max(w.box[0] - box[2], box[0] - w.box[2]);
+      if (gap <= 1.5 * height(box) && (w.box[0] < box[0] || w.box[2] > box[2])) {
+        box = bounds([box, w.box]);
+        grew = true;
+      }
+    }
+  }
+  return box;
 }
 
 /** The union box of all regions (for reports). */
