@@ -1,10 +1,11 @@
 /**
  * @module core/pixels/text-regions
- * Decides which pixels to clean from what text recognition saw: every line that holds a confidently
- * read word or a header identifier, widened to the block of lines it belongs to (a burned-in label is
- * a block; recognition often misses its captions), with a margin of a fraction of the line height, plus
- * the device regions the CTP-derived rules give. Everything that reads as text goes, not only what
- * matches the header: the header may lie or be incomplete. Pure.
+ * Decides which pixels to clean from what text recognition and the shape search saw: every line that
+ * holds a confidently read word or a header identifier, and every text-like line, widened to the block
+ * of lines it belongs to (a burned-in label is a block; recognition often misses its captions), with a
+ * margin of a fraction of the line height (a letter or so sideways), plus the device regions the
+ * CTP-derived rules give. Everything that reads as text goes, not only what matches the header: the
+ * header may lie or be incomplete. Pure.
  */
 import { findNeedles } from "./match-phi.ts";
 import { bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
@@ -74,11 +75,13 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const heights = lineBoxes.map(height).sort((a, b) => a - b);
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
   const margin = Math.max(2, Math.round(0.4 * median));
+  // Sideways a line's height and a bit: the first or last letter of a line is the one most often lost.
+  const side = Math.max(margin, Math.round(1.2 * median));
   const blocks = lineBoxes.length > 0 ? groupBlocks(lineBoxes) : [];
   // A block grows by a line above and below: the faint or short first and last lines of a label are the
   // ones recognition misses.
   const grown = blocks.map((b): Box => [b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)]);
-  const regions = mergeOverlapping([...grown.map((b) => expand(b, margin)), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
+  const regions = mergeOverlapping([...grown.map((b): Box => [b[0] - side, b[1] - margin, b[2] + side, b[3] + margin]), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
 }
 
