@@ -21,8 +21,8 @@ import { headerLookup, knownIdentifiersOf } from "../core/phi/find-dicom-phi.ts"
 import { SafeHarborCategory } from "../core/phi/phi-finding.ts";
 import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
 import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
-import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, intersects, type Box, type TextWord } from "../core/pixels/regions.ts";
-import { findTextLike, findTextLikeInGrey } from "../core/pixels/text-like.ts";
+import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, intersects, median3, type Box, type TextWord } from "../core/pixels/regions.ts";
+import { findTextLike, findTextLikeInGrey, type TextLike } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
@@ -120,7 +120,7 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
       const found = g.width === w && g.height === h ? findTextLikeInGrey(g.grey, w, h) : { lines: [], busy: false };
       textLike.push(...found.lines);
       busy ||= found.busy;
-      words.push(...(await readFrame(deps.recognizer, g.grey, g.width, g.height, found.lines)));
+      words.push(...(await readFrame(deps.recognizer, g.grey, g.width, g.height, found)));
     }
     return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
   }
@@ -135,7 +135,7 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
     const found = findTextLike(pixels, layout, f);
     textLike.push(...found.lines);
     busy ||= found.busy;
-    words.push(...(await readFrame(deps.recognizer, frameToGrey(pixels, layout, f), w, h, found.lines)));
+    words.push(...(await readFrame(deps.recognizer, frameToGrey(pixels, layout, f), w, h, found)));
   }
   return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: false, needles, layout, pixels };
 }
@@ -144,15 +144,19 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
  * One frame read: the whole picture, and each block of text-like lines cut out and read magnified (the
  * recognizer enlarges small pictures), where captions a few pixels high become legible.
  */
-async function readFrame(recognizer: TextRecognizer, grey: Uint8Array, w: number, h: number, textLike: readonly Box[]): Promise<TextWord[]> {
+async function readFrame(recognizer: TextRecognizer, grey: Uint8Array, w: number, h: number, shapes: TextLike): Promise<TextWord[]> {
+  const textLike = shapes.lines;
   // A block's cut reaches several letters beyond it on either side: a line's faint end (a value after its
   // key) is read there even when its shape was lost in the background.
   const reach = (b: Box): Box => {
     const side = 8 * Math.min(...textLike.filter((l) => intersects(l, b)).map(height));
     return [b[0] - side, b[1], b[2] + side, b[3]];
   };
-  const [whole, blocks] = await Promise.all([recognizer.words(grey, w, h), readRegions(recognizer, grey, w, h, textLike.length > 0 ? groupBlocks(textLike).map(reach) : [])]);
-  return [...whole, ...blocks];
+  // A busy (speckled) frame is read whole through a 3 × 3 median: in the raw speckle recognition takes
+  // minutes and "reads" words everywhere. The blocks are still read as they are.
+  const whole = shapes.busy ? median3(grey, w, h) : grey;
+  const [read, blocks] = await Promise.all([recognizer.words(whole, w, h), readRegions(recognizer, grey, w, h, textLike.length > 0 ? groupBlocks(textLike).map(reach) : [])]);
+  return [...read, ...blocks];
 }
 
 /**

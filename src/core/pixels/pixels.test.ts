@@ -7,7 +7,7 @@ import { memorySource } from "../../ports/byte-source.ts";
 import { parseDicom } from "../dicom/parse-dicom.ts";
 import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
 import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
-import { coverage, cropGrey, groupBlocks, groupLines, intersects, mergeOverlapping, offsetWords, regionMask, type Box } from "./regions.ts";
+import { coverage, cropGrey, groupBlocks, groupLines, intersects, median3, mergeOverlapping, offsetWords, regionMask, type Box } from "./regions.ts";
 import { textLikeLines } from "./text-like.ts";
 import { textRegions } from "./text-regions.ts";
 
@@ -91,6 +91,18 @@ describe("pixel cleaning, pure parts", () => {
       const { pixels, layout } = labelledFrame(320, 240, background, []);
       assert.deepEqual(textLikeLines(pixels, layout, 0), []);
     }
+  });
+
+  it("a 3 × 3 median takes lone specks away and keeps strokes two pixels wide", () => {
+    const w = 12;
+    const h = 10;
+    const grey = new Uint8Array(w * h);
+    grey[2 * w + 2] = 255; // a speck
+    for (let y = 4; y < 9; y++) grey[y * w + 7] = grey[y * w + 8] = 200; // a stroke 2 px wide, 5 high
+    const out = median3(grey, w, h);
+    assert.equal(out[2 * w + 2], 0, "the speck is gone");
+    for (let y = 5; y < 8; y++) assert.deepEqual([out[y * w + 7], out[y * w + 8]], [200, 200], `the stroke stays on row ${y}`);
+    assert.equal(out.length, grey.length);
   });
 
   it("cuts a box out of a picture and puts the words read in it back in place", () => {

@@ -134,3 +134,24 @@ export function cropGrey(grey: Uint8Array, w: number, h: number, box: Box): { re
 export function offsetWords(words: readonly TextWord[], dx: number, dy: number): TextWord[] {
   return words.map((w) => ({ ...w, box: [w.box[0] + dx, w.box[1] + dy, w.box[2] + dx, w.box[3] + dy] as Box }));
 }
+
+/**
+ * An 8-bit picture through a 3 × 3 median (edges clamped): speckle noise goes, strokes two pixels wide
+ * or more stay. Recognition reads a noisy frame through it far faster and with far fewer phantom words.
+ */
+export function median3(grey: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(grey.length);
+  const window = new Uint8Array(9);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let n = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const row = Math.min(h - 1, Math.max(0, y + dy)) * w;
+        for (let dx = -1; dx <= 1; dx++) window[n++] = grey[row + Math.min(w - 1, Math.max(0, x + dx))]!;
+      }
+      window.sort();
+      out[y * w + x] = window[4]!;
+    }
+  }
+  return out;
+}
