@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join, resolve } from "node:path";
 import { dicomRenderer } from "../src/adapters/imaging/dicom-renderer.ts";
 import { tesseractRecognizer } from "../src/adapters/ocr/tesseract-recognizer.ts";
-import { cleanPixels, headerValues, readRegions } from "../src/app/clean-pixels.ts";
+import { cleanPhotoText, cleanPixels, headerValues, readRegions } from "../src/app/clean-pixels.ts";
+import { sharpPhotoCodec } from "../src/adapters/photo/photo-codec.ts";
 import { parseDicom } from "../src/core/dicom/parse-dicom.ts";
 import { safeMessageOf } from "../src/core/errors.ts";
 import { findNeedles, normalise, phiNeedles } from "../src/core/pixels/match-phi.ts";
@@ -99,6 +100,7 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
   const missed: string[] = [];
   const perImage: string[] = [];
   const started = Date.now();
+  let photos: PhotoScore | undefined;
   try {
     for (const [path, truth] of gt) {
       const bytes = new Uint8Array(readFileSync(path));
@@ -148,6 +150,7 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
         if (values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, needles).length > 0) residual++;
       }
     }
+    photos = await scorePhotos(gt, recognizer);
   } finally {
     await recognizer.close();
   }
@@ -163,4 +166,58 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
   for (const r of refused) process.stdout.write(`  refused: ${r}\n`);
   for (const m of missed) process.stdout.write(`  missed: ${m}\n`);
   for (const m of perImage) process.stdout.write(`  image: ${m}\n`);
+  if (photos && photos.images + photos.refused.length > 0) {
+    process.stdout.write(`photos of the same labels (the JSL .jpg renderings, cleaned as photos: no header to match):\n`);
+    process.stdout.write(`  photos cleaned            ${photos.images} (refused ${photos.refused.length})\n`);
+    process.stdout.write(`  boxes ≥ 95 % covered      ${photos.covered95} of ${photos.boxes} (${pct(photos.covered95, photos.boxes)})\n`);
+    process.stdout.write(`  residual OCR hits in boxes ${photos.residual}\n`);
+    process.stdout.write(`  cleaned area outside boxes ${pct(photos.extraSum, photos.images)} of the photo on average\n`);
+    for (const r of photos.refused) process.stdout.write(`  refused: ${r}\n`);
+  }
+}
+
+interface PhotoScore {
+  images: number;
+  boxes: number;
+  covered95: number;
+  residual: number;
+  extraSum: number;
+  refused: string[];
+}
+
+/**
+ * The JSL set's .jpg beside each .dcm is an 8-bit rendering of the same frame with the same boxes: each
+ * goes through the photo path (`deid --option clean-pixels` on a photo) and is scored the same way.
+ */
+async function scorePhotos(gt: ReadonlyMap<string, GtBox[]>, recognizer: TextRecognizer): Promise<PhotoScore> {
+  const score: PhotoScore = { images: 0, boxes: 0, covered95: 0, residual: 0, extraSum: 0, refused: [] };
+  for (const [path, truth] of gt) {
+    const jpg = path.replace(/\.dcm$/, ".jpg");
+    if (!path.includes(join("jsl", "")) || !existsSync(jpg)) continue;
+    const bytes = new Uint8Array(readFileSync(jpg));
+    let result;
+    try {
+      result = await cleanPhotoText(bytes, "jpg", sharpPhotoCodec, { recognizer });
+    } catch (e) {
+      score.refused.push(`${basename(jpg)}: ${safeMessageOf(e)}`);
+      continue;
+    }
+    score.images++;
+    const { width: w, height: h } = await sharpPhotoCodec.grey(bytes);
+    const mask = regionMask(result.regions, w, h);
+    const values = truth.filter((b) => b.kind === "value" && b.box[2] > b.box[0] && b.box[3] > b.box[1]);
+    for (const b of values) {
+      score.boxes++;
+      if (coverage(b.box, mask, w, h) >= 0.95) score.covered95++;
+    }
+    const truthMask = regionMask(truth.map((b) => expand(b.box, 3)), w, h);
+    let outside = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] && !truthMask[i]) outside++;
+    score.extraSum += outside / (w * h);
+    const after = await sharpPhotoCodec.grey(result.bytes);
+    const words = await readRegions(recognizer, after.grey, after.width, after.height, values.map((v) => v.box));
+    const needles = values.map((v) => normalise(v.text)).filter((t) => t.length >= 3);
+    for (const word of words) if (word.confidence >= 25 && values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, needles).length > 0) score.residual++;
+  }
+  return score;
 }

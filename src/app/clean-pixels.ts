@@ -255,19 +255,31 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
 }
 
 /**
- * A photo (of a film, a screen, a light box): its labels found by text recognition (a photo has no
- * header to match, so every confidently read line goes), painted black with a margin, the photo
- * re-encoded without metadata, then read again: a confidently read word left refuses it.
+ * A photo (of a film, a screen, a light box): its labels found by shape and by text recognition as in a
+ * DICOM frame (a photo has no header to match, so every confidently read line and every text-like line
+ * goes), painted black with a margin, the photo re-encoded without metadata, then read again: a
+ * confidently read word left refuses it.
  */
 export async function cleanPhotoText(bytes: Uint8Array, ext: string, photos: PhotoCodec, deps: CleanPixelsDeps): Promise<{ readonly bytes: Uint8Array; readonly ext: string; readonly method?: string; readonly regions: Box[] }> {
   const g = await photos.grey(bytes);
-  const inverted = g.grey.map((v) => 255 - v);
-  const words = (await Promise.all([g.grey, inverted].map((x) => deps.recognizer.words(x, g.width, g.height)))).flat();
-  const found = textRegions({ width: g.width, height: g.height, words, needles: [], ruleRegions: [] });
+  // Searched by shape, read as it is with each text-like block magnified, and read inverted (light
+  // labels on a dark film and dark ones on a light box read differently); a speckled photo through the
+  // 3 × 3 median, as a busy frame is.
+  const shapes = findTextLikeInGrey(g.grey, g.width, g.height);
+  const inverted = (shapes.busy ? median3(g.grey, g.width, g.height) : g.grey).map((v) => 255 - v);
+  const [plain, inverse] = await Promise.all([readFrame(deps.recognizer, g.grey, g.width, g.height, shapes), deps.recognizer.words(inverted, g.width, g.height)]);
+  const found = textRegions({ width: g.width, height: g.height, words: [...plain, ...inverse], needles: [], ruleRegions: [], textLike: shapes.lines, busy: shapes.busy });
   if (found.regions.length === 0) return { bytes, ext, regions: [] };
-  const redacted = await photos.redact(bytes, ext, found.regions);
-  const again = await photos.grey(redacted.bytes);
-  const left = (await deps.recognizer.words(again.grey, again.width, again.height)).filter((w) => w.confidence >= 60 && (w.text.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 3);
-  if (left.length > 0) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${left.length} word(s) can still be read in the photo: refused`);
-  return { bytes: redacted.bytes, ext: redacted.ext, method: redacted.method, regions: found.regions };
+  // Prove, as for a frame: a confidently read word left is cleaned too (with a margin) and the
+  // photo read again, a few rounds at most; one still legible after that refuses the photo.
+  let regions = found.regions;
+  for (let round = 1; ; round++) {
+    const redacted = await photos.redact(bytes, ext, regions);
+    const again = await photos.grey(redacted.bytes);
+    const picture = shapes.busy ? median3(again.grey, again.width, again.height) : again.grey;
+    const left = (await deps.recognizer.words(picture, again.width, again.height)).filter((w) => w.confidence >= 60 && (w.text.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 3);
+    if (left.length === 0) return { bytes: redacted.bytes, ext: redacted.ext, method: redacted.method, regions };
+    if (round >= PROOF_ROUNDS) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${left.length} word(s) can still be read in the photo: refused`);
+    regions = mergeOverlapping([...regions, ...left.map((w) => expand(w.box, Math.max(2, Math.round(0.5 * height(w.box)))))]);
+  }
 }
