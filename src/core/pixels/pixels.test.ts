@@ -7,7 +7,7 @@ import { memorySource } from "../../ports/byte-source.ts";
 import { parseDicom } from "../dicom/parse-dicom.ts";
 import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
 import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
-import { coverage, cropGrey, groupBlocks, groupLines, intersects, median3, mergeOverlapping, offsetWords, regionMask, type Box } from "./regions.ts";
+import { coverage, cropGrey, groupBlocks, groupLines, intersects, median3, mergeOverlapping, offsetWords, regionMask, type Box, type TextWord } from "./regions.ts";
 import { textLikeLines } from "./text-like.ts";
 import { textRegions } from "./text-regions.ts";
 
@@ -17,6 +17,9 @@ function image(bytes: Uint8Array): { layout: PixelLayout; pixels: Uint8Array } {
 }
 
 const u16 = (p: Uint8Array, i: number): number => p[2 * i]! | (p[2 * i + 1]! << 8);
+
+/** A recognised word. */
+const word = (text: string, box: Box, confidence: number): TextWord => ({ text, box, confidence });
 
 describe("pixel cleaning, pure parts", () => {
   it("fills the regions with the frame's darkest value and leaves every other byte alone", () => {
@@ -125,11 +128,11 @@ describe("pixel cleaning, pure parts", () => {
 
   it("takes whole lines and the block they form, with a margin; ignores unconfident noise", () => {
     const words = [
-      { text: "Name:", box: [100, 100, 130, 108] as Box, confidence: 40 },
-      { text: "KAUFMAN", box: [134, 100, 180, 108] as Box, confidence: 92 },
-      { text: "Age:", box: [100, 112, 120, 120] as Box, confidence: 30 },
-      { text: "70", box: [124, 112, 134, 120] as Box, confidence: 88 },
-      { text: "ws", box: [300, 300, 310, 306] as Box, confidence: 44 },
+      word("Name:", [100, 100, 130, 108], 40),
+      word("KAUFMAN", [134, 100, 180, 108], 92),
+      word("Age:", [100, 112, 120, 120], 30),
+      word("70", [124, 112, 134, 120], 88),
+      word("ws", [300, 300, 310, 306], 44),
     ];
     const r = textRegions({ width: 400, height: 400, words, needles: ["KAUFMAN"], ruleRegions: [] });
     assert.equal(r.regions.length, 1);
@@ -155,11 +158,11 @@ describe("pixel cleaning, pure parts", () => {
 
   it("takes a line's confident words and their neighbours, not the noise words strung along its row", () => {
     const words = [
-      { text: "ae", box: [10, 100, 18, 108] as Box, confidence: 30 },
-      { text: "Oe", box: [40, 100, 48, 108] as Box, confidence: 31 },
-      { text: "Name:", box: [70, 100, 100, 108] as Box, confidence: 45 },
-      { text: "KAUFMAN", box: [104, 100, 150, 108] as Box, confidence: 92 },
-      { text: "ay", box: [200, 100, 208, 108] as Box, confidence: 33 },
+      word("ae", [10, 100, 18, 108], 30),
+      word("Oe", [40, 100, 48, 108], 31),
+      word("Name:", [70, 100, 100, 108], 45),
+      word("KAUFMAN", [104, 100, 150, 108], 92),
+      word("ay", [200, 100, 208, 108], 33),
     ];
     const r = textRegions({ width: 400, height: 400, words, needles: [], ruleRegions: [] });
     const mask = regionMask(r.regions, 400, 400);
@@ -170,20 +173,20 @@ describe("pixel cleaning, pure parts", () => {
 
   it("on a busy frame, short confident words count only where the shape search saw a line", () => {
     const words = [
-      { text: "St", box: [100, 100, 110, 108] as Box, confidence: 70 },
-      { text: "ay", box: [114, 100, 124, 108] as Box, confidence: 70 },
+      word("St", [100, 100, 110, 108], 70),
+      word("ay", [114, 100, 124, 108], 70),
     ];
     const input = { width: 400, height: 400, words, needles: [], ruleRegions: [] };
     assert.equal(textRegions(input).lines, 1, "a quiet frame takes them");
     assert.equal(textRegions({ ...input, busy: true }).lines, 0, "a busy frame does not");
     assert.equal(textRegions({ ...input, busy: true, textLike: [[98, 99, 126, 109]] }).lines, 1, "unless a text-like line stands there");
-    const long = [{ text: "KAUFMAN", box: [100, 100, 150, 108] as Box, confidence: 90 }];
+    const long = [word("KAUFMAN", [100, 100, 150, 108], 90)];
     assert.equal(textRegions({ ...input, words: long, busy: true }).lines, 1, "a long confident word is enough");
   });
 
   it("keeps a lone laterality marker when asked, never one beside other text", () => {
-    const marker = { text: "LATERAL", box: [20, 20, 80, 34] as Box, confidence: 95 };
-    const label = [{ text: "LAT", box: [300, 300, 330, 312] as Box, confidence: 90 }, { text: "SMITH", box: [300, 316, 350, 328] as Box, confidence: 90 }];
+    const marker = word("LATERAL", [20, 20, 80, 34], 95);
+    const label = [word("LAT", [300, 300, 330, 312], 90), word("SMITH", [300, 316, 350, 328], 90)];
     const input = { width: 400, height: 400, words: [marker, ...label], needles: [], ruleRegions: [] };
     assert.equal(textRegions(input).regions.length, 2, "by default every text goes");
     const kept = textRegions({ ...input, keepMarkers: true });
