@@ -5,7 +5,7 @@
  * again to prove) beside the `tesseract` CLI with one thread
  * (OMP_THREAD_LIMIT=1) reading the same rendering once, in the same run. Images: a 2048×2500 16-bit CR and
  * a 3000×3000 DX (synthetic, generated here), and the shared set's chest X-ray with a burned-in label when
- * `../shared` is present. Also a batch of the four images through Rayvault's two OCR workers.
+ * `../shared` is present. Also a batch of the three images through Rayvault's two OCR workers.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
