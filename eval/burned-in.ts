@@ -130,12 +130,9 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
           if (visible) visibleCovered++;
         } else missed.push(`${basename(path).slice(0, 40)}… box ${b.box.join(",")} covered ${(100 * c).toFixed(0)} %${visible ? "" : " (nothing shows in its pixels)"}`);
       }
-      // Utility lost: cleaned pixels outside every ground-truth box (keys and values, with a 3 px margin).
-      const truthMask = regionMask(truth.map((b) => expand(b.box, 3)), w, h);
-      let outside = 0;
-      for (let i = 0; i < mask.length; i++) if (mask[i] && !truthMask[i]) outside++;
-      extraSum += outside / (w * h);
-      perImage.push(`${basename(path).slice(0, 40)}… ${values.filter((b) => coverage(b.box, mask, w, h) >= 0.95).length}/${values.length} boxes, ${((100 * outside) / (w * h)).toFixed(1)} % outside`);
+      const outside = outsideShare(mask, truth, w, h);
+      extraSum += outside;
+      perImage.push(`${basename(path).slice(0, 40)}… ${values.filter((b) => coverage(b.box, mask, w, h) >= 0.95).length}/${values.length} boxes, ${(100 * outside).toFixed(1)} % outside`);
       // Residual: OCR of the cleaned image; words inside a box that match its text or a header identifier.
       const cleaned = result.bytes ? parseDicom(memorySource(result.bytes)) : file;
       const cleanedBytes = result.bytes ?? bytes;
@@ -144,11 +141,7 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
       // Each box read on its own, cut out with its surroundings and magnified: more sensitive than a
       // whole-frame reading to the small captions left behind.
       const words = await readRegions(recognizer, frameToGrey(px, pixelLayout(cleaned.dataset), 0), w, h, values.map((v) => v.box).filter((b) => b[2] > b[0] && b[3] > b[1]));
-      const needles = [...phiNeedles(headerValues(file)), ...values.map((v) => normalise(v.text)).filter((t) => t.length >= 3)];
-      for (const word of words) {
-        if (word.confidence < 25) continue;
-        if (values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, needles).length > 0) residual++;
-      }
+      residual += residualHits(words, values, phiNeedles(headerValues(file)));
     }
     photos = await scorePhotos(gt, recognizer);
   } finally {
@@ -174,6 +167,20 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
     process.stdout.write(`  cleaned area outside boxes ${pct(photos.extraSum, photos.images)} of the photo on average\n`);
     for (const r of photos.refused) process.stdout.write(`  refused: ${r}\n`);
   }
+}
+
+/** Utility lost: the share of the image cleaned outside every ground-truth box (keys and values, 3 px margin). */
+function outsideShare(mask: Uint8Array, truth: readonly GtBox[], w: number, h: number): number {
+  const truthMask = regionMask(truth.map((b) => expand(b.box, 3)), w, h);
+  let outside = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] && !truthMask[i]) outside++;
+  return outside / (w * h);
+}
+
+/** Words read again inside a value box that match its text or one of `needles` (the header's identifiers). */
+function residualHits(words: readonly TextWord[], values: readonly GtBox[], needles: readonly string[]): number {
+  const all = [...needles, ...values.map((v) => normalise(v.text)).filter((t) => t.length >= 3)];
+  return words.filter((word) => word.confidence >= 25 && values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, all).length > 0).length;
 }
 
 interface PhotoScore {
@@ -203,21 +210,17 @@ async function scorePhotos(gt: ReadonlyMap<string, GtBox[]>, recognizer: TextRec
       continue;
     }
     score.images++;
-    const { width: w, height: h } = await sharpPhotoCodec.grey(bytes);
+    // The cleaned photo has the original's size.
+    const after = await sharpPhotoCodec.grey(result.bytes);
+    const { width: w, height: h } = after;
     const mask = regionMask(result.regions, w, h);
     const values = truth.filter((b) => b.kind === "value" && b.box[2] > b.box[0] && b.box[3] > b.box[1]);
     for (const b of values) {
       score.boxes++;
       if (coverage(b.box, mask, w, h) >= 0.95) score.covered95++;
     }
-    const truthMask = regionMask(truth.map((b) => expand(b.box, 3)), w, h);
-    let outside = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i] && !truthMask[i]) outside++;
-    score.extraSum += outside / (w * h);
-    const after = await sharpPhotoCodec.grey(result.bytes);
-    const words = await readRegions(recognizer, after.grey, after.width, after.height, values.map((v) => v.box));
-    const needles = values.map((v) => normalise(v.text)).filter((t) => t.length >= 3);
-    for (const word of words) if (word.confidence >= 25 && values.some((v) => intersects(v.box, word.box)) && findNeedles(word.text, needles).length > 0) score.residual++;
+    score.extraSum += outsideShare(mask, truth, w, h);
+    score.residual += residualHits(await readRegions(recognizer, after.grey, w, h, values.map((v) => v.box)), values, []);
   }
   return score;
 }

@@ -20,9 +20,9 @@ import { assessBurnedInRisk } from "../core/phi/burned-in-risk.ts";
 import { headerLookup, knownIdentifiersOf } from "../core/phi/find-dicom-phi.ts";
 import { SafeHarborCategory } from "../core/phi/phi-finding.ts";
 import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
-import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
-import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, intersects, median3, type Box, type TextWord } from "../core/pixels/regions.ts";
-import { findTextLike, findTextLikeInGrey, type TextLike } from "../core/pixels/text-like.ts";
+import { assertComplete, fillRegions, frameValues, greyOf, greyValues, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
+import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, intersects, median3, clip, type Box, type TextWord } from "../core/pixels/regions.ts";
+import { findTextLike, type TextLike } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
 import type { PhotoCodec } from "../ports/photo-codec.ts";
@@ -108,36 +108,53 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
   const w = layout.columns;
   const h = layout.rows;
 
+  // Native pixel data is searched in its own values; compressed data in its rendering.
+  let pixels: Uint8Array | undefined;
+  let frameAt: (f: number) => SearchedFrame | Promise<SearchedFrame>;
   if (pixelElement.encapsulated) {
-    // Compressed: text is looked for in the rendering.
     const renderer = deps.renderer;
     if (!renderer) throw new RayvaultError(ErrorCode.DeidUnsupported, "compressed pixel data needs the image renderer to be checked for text");
-    const words: TextWord[] = [];
-    const textLike: Box[] = [];
-    let busy = false;
-    for (let f = 0; f < layout.frames; f++) {
-      const g = await renderer.renderGrey(bytes, f);
-      const found = g.width === w && g.height === h ? findTextLikeInGrey(g.grey, w, h) : { lines: [], busy: false };
-      textLike.push(...found.lines);
-      busy ||= found.busy;
-      words.push(...(await readFrame(deps.recognizer, g.grey, g.width, g.height, found)));
-    }
-    return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: true, needles, layout };
+    frameAt = (f) => renderedFrame(renderer, bytes, f, w, h);
+  } else {
+    const native = nativePixelData(file, bytes);
+    if (!native) throw new RayvaultError(ErrorCode.PixelsUndecodable, "the pixel data was not found in the file");
+    assertComplete(native, layout);
+    pixels = native;
+    frameAt = (f) => nativeFrame(native, layout, f);
   }
-
-  const pixels = nativePixelData(file, bytes);
-  if (!pixels) throw new RayvaultError(ErrorCode.PixelsUndecodable, "the pixel data was not found in the file");
-  assertComplete(pixels, layout);
   const words: TextWord[] = [];
   const textLike: Box[] = [];
   let busy = false;
   for (let f = 0; f < layout.frames; f++) {
-    const found = findTextLike(pixels, layout, f);
-    textLike.push(...found.lines);
-    busy ||= found.busy;
-    words.push(...(await readFrame(deps.recognizer, frameToGrey(pixels, layout, f), w, h, found)));
+    const frame = await frameAt(f);
+    textLike.push(...frame.shapes.lines);
+    busy ||= frame.shapes.busy;
+    words.push(...(await readFrame(deps.recognizer, frame.grey, w, h, frame.shapes)));
   }
-  return { ...textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true }), frames: layout.frames, compressed: false, needles, layout, pixels };
+  const found = textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true });
+  return { ...found, frames: layout.frames, compressed: !pixels, needles, layout, ...(pixels ? { pixels } : {}) };
+}
+
+/** A frame as the text search sees it (the image's size): a grey picture, and the shape search of the same pixels. */
+interface SearchedFrame {
+  readonly grey: Uint8Array;
+  readonly shapes: TextLike;
+}
+
+/** A native frame: its values read once, for both the picture and the shape search. */
+function nativeFrame(pixels: Uint8Array, layout: PixelLayout, f: number): SearchedFrame {
+  const values = frameValues(pixels, layout, f);
+  return { grey: greyOf(values, layout), shapes: findTextLike(values, layout.columns, layout.rows) };
+}
+
+/**
+ * A compressed frame's rendering. One of another size than the image is refused: regions found in it
+ * would land in the wrong place of the pixels cleaned.
+ */
+async function renderedFrame(renderer: ImageRenderer, bytes: Uint8Array, f: number, w: number, h: number): Promise<SearchedFrame> {
+  const g = await renderer.renderGrey(bytes, f);
+  if (g.width !== w || g.height !== h) throw new RayvaultError(ErrorCode.PixelsUndecodable, `frame ${f + 1} renders at ${g.width}×${g.height}, not the image's ${w}×${h}: not checked for text`);
+  return { grey: g.grey, shapes: findTextLike(greyValues(g.grey), w, h) };
 }
 
 /**
@@ -165,11 +182,23 @@ async function readFrame(recognizer: TextRecognizer, grey: Uint8Array, w: number
  * merged first, so a block is read once.
  */
 export async function readRegions(recognizer: TextRecognizer, grey: Uint8Array, w: number, h: number, regions: readonly Box[]): Promise<TextWord[]> {
-  const cuts = mergeOverlapping(regions.map((r) => expand(r, Math.max(4, Math.min(24, height(r))))));
+  // A cut is at least 16 px each way (a region in a corner is clipped small), moved inside the picture:
+  // nothing is left unread for being small.
+  const span = (a: number, b: number, size: number): [number, number] => {
+    const len = Math.min(size, Math.max(16, b - a));
+    const start = Math.min(Math.max(0, Math.round((a + b - len) / 2)), size - len);
+    return [start, start + len];
+  };
+  const atLeast = (b: Box): Box => {
+    const [x0, x1] = span(b[0], b[2], w);
+    const [y0, y1] = span(b[1], b[3], h);
+    return [x0, y0, x1, y1];
+  };
+  const cuts = mergeOverlapping(regions.map((r) => atLeast(clip(expand(r, Math.max(4, Math.min(24, height(r)))), w, h))));
   const read = await Promise.all(
     cuts.map(async (c) => {
       const crop = cropGrey(grey, w, h, c);
-      if (crop.width < 8 || crop.height < 8) return [];
+      if (crop.width === 0 || crop.height === 0) return [];
       return offsetWords(await recognizer.words(crop.grey, crop.width, crop.height), crop.box[0], crop.box[1]);
     }),
   );
@@ -210,13 +239,13 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     let identifiers = 0;
     for (let f = 0; f < layout.frames; f++) {
       // Text-like lines left outside the cleaned regions (the page reads differently once labels are gone).
-      const after = findTextLike(cleaned, layout, f);
-      const shapes = after.lines.filter((r) => coverage(r, mask, w, h) < 1);
+      const after = nativeFrame(cleaned, layout, f);
+      const shapes = after.shapes.lines.filter((r) => coverage(r, mask, w, h) < 1);
       // Each cleaned region, and each line left, read again magnified with its surroundings.
-      const again = await readRegions(deps.recognizer, frameToGrey(cleaned, layout, f), w, h, [...regions, ...shapes]);
+      const again = await readRegions(deps.recognizer, after.grey, w, h, [...regions, ...shapes]);
       identifiers += again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0).length;
       // On a busy frame short words read in the noise around a region count only where shapes agree.
-      const read = textRegions({ width: w, height: h, words: again, needles, ruleRegions: [], textLike: shapes, busy: after.busy }).regions.filter((r) => coverage(r, mask, w, h) < 1);
+      const read = textRegions({ width: w, height: h, words: again, needles, ruleRegions: [], textLike: shapes, busy: after.shapes.busy }).regions.filter((r) => coverage(r, mask, w, h) < 1);
       missed.push(...read);
     }
     if (identifiers === 0 && missed.length === 0) break;
@@ -265,7 +294,7 @@ export async function cleanPhotoText(bytes: Uint8Array, ext: string, photos: Pho
   // Searched by shape, read as it is with each text-like block magnified, and read inverted (light
   // labels on a dark film and dark ones on a light box read differently); a speckled photo through the
   // 3 × 3 median, as a busy frame is.
-  const shapes = findTextLikeInGrey(g.grey, g.width, g.height);
+  const shapes = findTextLike(greyValues(g.grey), g.width, g.height);
   const inverted = (shapes.busy ? median3(g.grey, g.width, g.height) : g.grey).map((v) => 255 - v);
   const [plain, inverse] = await Promise.all([readFrame(deps.recognizer, g.grey, g.width, g.height, shapes), deps.recognizer.words(inverted, g.width, g.height)]);
   const found = textRegions({ width: g.width, height: g.height, words: [...plain, ...inverse], needles: [], ruleRegions: [], textLike: shapes.lines, busy: shapes.busy });

@@ -89,13 +89,11 @@ function greyReader(pixels: Uint8Array, l: PixelLayout, frame: number): (p: numb
   return l.planarConfiguration === 1 ? (p) => 0.299 * read(p) + 0.587 * read(n + p) + 0.114 * read(2 * n + p) : (p) => 0.299 * read(3 * p) + 0.587 * read(3 * p + 1) + 0.114 * read(3 * p + 2);
 }
 
-/** One frame's grey values (the stored sample, luminance for colour), their range, and how many sit at each end. */
+/** One frame's grey values (the stored sample, luminance for colour) and their range. */
 export interface FrameValues {
   readonly values: Float64Array;
   readonly lo: number;
   readonly hi: number;
-  readonly atLo: number;
-  readonly atHi: number;
 }
 
 export function frameValues(pixels: Uint8Array, l: PixelLayout, frame: number): FrameValues {
@@ -110,13 +108,18 @@ export function frameValues(pixels: Uint8Array, l: PixelLayout, frame: number): 
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  let atLo = 0;
-  let atHi = 0;
-  for (const v of values) {
-    if (v === lo) atLo++;
-    else if (v === hi) atHi++;
+  return { values, lo, hi };
+}
+
+/** An 8-bit picture (a rendering, a photo) as frame values. */
+export function greyValues(grey: Uint8Array): FrameValues {
+  let lo = 255;
+  let hi = 0;
+  for (const v of grey) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  return { values, lo, hi, atLo, atHi };
+  return { values: Float64Array.from(grey), lo, hi };
 }
 
 /**
@@ -125,7 +128,11 @@ export function frameValues(pixels: Uint8Array, l: PixelLayout, frame: number): 
  * anatomy look as they are shown.
  */
 export function frameToGrey(pixels: Uint8Array, l: PixelLayout, frame: number): Uint8Array {
-  const { values, lo, hi } = frameValues(pixels, l, frame);
+  return greyOf(frameValues(pixels, l, frame), l);
+}
+
+/** Frame values already read, as frameToGrey shows them. */
+export function greyOf({ values, lo, hi }: FrameValues, l: Pick<PixelLayout, "photometric">): Uint8Array {
   const out = new Uint8Array(values.length);
   const span = hi > lo ? hi - lo : 1;
   const invert = l.photometric === "MONOCHROME1";

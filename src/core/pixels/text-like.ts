@@ -10,7 +10,7 @@
  * letters do. This catches text recognition cannot read (a few pixels high, on noise) and does not care
  * what language it is in. Pure.
  */
-import { frameValues, type PixelLayout } from "./pixel-data.ts";
+import { frameValues, type FrameValues, type PixelLayout } from "./pixel-data.ts";
 import { bounds, height, type Box } from "./regions.ts";
 
 interface Component {
@@ -40,7 +40,7 @@ const FAINT_STROKE_CONTRAST = 0.1;
 const FAINT_GLYPH_CONTRAST = 0.3;
 
 /** Mean over a (2r+1)² window clipped to the frame, by an integral image. */
-export function localMean(values: Float64Array, w: number, h: number, r: number): Float64Array {
+function localMean(values: Float64Array, w: number, h: number, r: number): Float64Array {
   const stride = w + 1;
   const sums = new Float64Array(stride * (h + 1));
   for (let y = 0; y < h; y++) {
@@ -190,28 +190,11 @@ export interface TextLike {
 
 /** Text-like lines in one frame of native pixel data, bright strokes and dark strokes alike. */
 export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number): Box[] {
-  return findTextLike(pixels, l, frame).lines;
+  return findTextLike(frameValues(pixels, l, frame), l.columns, l.rows).lines;
 }
 
-/** The shape search of one frame of native pixel data. */
-export function findTextLike(pixels: Uint8Array, l: PixelLayout, frame: number): TextLike {
-  const { values, lo, hi } = frameValues(pixels, l, frame);
-  return textLikeIn(values, l.columns, l.rows, lo, hi);
-}
-
-/** The shape search of an 8-bit grey picture (a rendering of compressed pixel data). */
-export function findTextLikeInGrey(grey: Uint8Array, w: number, h: number): TextLike {
-  const values = Float64Array.from(grey);
-  let lo = 255;
-  let hi = 0;
-  for (const v of grey) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return textLikeIn(values, w, h, lo, hi);
-}
-
-function textLikeIn(values: Float64Array, w: number, h: number, lo: number, hi: number): TextLike {
+/** The shape search of one frame (native values, or an 8-bit picture through greyValues). */
+export function findTextLike({ values, lo, hi }: FrameValues, w: number, h: number): TextLike {
   const range = hi - lo;
   if (range <= 0) return { lines: [], busy: false };
   // The neighbourhood is a few letters wide on any image size; no caption is a twentieth of the image high.
