@@ -11,7 +11,8 @@
  * Acknowledged means durable: the sealed object (the vault envelope as it will be stored), its index
  * row and its audit event are one record of the receive spool (an encrypted write-ahead journal in
  * preallocated, zero-filled segments, so a flush writes data and no file-system metadata; appends
- * arriving together share one flush), flushed before the success status goes back. In the background,
+ * arriving together share one flush; the envelope is the record's sealed part, authenticated and not
+ * encrypted again), flushed before the success status goes back. In the background,
  * what arrived meanwhile is filed together: the objects written to the blob store and flushed as a
  * batch, the index rows and audit records committed in one transaction, the spool records settled.
  * After a crash, `recoverReceived` files what the spool still holds (storing and recording are
@@ -94,18 +95,20 @@ export interface SpoolHeader {
 }
 
 /**
- * A spool record (version 2): a 4-byte length, the header as JSON, then the sealed object (the vault
- * envelope exactly as it will be stored). Version 1 records (header only, the object stored apart) are
+ * A spool record (version 2): a 4-byte length and the header as JSON (the spool encrypts them), and the
+ * sealed object (the vault envelope exactly as it will be stored), which the spool keeps as its sealed
+ * part: authenticated with the record, not encrypted twice. Records written before the envelope was a
+ * sealed part carry it after the JSON, and version 1 records (header only, the object stored apart) are
  * still read, so a spool left by an earlier release is recovered.
  */
-export function encodeReceiveRecord(h: SpoolHeader, sealed: SealedBlob): Uint8Array[] {
+export function encodeReceiveRecord(h: SpoolHeader, sealed: SealedBlob): { readonly record: Uint8Array[]; readonly sealed: readonly Uint8Array[] } {
   const json = Buffer.from(JSON.stringify({ v: 2, ...h }));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length);
-  return [len, json, ...sealed.pieces];
+  return { record: [len, json], sealed: sealed.pieces };
 }
 
-function decodeRecord(record: Uint8Array): SpoolHeader & { readonly envelope?: Uint8Array } {
+function decodeRecord(record: Uint8Array, sealed: Uint8Array): SpoolHeader & { readonly envelope?: Uint8Array } {
   const b = Buffer.from(record.buffer, record.byteOffset, record.length);
   // Version 1 was JSON alone (it starts with "{"); version 2 starts with the JSON's length.
   if (b[0] === 0x7b) {
@@ -116,7 +119,7 @@ function decodeRecord(record: Uint8Array): SpoolHeader & { readonly envelope?: U
   const len = b.readUInt32BE(0);
   const h = JSON.parse(b.subarray(4, 4 + len).toString("utf8")) as SpoolHeader & { v: number };
   if (h.v !== 2) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
-  return { blob: h.blob, rec: h.rec, audit: h.audit, envelope: b.subarray(4 + len) };
+  return { blob: h.blob, rec: h.rec, audit: h.audit, envelope: sealed.length > 0 ? sealed : b.subarray(4 + len) };
 }
 
 /**
@@ -200,8 +203,8 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
 export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   const committer = spoolCommitter(deps);
   let n = 0;
-  for await (const { ref, record } of deps.spool.pending()) {
-    const r = decodeRecord(record);
+  for await (const { ref, record, sealed } of deps.spool.pending()) {
+    const r = decodeRecord(record, sealed);
     if (r.envelope && (await indexed(deps, [r])).size > 0) {
       // Filed before the stop, not yet settled: nothing to store or record again.
       await deps.spool.settle([ref]);
@@ -268,7 +271,8 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
             const audit: AuditEvent = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: Purpose.Treatment, outcome: "success" };
             const sealed = deps.blobs.seal(bytes, x.contentHash);
             const blob: StoredBlob = { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
-            const ref = await deps.spool.append(encodeReceiveRecord({ blob, rec: x.rec, audit }, sealed));
+            const journal = encodeReceiveRecord({ blob, rec: x.rec, audit }, sealed);
+            const ref = await deps.spool.append(journal.record, journal.sealed);
             committer.add({ ref, rec: { ...x.rec, blob }, audit, sealed });
             studies.add(x.studyIdx);
             return { status: StoreStatus.Success };

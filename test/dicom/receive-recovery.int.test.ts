@@ -2,8 +2,9 @@
  * Recovery of the receive spool against the real vault (embedded database, blob store, spool). A record
  * holds the sealed object: it is filed in the blob store, read back through authentication, and indexed
  * once however often it is replayed; a record whose object does not match its hash stops recovery (fail
- * closed). Records of the earlier format (the object stored apart): one whose object was never stored
- * was never acknowledged and is dropped; one whose object does not match it stops recovery.
+ * closed). Records of the earlier formats are still recovered: the object inside the encrypted record;
+ * the object stored apart (one whose object was never stored was never acknowledged and is dropped; one
+ * whose object does not match it stops recovery).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -22,9 +23,10 @@ describe("receive spool recovery", () => {
   let deps: VaultDeps;
   let home = "";
   /** Records written by an earlier process: another spool over the same folder, closed (as if it died). */
-  const earlier = async (records: Uint8Array[]): Promise<void> => {
+  type Journalled = ReturnType<typeof encodeReceiveRecord>;
+  const earlier = async (records: Array<Uint8Array | Journalled>): Promise<void> => {
     const spool = openFsReceiveSpool(join(home, "spool"), deps.vaultKeys);
-    for (const r of records) await spool.append(r);
+    for (const r of records) await (r instanceof Uint8Array ? spool.append(r) : spool.append(r.record, r.sealed));
     await spool.close();
   };
   const actor = { id: "dicom:node-test", roles: ["integration" as const], mfa: false };
@@ -33,12 +35,12 @@ describe("receive spool recovery", () => {
     const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: "treatment", outcome: "success" as const };
     return Buffer.from(JSON.stringify({ v: 1, blobId: x.blobId, contentHash: x.contentHash, rec: x.rec, audit, ...over }));
   };
-  /** A record as the listener writes it: header and sealed object. */
-  const journalled = (file: Uint8Array, sealedFile = file): Uint8Array => {
+  /** A record as the listener writes it: header, and the sealed object as the spool record's sealed part. */
+  const journalled = (file: Uint8Array, sealedFile = file): Journalled => {
     const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
     const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: "treatment", outcome: "success" as const };
     const sealed = deps.blobs.seal(sealedFile, x.contentHash);
-    return Buffer.concat(encodeReceiveRecord({ blob: { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: x.contentHash }, rec: x.rec, audit }, sealed));
+    return encodeReceiveRecord({ blob: { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: x.contentHash }, rec: x.rec, audit }, sealed);
   };
   async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
     yield b;
@@ -77,6 +79,17 @@ describe("receive spool recovery", () => {
     await earlier([rec]);
     assert.equal(await recoverReceived(deps), 0, "already filed: nothing recorded again");
     await assert.rejects(deps.blobs.verify(x.blobId), "still shredded");
+  });
+
+  it("(earlier format) files an object carried inside the encrypted record, once", async () => {
+    const file = ctSliceFile(98, 0);
+    const j = journalled(file);
+    const before = await deps.index.counts();
+    await earlier([Buffer.concat([...j.record, ...j.sealed])]);
+    assert.equal(await recoverReceived(deps), 1);
+    assert.equal((await deps.index.counts()).instances, before.instances + 1);
+    const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
+    assert.equal((await deps.blobs.verify(x.blobId)).sha256, x.contentHash);
   });
 
   it("(earlier format) drops a record whose object was never stored, and indexes a stored one once, replayed twice", async () => {

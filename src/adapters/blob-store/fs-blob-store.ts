@@ -19,7 +19,7 @@ import type { BlobStore } from "../../ports/blob-store.ts";
 import type { KeyStore } from "../../ports/key-store.ts";
 import type { RandomSource } from "../../ports/random.ts";
 import { syncDir } from "../fs/sync-dir.ts";
-import { writeAll } from "../fs/write-all.ts";
+import { writeAll, writeAllAsync } from "../fs/write-all.ts";
 
 const READ = 1024 * 1024;
 const fsyncAsync = promisify(fsync);
@@ -138,12 +138,12 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
     },
     seal(plaintext, sha256) {
       const { enc, keyId } = encryptor();
-      return { keyId, size: plaintext.length, sha256, pieces: [enc.header, ...enc.push(plaintext), ...enc.finish()] };
+      return { keyId, size: plaintext.length, sha256, pieces: [enc.header, ...enc.sealAll(plaintext)] };
     },
     async putSealed(id, sealed, options) {
-      await writeAtomically(id, options, (fd) => {
-        writeAll(fd, sealed.pieces);
-      });
+      // In the thread pool: a sealed object is filed in the background (app/receive-dicom) while the event
+      // loop answers the next C-STORE.
+      await writeAtomically(id, options, (fd) => writeAllAsync(fd, sealed.pieces));
       return { id, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
     },
     async sync(ids) {

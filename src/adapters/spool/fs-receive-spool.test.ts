@@ -5,7 +5,8 @@
  * records are encrypted at rest.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createCipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -52,6 +53,51 @@ describe("fs receive spool", () => {
     await spool.append(Buffer.from("next"));
     await spool.close();
     assert.deepEqual(await pending(dir, keys), [`head|body ${"x".repeat(300_000)}`, "next"]);
+  });
+
+  it("keeps a sealed part as it is, authenticated with its record: altered, the record does not come back", async () => {
+    const { dir, keys } = setup();
+    const spool = openFsReceiveSpool(dir, keys);
+    const sealedPart = Buffer.from("already-encrypted-envelope ".repeat(1000));
+    const ref = await spool.append([Buffer.from("header PATIENT^SECRET")], [sealedPart.subarray(0, 10), sealedPart.subarray(10)]);
+    await spool.append(Buffer.from("after"));
+    await spool.close();
+    const s = openFsReceiveSpool(dir, keys);
+    const back: Array<{ record: string; sealed: Buffer }> = [];
+    for await (const p of s.pending()) back.push({ record: Buffer.from(p.record).toString(), sealed: Buffer.from(p.sealed) });
+    await s.close();
+    assert.deepEqual(back.map((b) => b.record), ["header PATIENT^SECRET", "after"]);
+    assert.ok(back[0]!.sealed.equals(sealedPart), "the sealed part as appended");
+    assert.equal(back[1]!.sealed.length, 0);
+    const seg = join(dir, ref.split(":")[0]!);
+    const bytes = readFileSync(seg);
+    assert.equal(bytes.includes("PATIENT^SECRET"), false, "the record is encrypted");
+    assert.ok(bytes.includes(sealedPart), "the sealed part is not encrypted twice");
+    const altered = Buffer.from(bytes);
+    altered[bytes.indexOf(sealedPart) + 5000]! ^= 0x01;
+    writeFileSync(seg, altered);
+    await assert.rejects(pending(dir, keys), /RV_VAULT_CORRUPT|does not authenticate/);
+  });
+
+  it("reads a segment of the first format (one ciphertext per frame) left by an earlier release", async () => {
+    const { dir, keys } = setup();
+    const master = keys.current();
+    const salt = randomBytes(16);
+    const key = Buffer.from(hkdfSync("sha256", master.key, salt, "rayvault/receive-spool/v1", 32));
+    const id = Buffer.from(master.id);
+    const idLen = Buffer.alloc(2);
+    idLen.writeUInt16BE(id.length);
+    const frame = (text: string): Buffer => {
+      const nonce = randomBytes(12);
+      const c = createCipheriv("aes-256-gcm", key, nonce);
+      const body = Buffer.concat([c.update(text), c.final(), c.getAuthTag()]);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(12 + body.length);
+      return Buffer.concat([len, nonce, body]);
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "seg-old-1.rvs"), Buffer.concat([Buffer.from("RVSPOOL1"), idLen, id, salt, frame("old one"), frame("old two"), Buffer.alloc(64)]));
+    assert.deepEqual(await pending(dir, keys), ["old one", "old two"]);
   });
 
   it("forgets a segment once everything in it is settled", async () => {

@@ -1,11 +1,15 @@
 /**
  * @module adapters/spool/fs-receive-spool
  * The ReceiveSpool as append-only segment files under `$RAYVAULT_HOME/spool`. Each segment starts with
- * a header (magic, the master key id, a random salt) and holds frames: length, 12-byte nonce, AES-256-GCM
- * ciphertext and tag, under a key derived from the vault's master key and the segment's salt (HKDF).
- * Appends waiting together are written in one go and share one fdatasync (group commit). A frame cut
- * short by a crash was never acknowledged and is ignored; a whole frame that does not authenticate
- * stops recovery (RV_VAULT_CORRUPT). A segment is deleted once every frame in it is settled.
+ * a header (magic, the master key id, a random salt) and holds frames under a key derived from the
+ * vault's master key and the segment's salt (HKDF). A frame is: its length, a 12-byte nonce, the length
+ * of its secret part, the secret part as AES-256-GCM ciphertext, the tag, then the record's sealed part
+ * (bytes the caller already encrypted, such as a vault envelope) as it is. The tag covers both: the
+ * sealed part is GCM's associated data, so it is authenticated with the frame without being encrypted a
+ * second time. Appends waiting together are written in one go and share one fdatasync (group commit). A
+ * frame cut short by a crash was never acknowledged and is ignored; a whole frame that does not
+ * authenticate stops recovery (RV_VAULT_CORRUPT). A segment is deleted once every frame in it is settled.
+ * Segments of the first format (`RVSPOOL1`: one ciphertext, no sealed part) are still read.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -17,12 +21,15 @@ import type { ReceiveSpool } from "../../ports/receive-spool.ts";
 import { syncDir } from "../fs/sync-dir.ts";
 import { writeAll } from "../fs/write-all.ts";
 
-const MAGIC = Buffer.from("RVSPOOL1");
+const MAGIC = Buffer.from("RVSPOOL2");
+const MAGIC_V1 = Buffer.from("RVSPOOL1");
 /** Segments are allocated whole (zero-filled) before use, so a flush writes data, not file-size metadata. */
 const SEGMENT_SIZE = 16 * 1024 * 1024;
 const FILL = 4 * 1024 * 1024;
-/** A frame's bytes besides its record: length (4), nonce (12), tag (16). */
-const FRAMING = 32;
+/** A frame's bytes besides its record: length (4), nonce (12), secret part's length (4), tag (16). */
+const FRAMING = 36;
+/** The first format's frames: length (4), nonce (12), tag (16). */
+const FRAMING_V1 = 32;
 
 function segmentKey(master: Uint8Array, salt: Uint8Array): Buffer {
   return Buffer.from(hkdfSync("sha256", master, salt, "rayvault/receive-spool/v1", 32));
@@ -45,7 +52,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
   const segments = new Map<string, Segment>();
   let active: Segment | undefined;
   let counter = 0;
-  let waiting: Array<{ record: readonly Uint8Array[]; length: number; resolve: (ref: string) => void; reject: (e: unknown) => void }> = [];
+  let waiting: Array<{ secret: readonly Uint8Array[]; sealed: readonly Uint8Array[]; length: number; resolve: (ref: string) => void; reject: (e: unknown) => void }> = [];
   let flushing: Promise<void> | undefined;
 
   const header = (keyId: string, salt: Buffer): Buffer => {
@@ -101,7 +108,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
         const seg = active;
         const start = seg.size;
         // Sealed here, under the key of the segment they are written to.
-        const frames = batch.map((b) => encryptFrame(seg, b.record, b.length));
+        const frames = batch.map((b) => encryptFrame(seg, b.secret, b.sealed, b.length));
         // Written at once (a copy into the page cache), flushed in the thread pool: the flush does not
         // wait for the event loop to come back from whatever runs meanwhile.
         writeAll(seg.handle!.fd, frames.flat(), start);
@@ -126,23 +133,29 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     });
   };
 
-  /** A frame as pieces written in order: length, nonce, ciphertext of each part, tag. */
-  const encryptFrame = (seg: Segment, record: readonly Uint8Array[], length: number): Uint8Array[] => {
-    const head = Buffer.alloc(16);
+  /**
+   * A frame as pieces written in order: length, nonce, the secret part's length, its ciphertext, tag,
+   * the sealed part (authenticated as associated data, written as it is).
+   */
+  const encryptFrame = (seg: Segment, secret: readonly Uint8Array[], sealed: readonly Uint8Array[], length: number): Uint8Array[] => {
+    const head = Buffer.alloc(20);
     head.writeUInt32BE(length + FRAMING - 4);
     randomFillSync(head, 4, 12);
-    const c = createCipheriv("aes-256-gcm", seg.key, head.subarray(4));
-    const out: Uint8Array[] = [head, ...record.map((part) => c.update(part))];
+    head.writeUInt32BE(secret.reduce((a, p) => a + p.length, 0), 16);
+    const c = createCipheriv("aes-256-gcm", seg.key, head.subarray(4, 16));
+    for (const part of sealed) c.setAAD(part);
+    const out: Uint8Array[] = [head, ...secret.map((part) => c.update(part))];
     c.final();
-    out.push(c.getAuthTag());
+    out.push(c.getAuthTag(), ...sealed);
     return out;
   };
 
   return {
-    append(record) {
-      const parts = record instanceof Uint8Array ? [record] : record;
+    append(record, sealed = []) {
+      const secret = record instanceof Uint8Array ? [record] : record;
+      const length = [...secret, ...sealed].reduce((a, p) => a + p.length, 0);
       return new Promise<string>((resolve, reject) => {
-        waiting.push({ record: parts, length: parts.reduce((a, p) => a + p.length, 0), resolve, reject });
+        waiting.push({ secret, sealed, length, resolve, reject });
         kick();
       });
     },
@@ -162,7 +175,8 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
         // This process's own segments (the one being written, or already read) are not an earlier process's.
         if (segments.has(name)) continue;
         const bytes = readFileSync(join(dir, name));
-        if (bytes.length < MAGIC.length + 2 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool segment has no valid header");
+        const v1 = bytes.subarray(0, MAGIC_V1.length).equals(MAGIC_V1);
+        if (bytes.length < MAGIC.length + 2 || (!v1 && !bytes.subarray(0, MAGIC.length).equals(MAGIC))) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool segment has no valid header");
         const idLen = bytes.readUInt16BE(MAGIC.length);
         const keyId = bytes.subarray(MAGIC.length + 2, MAGIC.length + 2 + idLen).toString("utf8");
         const saltAt = MAGIC.length + 2 + idLen;
@@ -173,15 +187,11 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
         while (pos + 4 <= bytes.length) {
           const len = bytes.readUInt32BE(pos);
           if (len === 0) break; // the allocated, unused rest of the segment
-          if (len < 28 || pos + 4 + len > bytes.length) break; // the tail of a crashed write: never acknowledged
-          const nonce = bytes.subarray(pos + 4, pos + 16);
-          const body = bytes.subarray(pos + 16, pos + 4 + len - 16);
-          const tag = bytes.subarray(pos + 4 + len - 16, pos + 4 + len);
-          let record: Buffer;
+          if (len < (v1 ? FRAMING_V1 : FRAMING) - 4 || pos + 4 + len > bytes.length) break; // the tail of a crashed write: never acknowledged
+          const frame = bytes.subarray(pos + 4, pos + 4 + len);
+          let opened: { readonly record: Buffer; readonly sealed: Uint8Array };
           try {
-            const d = createDecipheriv("aes-256-gcm", seg.key, nonce);
-            d.setAuthTag(tag);
-            record = Buffer.concat([d.update(body), d.final()]);
+            opened = v1 ? openFrameV1(seg.key, frame) : openFrame(seg.key, frame);
           } catch {
             // A frame torn by a crash was never acknowledged, and nothing follows it; anything else is damage.
             const next = pos + 4 + len;
@@ -189,7 +199,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
             throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record does not authenticate");
           }
           seg.appended++;
-          yield { ref: `${name}:${pos}`, record };
+          yield { ref: `${name}:${pos}`, ...opened };
           pos += 4 + len;
         }
         await retire(seg);
@@ -211,4 +221,22 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
       active = undefined;
     },
   };
+}
+
+/** A frame (after its length): nonce, secret part's length, ciphertext, tag, sealed part. Throws unless it authenticates. */
+function openFrame(key: Buffer, frame: Buffer): { readonly record: Buffer; readonly sealed: Uint8Array } {
+  const secretLength = frame.readUInt32BE(12);
+  if (16 + secretLength + 16 > frame.length) throw new Error("secret part longer than its frame");
+  const sealed = frame.subarray(16 + secretLength + 16);
+  const d = createDecipheriv("aes-256-gcm", key, frame.subarray(0, 12));
+  d.setAAD(sealed);
+  d.setAuthTag(frame.subarray(16 + secretLength, 16 + secretLength + 16));
+  return { record: Buffer.concat([d.update(frame.subarray(16, 16 + secretLength)), d.final()]), sealed };
+}
+
+/** A frame of the first format (after its length): nonce, ciphertext, tag. */
+function openFrameV1(key: Buffer, frame: Buffer): { readonly record: Buffer; readonly sealed: Uint8Array } {
+  const d = createDecipheriv("aes-256-gcm", key, frame.subarray(0, 12));
+  d.setAuthTag(frame.subarray(frame.length - 16));
+  return { record: Buffer.concat([d.update(frame.subarray(12, frame.length - 16)), d.final()]), sealed: new Uint8Array(0) };
 }

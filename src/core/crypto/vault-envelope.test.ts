@@ -49,6 +49,22 @@ describe("vault envelope", () => {
     }
   });
 
+  it("seals a plaintext held whole (sealAll) exactly as pushed in pieces, without copying it", () => {
+    for (const n of [0, 1, SEG - 1, SEG, SEG + 1, 2 * SEG, 3 * SEG + 17]) {
+      const plain = randomBytes(n);
+      const init = { masterKey: master, keyId: "master-2026-11", dataKey: randomBytes(32), noncePrefix: randomBytes(7), segmentSize: SEG };
+      const streamed = new VaultEncryptor(init);
+      const pieces: Uint8Array[] = [streamed.header];
+      for (let i = 0; i < n; i += 999) pieces.push(...streamed.push(plain.subarray(i, i + 999)));
+      pieces.push(...streamed.finish());
+      const whole = new VaultEncryptor(init);
+      const sealed = Buffer.concat([whole.header, ...whole.sealAll(plain)]);
+      assert.ok(sealed.equals(Buffer.concat(pieces)), `n=${n}`);
+      assert.ok(Buffer.from(decrypt(sealed)).equals(plain), `n=${n} decrypts`);
+      assert.throws(() => whole.sealAll(plain), RayvaultError, "an encryptor seals once");
+    }
+  });
+
   it("detects truncation at a segment boundary and inside a segment", () => {
     const blob = encrypt(randomBytes(3 * SEG + 100));
     const seal = SEG + TAG_LENGTH;

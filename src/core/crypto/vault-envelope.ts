@@ -131,7 +131,8 @@ export class VaultEncryptor {
   readonly #prefix: Uint8Array;
   readonly #aad: Uint8Array;
   readonly #segmentSize: number;
-  readonly #pending: Buffer;
+  /** Plaintext of the segment being filled: allocated at the first partial segment (`sealAll` needs none). */
+  #pending: Buffer | undefined;
   #filled = 0;
   #counter = 0;
   #finished = false;
@@ -153,7 +154,6 @@ export class VaultEncryptor {
     this.#prefix = init.noncePrefix;
     this.#aad = fixed;
     this.#segmentSize = segmentSize;
-    this.#pending = Buffer.alloc(segmentSize);
   }
 
   /** Seals one segment; returns its ciphertext and tag as two pieces (written one after the other). */
@@ -177,7 +177,7 @@ export class VaultEncryptor {
     while (pos < chunk.length) {
       // A full segment is sealed only once more data arrives, so the final one is always marked final.
       if (this.#filled === this.#segmentSize) {
-        out.push(...this.#seal(this.#pending, false));
+        out.push(...this.#seal(this.#pending!, false));
         this.#filled = 0;
       }
       // Fast path: a whole segment with more data after it in this chunk is sealed without copying.
@@ -187,6 +187,7 @@ export class VaultEncryptor {
         continue;
       }
       const n = Math.min(this.#segmentSize - this.#filled, chunk.length - pos);
+      this.#pending ??= Buffer.allocUnsafe(this.#segmentSize);
       this.#pending.set(chunk.subarray(pos, pos + n), this.#filled);
       this.#filled += n;
       pos += n;
@@ -198,7 +199,21 @@ export class VaultEncryptor {
   finish(): Uint8Array[] {
     if (this.#finished) throw new RayvaultError(ErrorCode.UsageInvalid, "encryptor already finished");
     this.#finished = true;
-    return this.#seal(this.#pending.subarray(0, this.#filled), true);
+    return this.#seal(this.#pending?.subarray(0, this.#filled) ?? new Uint8Array(0), true);
+  }
+
+  /**
+   * Seals a whole plaintext held in memory, in place: the same pieces `push` and `finish` would return,
+   * without copying the plaintext into segments first. Only on a fresh encryptor.
+   */
+  sealAll(plaintext: Uint8Array): Uint8Array[] {
+    if (this.#finished || this.#counter > 0 || this.#filled > 0) throw new RayvaultError(ErrorCode.UsageInvalid, "sealAll needs a fresh encryptor");
+    this.#finished = true;
+    const out: Uint8Array[] = [];
+    let pos = 0;
+    for (; plaintext.length - pos > this.#segmentSize; pos += this.#segmentSize) out.push(...this.#seal(plaintext.subarray(pos, pos + this.#segmentSize), false));
+    out.push(...this.#seal(plaintext.subarray(pos), true));
+    return out;
   }
 }
 

@@ -11,7 +11,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as NetSe
 import { createServer as createTlsServer } from "node:tls";
 import { Writable } from "node:stream";
 import type { requests, responses } from "dcmjs-dimse";
-import { dimse, type Dataset } from "../../adapters/dicom-net/dcmjs-dimse.ts";
+import { dimse, encodeOwnCommand, type Dataset } from "../../adapters/dicom-net/dcmjs-dimse.ts";
 import type { DicomReceiver, ReceiveOutcome, ReceiverSession } from "../../app/receive-dicom.ts";
 import { RAYVAULT_IMPLEMENTATION_CLASS_UID, RAYVAULT_IMPLEMENTATION_VERSION } from "../../core/dicom/write-dicom.ts";
 
@@ -140,7 +140,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
     }
 
     override cEchoRequest(request: requests.CEchoRequest, callback: (r: responses.CEchoResponse) => void): void {
-      const response = dimse.responses.CEchoResponse.fromRequest(request);
+      const response = encodeOwnCommand(dimse.responses.CEchoResponse.fromRequest(request));
       response.setStatus(dimse.constants.Status.Success);
       callback(response);
     }
@@ -156,7 +156,7 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
     }
 
     override cStoreRequest(request: requests.CStoreRequest, callback: (r: responses.CStoreResponse) => void): void {
-      const response = dimse.responses.CStoreResponse.fromRequest(request);
+      const response = encodeOwnCommand(dimse.responses.CStoreResponse.fromRequest(request));
       const dataset = request.getDataset();
       const bytes = dataset ? bytesOf.get(dataset) : undefined;
       const session = this.session;
