@@ -79,7 +79,8 @@ async function* bytesOf(source: ByteSource): AsyncGenerator<Uint8Array> {
 
 function sha256Of(source: ByteSource): string {
   const h = createHash("sha256");
-  for (let off = 0; off < source.size; off += PIECE) h.update(source.read(off, Math.min(PIECE, source.size - off)));
+  if (source.pieces) for (const p of source.pieces) h.update(p);
+  else for (let off = 0; off < source.size; off += PIECE) h.update(source.read(off, Math.min(PIECE, source.size - off)));
   return h.digest("hex");
 }
 

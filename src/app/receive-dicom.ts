@@ -24,8 +24,8 @@ import { Action, decideAccess, Purpose, Role, type AccessSubject } from "../core
 import { AlertKind } from "../core/alerts/alert.ts";
 import type { AuditEvent } from "../core/audit/audit-chain.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
-import { buildFileMeta, concat, partTenHeader } from "../core/dicom/write-dicom.ts";
-import { memorySource } from "../ports/byte-source.ts";
+import { buildFileMeta, partTenHeader } from "../core/dicom/write-dicom.ts";
+import { piecesSource } from "../ports/byte-source.ts";
 import type { SealedBlob, StoredBlob } from "../ports/blob-store.ts";
 import type { DicomNodeRow, DicomNodeStore } from "../ports/dicom-network.ts";
 import type { ImportRecord } from "../ports/imaging-index.ts";
@@ -253,10 +253,12 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
         async store(instance) {
           const access = decideAccess({ subject: actor, action: Action.StudyImport, purpose: Purpose.Treatment, now: deps.now() });
           if (!access.allowed) return { status: StoreStatus.NotAuthorized, comment: "not authorised" };
-          const bytes = concat([partTenHeader(buildFileMeta(instance.sopClassUid, instance.sopInstanceUid, instance.transferSyntaxUid, callingAe)), ...instance.dataset]);
+          // Our file meta, then the data set in the fragments it arrived in: read, hashed and sealed where
+          // they are, never joined into one copy.
+          const parts = [partTenHeader(buildFileMeta(instance.sopClassUid, instance.sopInstanceUid, instance.transferSyntaxUid, callingAe)), ...instance.dataset];
           let x;
           try {
-            x = examineInstance(memorySource(bytes), { actor, purpose: Purpose.Treatment }, deps);
+            x = examineInstance(piecesSource(parts), { actor, purpose: Purpose.Treatment }, deps);
           } catch (e) {
             // Not something the vault may take (malformed, not an instance): refused before anything is kept.
             return { status: StoreStatus.CannotUnderstand, comment: `${errorCodeOf(e)}: ${safeMessageOf(e)}`.slice(0, 64) };
@@ -269,7 +271,7 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
             // Still behind (the disk or the database failing, retried meanwhile): refused, not held.
             if (committer.bytes > queueBytes) throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the vault is behind in filing what it received (database or disk failing)");
             const audit: AuditEvent = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: Purpose.Treatment, outcome: "success" };
-            const sealed = deps.blobs.seal(bytes, x.contentHash);
+            const sealed = deps.blobs.seal(parts, x.contentHash);
             const blob: StoredBlob = { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
             const journal = encodeReceiveRecord({ blob, rec: x.rec, audit }, sealed);
             const ref = await deps.spool.append(journal.record, journal.sealed);

@@ -33,7 +33,7 @@ export interface BlobStore {
    * keeps the sealed object until `putSealed` files it (app/receive-dicom). `sha256` is the caller's hash
    * of exactly these bytes (it is recorded, not recomputed).
    */
-  seal(plaintext: Uint8Array, sha256: string): SealedBlob;
+  seal(plaintext: Uint8Array | readonly Uint8Array[], sha256: string): SealedBlob;
   /**
    * Stores an object sealed by this store's `seal` (or read back from a journal that held one) under `id`,
    * as `put` does: whole or not at all, durable at once unless `deferSync`. Idempotent: storing the same

@@ -138,7 +138,8 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
     },
     seal(plaintext, sha256) {
       const { enc, keyId } = encryptor();
-      return { keyId, size: plaintext.length, sha256, pieces: [enc.header, ...enc.sealAll(plaintext)] };
+      const size = plaintext instanceof Uint8Array ? plaintext.length : plaintext.reduce((a, p) => a + p.length, 0);
+      return { keyId, size, sha256, pieces: [enc.header, ...enc.sealAll(plaintext)] };
     },
     async putSealed(id, sealed, options) {
       // In the thread pool: a sealed object is filed in the background (app/receive-dicom) while the event

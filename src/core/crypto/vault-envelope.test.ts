@@ -49,7 +49,7 @@ describe("vault envelope", () => {
     }
   });
 
-  it("seals a plaintext held whole (sealAll) exactly as pushed in pieces, without copying it", () => {
+  it("seals a plaintext held in memory (sealAll), whole or in fragments, exactly as pushed in pieces, without copying it", () => {
     for (const n of [0, 1, SEG - 1, SEG, SEG + 1, 2 * SEG, 3 * SEG + 17]) {
       const plain = randomBytes(n);
       const init = { masterKey: master, keyId: "master-2026-11", dataKey: randomBytes(32), noncePrefix: randomBytes(7), segmentSize: SEG };
@@ -62,6 +62,10 @@ describe("vault envelope", () => {
       assert.ok(sealed.equals(Buffer.concat(pieces)), `n=${n}`);
       assert.ok(Buffer.from(decrypt(sealed)).equals(plain), `n=${n} decrypts`);
       assert.throws(() => whole.sealAll(plain), RayvaultError, "an encryptor seals once");
+      // The same plaintext in the fragments it arrived in (empty ones, ones across segment boundaries).
+      const fragments = [new Uint8Array(0), plain.subarray(0, 5), plain.subarray(5, SEG + 3), new Uint8Array(0), plain.subarray(SEG + 3)];
+      const fromFragments = new VaultEncryptor(init);
+      assert.ok(Buffer.concat([fromFragments.header, ...fromFragments.sealAll(fragments)]).equals(sealed), `n=${n} in fragments`);
     }
   });
 

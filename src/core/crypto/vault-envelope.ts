@@ -158,13 +158,21 @@ export class VaultEncryptor {
 
   /** Seals one segment; returns its ciphertext and tag as two pieces (written one after the other). */
   #seal(plain: Uint8Array, last: boolean): [Uint8Array, Uint8Array] {
+    const [body, tag] = this.#sealPieces([plain], last);
+    return [body ?? new Uint8Array(0), tag!];
+  }
+
+  /** Seals one segment given as pieces; returns their ciphertexts, then the tag. */
+  #sealPieces(plain: readonly Uint8Array[], last: boolean): Uint8Array[] {
     if (this.#counter > 0xffffffff) throw new RayvaultError(ErrorCode.InputTooLarge, "object too large for one vault envelope");
     const c = createCipheriv("aes-256-gcm", this.#key, nonce(this.#prefix, this.#counter++, last));
     c.setAAD(this.#aad);
-    const body = c.update(plain);
+    const out = plain.map((p) => c.update(p));
     c.final();
-    return [body, c.getAuthTag()];
+    out.push(c.getAuthTag());
+    return out;
   }
+
 
   /**
    * Adds plaintext; returns the pieces of the complete segments it produced (possibly none), to be
@@ -203,18 +211,39 @@ export class VaultEncryptor {
   }
 
   /**
-   * Seals a whole plaintext held in memory, in place: the same pieces `push` and `finish` would return,
-   * without copying the plaintext into segments first. Only on a fresh encryptor.
+   * Seals a whole plaintext held in memory, in one piece or in several (the fragments it arrived in),
+   * in place: the same pieces `push` and `finish` would return for their concatenation, without copying
+   * the plaintext into segments first. Only on a fresh encryptor.
    */
-  sealAll(plaintext: Uint8Array): Uint8Array[] {
+  sealAll(plaintext: Uint8Array | readonly Uint8Array[]): Uint8Array[] {
     if (this.#finished || this.#counter > 0 || this.#filled > 0) throw new RayvaultError(ErrorCode.UsageInvalid, "sealAll needs a fresh encryptor");
     this.#finished = true;
+    const parts = plaintext instanceof Uint8Array ? [plaintext] : plaintext;
+    let remaining = parts.reduce((a, p) => a + p.length, 0);
     const out: Uint8Array[] = [];
-    let pos = 0;
-    for (; plaintext.length - pos > this.#segmentSize; pos += this.#segmentSize) out.push(...this.#seal(plaintext.subarray(pos, pos + this.#segmentSize), false));
-    out.push(...this.#seal(plaintext.subarray(pos), true));
+    let part = 0;
+    let at = 0;
+    do {
+      // A segment is final when nothing follows it, as with push/finish.
+      const take = Math.min(this.#segmentSize, remaining);
+      const pieces: Uint8Array[] = [];
+      for (let need = take; need > 0; ) {
+        const p = parts[part]!;
+        const n = Math.min(need, p.length - at);
+        if (n > 0) pieces.push(p.subarray(at, at + n));
+        at += n;
+        need -= n;
+        if (at === p.length) {
+          part++;
+          at = 0;
+        }
+      }
+      remaining -= take;
+      out.push(...this.#sealPieces(pieces, remaining === 0));
+    } while (remaining > 0);
     return out;
   }
+
 }
 
 /**
