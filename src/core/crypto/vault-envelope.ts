@@ -173,7 +173,6 @@ export class VaultEncryptor {
     return out;
   }
 
-
   /**
    * Adds plaintext; returns the pieces of the complete segments it produced (possibly none), to be
    * written in order.
