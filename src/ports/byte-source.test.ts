@@ -1,6 +1,7 @@
 /**
  * piecesSource reads like memorySource over the same bytes joined, whatever the split (empty pieces,
- * one-byte pieces, reads inside a piece and across several), and hands its pieces over in order.
+ * one-byte pieces, reads inside a piece and across several), and hands its pieces over in order; a read
+ * outside its bytes is an error.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -26,5 +27,13 @@ describe("piecesSource", () => {
         }
       }),
     );
+  });
+
+  it("refuses a read outside its bytes instead of returning fewer", () => {
+    const s = piecesSource([Buffer.from("abc"), Buffer.from("de")]);
+    assert.throws(() => s.read(3, 3), RangeError);
+    assert.throws(() => s.read(-1, 1), RangeError);
+    assert.throws(() => piecesSource([]).read(0, 1), RangeError);
+    assert.equal(Buffer.from(s.read(2, 3)).toString(), "cde");
   });
 });

@@ -56,7 +56,9 @@ export function piecesSource(pieces: readonly Uint8Array[]): ClosableByteSource 
     size,
     pieces: parts,
     read(offset, length) {
-      if (length === 0 || parts.length === 0) return new Uint8Array(0);
+      // Out of range is the caller's bug: an error, never fewer bytes than asked for.
+      if (offset < 0 || length < 0 || offset + length > size) throw new RangeError(`read of ${length} bytes at ${offset} outside ${size}`);
+      if (length === 0) return new Uint8Array(0);
       let i = pieceAt(offset);
       let at = offset - starts[i]!;
       if (at + length <= parts[i]!.length) return parts[i]!.subarray(at, at + length);

@@ -52,7 +52,8 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
   const segments = new Map<string, Segment>();
   let active: Segment | undefined;
   let counter = 0;
-  let waiting: Array<{ secret: readonly Uint8Array[]; sealed: readonly Uint8Array[]; length: number; resolve: (ref: string) => void; reject: (e: unknown) => void }> = [];
+  /** Appends waiting for the next flush: the record's parts, and the secret part's and the whole record's lengths. */
+  let waiting: Array<{ secret: readonly Uint8Array[]; sealed: readonly Uint8Array[]; secretLength: number; length: number; resolve: (ref: string) => void; reject: (e: unknown) => void }> = [];
   let flushing: Promise<void> | undefined;
 
   const header = (keyId: string, salt: Buffer): Buffer => {
@@ -108,7 +109,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
         const seg = active;
         const start = seg.size;
         // Sealed here, under the key of the segment they are written to.
-        const frames = batch.map((b) => encryptFrame(seg, b.secret, b.sealed, b.length));
+        const frames = batch.map((b) => encryptFrame(seg, b));
         // Written at once (a copy into the page cache), flushed in the thread pool: the flush does not
         // wait for the event loop to come back from whatever runs meanwhile.
         writeAll(seg.handle!.fd, frames.flat(), start);
@@ -137,11 +138,11 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
    * A frame as pieces written in order: length, nonce, the secret part's length, its ciphertext, tag,
    * the sealed part (authenticated as associated data, written as it is).
    */
-  const encryptFrame = (seg: Segment, secret: readonly Uint8Array[], sealed: readonly Uint8Array[], length: number): Uint8Array[] => {
+  const encryptFrame = (seg: Segment, { secret, sealed, secretLength, length }: (typeof waiting)[number]): Uint8Array[] => {
     const head = Buffer.alloc(20);
     head.writeUInt32BE(length + FRAMING - 4);
     randomFillSync(head, 4, 12);
-    head.writeUInt32BE(secret.reduce((a, p) => a + p.length, 0), 16);
+    head.writeUInt32BE(secretLength, 16);
     const c = createCipheriv("aes-256-gcm", seg.key, head.subarray(4, 16));
     for (const part of sealed) c.setAAD(part);
     const out: Uint8Array[] = [head, ...secret.map((part) => c.update(part))];
@@ -153,9 +154,10 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
   return {
     append(record, sealed = []) {
       const secret = record instanceof Uint8Array ? [record] : record;
-      const length = [...secret, ...sealed].reduce((a, p) => a + p.length, 0);
+      const secretLength = secret.reduce((a, p) => a + p.length, 0);
+      const length = sealed.reduce((a, p) => a + p.length, secretLength);
       return new Promise<string>((resolve, reject) => {
-        waiting.push({ secret, sealed, length, resolve, reject });
+        waiting.push({ secret, sealed, secretLength, length, resolve, reject });
         kick();
       });
     },

@@ -156,14 +156,8 @@ export class VaultEncryptor {
     this.#segmentSize = segmentSize;
   }
 
-  /** Seals one segment; returns its ciphertext and tag as two pieces (written one after the other). */
-  #seal(plain: Uint8Array, last: boolean): [Uint8Array, Uint8Array] {
-    const [body, tag] = this.#sealPieces([plain], last);
-    return [body ?? new Uint8Array(0), tag!];
-  }
-
-  /** Seals one segment given as pieces; returns their ciphertexts, then the tag. */
-  #sealPieces(plain: readonly Uint8Array[], last: boolean): Uint8Array[] {
+  /** Seals one segment given as pieces; returns their ciphertexts, then the tag (written in that order). */
+  #seal(plain: readonly Uint8Array[], last: boolean): Uint8Array[] {
     if (this.#counter > 0xffffffff) throw new RayvaultError(ErrorCode.InputTooLarge, "object too large for one vault envelope");
     const c = createCipheriv("aes-256-gcm", this.#key, nonce(this.#prefix, this.#counter++, last));
     c.setAAD(this.#aad);
@@ -184,12 +178,12 @@ export class VaultEncryptor {
     while (pos < chunk.length) {
       // A full segment is sealed only once more data arrives, so the final one is always marked final.
       if (this.#filled === this.#segmentSize) {
-        out.push(...this.#seal(this.#pending!, false));
+        out.push(...this.#seal([this.#pending!], false));
         this.#filled = 0;
       }
       // Fast path: a whole segment with more data after it in this chunk is sealed without copying.
       if (this.#filled === 0 && chunk.length - pos > this.#segmentSize) {
-        out.push(...this.#seal(chunk.subarray(pos, pos + this.#segmentSize), false));
+        out.push(...this.#seal([chunk.subarray(pos, pos + this.#segmentSize)], false));
         pos += this.#segmentSize;
         continue;
       }
@@ -206,7 +200,7 @@ export class VaultEncryptor {
   finish(): Uint8Array[] {
     if (this.#finished) throw new RayvaultError(ErrorCode.UsageInvalid, "encryptor already finished");
     this.#finished = true;
-    return this.#seal(this.#pending?.subarray(0, this.#filled) ?? new Uint8Array(0), true);
+    return this.#seal([this.#pending?.subarray(0, this.#filled) ?? new Uint8Array(0)], true);
   }
 
   /**
@@ -238,7 +232,7 @@ export class VaultEncryptor {
         }
       }
       remaining -= take;
-      out.push(...this.#sealPieces(pieces, remaining === 0));
+      out.push(...this.#seal(pieces, remaining === 0));
     } while (remaining > 0);
     return out;
   }

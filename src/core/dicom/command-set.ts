@@ -18,7 +18,7 @@ const COMMAND_ELEMENTS: Readonly<Record<string, { readonly element: number; read
 
 /** True when every element is one this module encodes (and none is multi-valued or missing). */
 export function encodableCommand(elements: Readonly<Record<string, unknown>>): boolean {
-  return Object.entries(elements).every(([k, v]) => k in COMMAND_ELEMENTS && (typeof v === "string" || typeof v === "number"));
+  return Object.entries(elements).every(([k, v]) => Object.hasOwn(COMMAND_ELEMENTS, k) && (typeof v === "string" || typeof v === "number"));
 }
 
 function element(elementNo: number, value: Uint8Array): Uint8Array {

@@ -61,8 +61,8 @@ function collector(): Writable & Received {
   const w = new Writable({
     highWaterMark: 64 * 1024 * 1024,
     write(chunk: Buffer, _enc, cb) {
-      // The library hands over a view of a PDU it no longer uses: kept as it is (one copy is made, when
-      // the file meta is put in front).
+      // The library hands over a view of a PDU it no longer uses: kept as it is. The receiver reads,
+      // hashes and seals the data set in these fragments; none is joined into one copy.
       chunks.push(chunk);
       cb();
     },
