@@ -9,9 +9,8 @@
  * field-crypto columns, audit record.
  *
  * Acknowledged means durable: the sealed object (the vault envelope as it will be stored), its index
- * row and its audit event are one record of the receive spool (an encrypted write-ahead journal in
- * preallocated, zero-filled segments, so a flush writes data and no file-system metadata; appends
- * arriving together share one flush; the envelope is the record's sealed part, authenticated and not
+ * row and its audit event are one record of the receive spool (an encrypted, append-only write-ahead
+ * journal; appends arriving together share one flush; the envelope is the record's sealed part, authenticated and not
  * encrypted again), flushed before the success status goes back. In the background,
  * what arrived meanwhile is filed together: the objects written to the blob store and flushed as a
  * batch, the index rows and audit records committed in one transaction, the spool records settled.
@@ -265,7 +264,7 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
           }
           try {
             // Durable before the acknowledgement: the sealed object, its index row and its audit event in
-            // one spool record, flushed (one flush of a preallocated journal, no new file). The object is
+            // one spool record, flushed (an append to the journal, no new file). The object is
             // filed in the blob store, and indexed, in the background.
             if (committer.bytes > queueBytes) await committer.drain();
             // Still behind (the disk or the database failing, retried meanwhile): refused, not held.

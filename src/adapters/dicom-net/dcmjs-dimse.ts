@@ -43,7 +43,7 @@ export function encodeOwnCommand<R extends { getCommandDataset(): Dataset }>(res
     getDenaturalizedCommandDataset: function (this: Dataset, ...args: Parameters<Dataset["getDenaturalizedCommandDataset"]>) {
       const elements = this.getElements();
       if (!encodableCommand(elements)) return dimse.Dataset.prototype.getDenaturalizedCommandDataset.apply(this, args);
-      const bytes = encodeCommandSet(elements as Record<string, string | number>);
+      const bytes = encodeCommandSet(elements as Record<string, string | number | undefined>);
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     },
   });

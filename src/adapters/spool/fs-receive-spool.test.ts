@@ -2,11 +2,12 @@
  * The receive spool on a real filesystem: what was appended and not settled comes back after the
  * process is gone (a new spool over the same folder), in order; a fully settled segment does not; a frame torn by
  * a crash is ignored (it was never acknowledged); a damaged frame followed by others stops recovery; the
- * records are encrypted at rest.
+ * records are encrypted at rest. Segments are appended to and hand over to the next at their size; the
+ * zero-filled segments an earlier release preallocated are still read.
  */
 import assert from "node:assert/strict";
 import { createCipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -130,5 +131,43 @@ describe("fs receive spool", () => {
     damaged[Number(second.split(":")[1]) + 20]! ^= 0xff;
     writeFileSync(seg, damaged);
     await assert.rejects(pending(dir, keys), /RV_VAULT_CORRUPT|does not authenticate/);
+  });
+
+  it("appends to a segment only while it is under 16 MiB; a larger record has a segment of its own", async () => {
+    const { dir, keys } = setup();
+    const spool = openFsReceiveSpool(dir, keys);
+    const mib = (c: string, n: number): Buffer => Buffer.alloc(n * 1024 * 1024, c);
+    const refs: string[] = [];
+    for (const r of [mib("a", 6), mib("b", 6), mib("c", 6), mib("d", 20), Buffer.from("e")]) refs.push(await spool.append(Buffer.from("h"), [r]));
+    await spool.close();
+    const segOf = (ref: string): string => ref.split(":")[0]!;
+    // a and b fill the first; c would pass 16 MiB; d alone; e after it.
+    assert.equal(segOf(refs[0]!), segOf(refs[1]!));
+    assert.notEqual(segOf(refs[1]!), segOf(refs[2]!));
+    assert.notEqual(segOf(refs[2]!), segOf(refs[3]!));
+    assert.notEqual(segOf(refs[3]!), segOf(refs[4]!));
+    const onDisk = readdirSync(dir).reduce((a, f) => a + statSync(join(dir, f)).size, 0);
+    assert.ok(onDisk < 38 * 1024 * 1024 + 4096, `the segments hold what was appended and no more (no preallocation): ${onDisk} bytes`);
+    const s2 = openFsReceiveSpool(dir, keys);
+    const sizes: number[] = [];
+    for await (const p of s2.pending()) sizes.push(p.sealed.length);
+    await s2.close();
+    assert.deepEqual(sizes, [6, 6, 6, 20].map((n) => n * 1024 * 1024).concat(1));
+  });
+
+  it("ignores a frame cut short at the end of the file, and reads a segment left zero-filled by an earlier release", async () => {
+    const { dir, keys } = setup();
+    const spool = openFsReceiveSpool(dir, keys);
+    await spool.append(Buffer.from("kept"));
+    const cut = await spool.append(Buffer.from("cut short"), [Buffer.alloc(4096, 7)]);
+    await spool.close();
+    const seg = join(dir, cut.split(":")[0]!);
+    // The crash came while the last frame was being appended: the file ends inside it.
+    truncateSync(seg, Number(cut.split(":")[1]) + 100);
+    assert.deepEqual(await pending(dir, keys), ["kept"]);
+    // An earlier release preallocated segments with zeros after the last frame.
+    truncateSync(seg, Number(cut.split(":")[1]));
+    appendFileSync(seg, Buffer.alloc(1024 * 1024));
+    assert.deepEqual(await pending(dir, keys), ["kept"]);
   });
 });

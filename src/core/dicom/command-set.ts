@@ -16,9 +16,12 @@ const COMMAND_ELEMENTS: Readonly<Record<string, { readonly element: number; read
   AffectedSOPInstanceUID: { element: 0x1000, vr: "UI" },
 };
 
-/** True when every element is one this module encodes (and none is multi-valued or missing). */
+/**
+ * True when every element is one this module encodes, with one string or number value. An element whose
+ * value is undefined is absent (the DIMSE library leaves it out too: a success has no Error Comment).
+ */
 export function encodableCommand(elements: Readonly<Record<string, unknown>>): boolean {
-  return Object.entries(elements).every(([k, v]) => Object.hasOwn(COMMAND_ELEMENTS, k) && (typeof v === "string" || typeof v === "number"));
+  return Object.entries(elements).every(([k, v]) => v === undefined || (Object.hasOwn(COMMAND_ELEMENTS, k) && (typeof v === "string" || typeof v === "number")));
 }
 
 function element(elementNo: number, value: Uint8Array): Uint8Array {
@@ -46,8 +49,9 @@ function valueBytes(vr: "UI" | "US" | "LO" | "UL", value: string | number): Uint
 }
 
 /** The command set's bytes: Command Group Length, then the elements in tag order. */
-export function encodeCommandSet(elements: Readonly<Record<string, string | number>>): Uint8Array {
+export function encodeCommandSet(elements: Readonly<Record<string, string | number | undefined>>): Uint8Array {
   const parts = Object.entries(elements)
+    .filter((e): e is [string, string | number] => e[1] !== undefined)
     .map(([k, v]) => ({ def: COMMAND_ELEMENTS[k]!, v }))
     .sort((a, b) => a.def.element - b.def.element)
     .map(({ def, v }) => element(def.element, valueBytes(def.vr, v)));
