@@ -19,16 +19,20 @@ function storeResponse(sopInstanceUid: string, messageId: number): InstanceType<
 /** Runs `fn` counting the calls that reach the library's own command encoder. */
 function libraryEncodes(fn: () => void): number {
   const proto = dimse.Dataset.prototype;
-  const original = proto.getDenaturalizedCommandDataset;
+  const descriptor = Object.getOwnPropertyDescriptor(proto, "getDenaturalizedCommandDataset")!;
+  const original = descriptor.value as (this: typeof proto, ...args: unknown[]) => Buffer;
   let calls = 0;
-  proto.getDenaturalizedCommandDataset = function (this: typeof proto, ...args: Parameters<typeof original>) {
-    calls++;
-    return original.apply(this, args);
-  };
+  Object.defineProperty(proto, "getDenaturalizedCommandDataset", {
+    ...descriptor,
+    value: function (this: typeof proto, ...args: unknown[]) {
+      calls++;
+      return original.apply(this, args);
+    },
+  });
   try {
     fn();
   } finally {
-    proto.getDenaturalizedCommandDataset = original;
+    Object.defineProperty(proto, "getDenaturalizedCommandDataset", descriptor);
   }
   return calls;
 }
