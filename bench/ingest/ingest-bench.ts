@@ -8,6 +8,9 @@
  * Each receiver first takes a warm-up association (20 CT slices of another patient, timed apart and
  * printed, not counted): the measured pushes are of a running server, not of one still compiling its
  * code (Node's JIT and WebAssembly tiers; Orthanc and storescp are native and gain little from it).
+ * The receivers take turns over several rounds (a fresh server each time) and the table gives each
+ * rate's median with its range, and the ratio of the medians with the range of the rounds' own ratios:
+ * on a small shared machine one run alone swings by a quarter.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -23,11 +26,12 @@ const WORK = fileURLToPath(new URL("../.work/ingest/", import.meta.url));
 const BIN = fileURLToPath(new URL("../../bin/rayvault.js", import.meta.url));
 const ENV = { ...process.env, TCP_NODELAY: "1" };
 
-export const INGEST_USAGE = `npm run bench -- ingest [--ct N] [--xray N] [--warmup N] [--peers rayvault,orthanc,storescp]
+export const INGEST_USAGE = `npm run bench -- ingest [--ct N] [--xray N] [--warmup N] [--rounds N] [--peers rayvault,orthanc,storescp]
 
   --ct N       CT slices (512×512, 16-bit, 0.5 MB each); default 200
   --xray N     radiographs (2048×2500, 16-bit, 10 MB each); default 20
   --warmup N   CT slices of another patient each receiver takes first, not counted; default 20 (0: none)
+  --rounds N   rounds in which every receiver runs once, in turn; default 3
   --peers      which receivers to run; default all three`;
 
 interface SetTiming { images: number; mb: number; seconds: number }
@@ -165,13 +169,13 @@ async function runStorescp(set: ReturnType<typeof inputs>): Promise<PeerResult> 
 }
 
 /** `--ct N --xray N --peers a,b` of the benchmarks that take the shared input sets; undefined after printing --help. */
-export function setArgs(args: readonly string[], usage: string, defaultPeers: string, defaultWarmup = 0): { set: ReturnType<typeof inputs>; peers: string[] } | undefined {
-  const { values } = parseArgs({ args: [...args], options: { ct: { type: "string" }, xray: { type: "string" }, warmup: { type: "string" }, peers: { type: "string" }, help: { type: "boolean" } } });
+export function setArgs(args: readonly string[], usage: string, defaultPeers: string, defaultWarmup = 0): { set: ReturnType<typeof inputs>; peers: string[]; rounds: number } | undefined {
+  const { values } = parseArgs({ args: [...args], options: { ct: { type: "string" }, xray: { type: "string" }, warmup: { type: "string" }, rounds: { type: "string" }, peers: { type: "string" }, help: { type: "boolean" } } });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return undefined;
   }
-  return { set: inputs(Number(values.ct ?? 200), Number(values.xray ?? 20), Number(values.warmup ?? defaultWarmup)), peers: (values.peers ?? defaultPeers).split(",") };
+  return { set: inputs(Number(values.ct ?? 200), Number(values.xray ?? 20), Number(values.warmup ?? defaultWarmup)), peers: (values.peers ?? defaultPeers).split(","), rounds: Math.max(1, Number(values.rounds ?? 3)) };
 }
 
 export async function ingestBench(args: readonly string[]): Promise<number> {
@@ -181,26 +185,65 @@ export async function ingestBench(args: readonly string[]): Promise<number> {
   const version = (cmd: string, a: string[]): string => (spawnSync(cmd, a, { encoding: "utf8" }).stdout || "").split("\n").find((l) => /\d/.test(l))?.trim() ?? "not found";
   process.stdout.write(`${renderMachine(machineInfo({ storescu: version("storescu", ["--version"]), orthanc: version("Orthanc", ["--version"]) }))}\n\n`);
   process.stdout.write(`input: ${set.ct.length} CT slices (${fmt(set.ctMB, 1)} MB), ${set.xray.length} radiographs (${fmt(set.xrayMB, 1)} MB); storescu with TCP_NODELAY=1, one association per set, after a warm-up association of ${set.warm.length} CT slices of another patient (not counted)\n\n`);
-  const results: PeerResult[] = [];
-  for (const p of peers) {
-    try {
-      results.push(p === "rayvault" ? await runRayvault(set) : p === "orthanc" ? await runOrthanc(set) : await runStorescp(set));
-    } catch (e) {
-      results.push({ peer: p, note: `failed: ${(e as Error).message}` });
+  const rounds: PeerResult[][] = [];
+  for (let round = 0; round < parsed.rounds; round++) {
+    const results: PeerResult[] = [];
+    for (const p of peers) {
+      try {
+        results.push(p === "rayvault" ? await runRayvault(set) : p === "orthanc" ? await runOrthanc(set) : await runStorescp(set));
+      } catch (e) {
+        results.push({ peer: p, note: `failed: ${(e as Error).message}` });
+      }
     }
+    rounds.push(results);
   }
   const rate = (s?: SetTiming): number | undefined => (s ? s.images / s.seconds : undefined);
-  const rv = results.find((r) => r.peer === "rayvault");
-  const rows = results.map((r) => [
-    r.peer, fmt(rate(r.ct), 1), fmt(r.ct ? r.ct.mb / r.ct.seconds : undefined, 1), fmt(rate(r.xray), 2), fmt(r.xray ? r.xray.mb / r.xray.seconds : undefined, 1),
-    r.peer === "rayvault" ? "" : fmt(rv && r.ct ? rate(rv.ct)! / rate(r.ct)! : undefined, 2), r.peer === "rayvault" ? "" : fmt(rv && r.xray ? rate(rv.xray)! / rate(r.xray)! : undefined, 2),
-    [r.warm ? `warm-up ${fmt(rate(r.warm), 1)} img/s` : "", r.note ?? (r.indexedS !== undefined ? `all searchable after ${fmt(r.indexedS, 2)} s` : "")].filter(Boolean).join("; "),
-  ]);
+  const mbps = (s?: SetTiming): number | undefined => (s ? s.mb / s.seconds : undefined);
+  const median = (xs: number[]): number | undefined => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length === 0 ? undefined : v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const defined = (xs: Array<number | undefined>): number[] => xs.filter((x): x is number => x !== undefined);
+  /** Median and range over the rounds: "12.3 (11.0–13.1)". */
+  const summary = (xs: Array<number | undefined>, digits: number): string => {
+    const v = defined(xs);
+    if (v.length === 0) return "—";
+    return v.length === 1 ? fmt(v[0], digits) : `${fmt(median(v), digits)} (${fmt(Math.min(...v), digits)}–${fmt(Math.max(...v), digits)})`;
+  };
+  const of = (peer: string): PeerResult[] => rounds.map((r) => r.find((x) => x.peer === peer)!);
+  const ratio = (peer: string, set: "ct" | "xray"): string => {
+    const ours = defined(of("rayvault").map((r) => rate(r[set])));
+    const theirs = defined(of(peer).map((r) => rate(r[set])));
+    if (ours.length === 0 || theirs.length === 0) return "—";
+    const perRound = defined(rounds.map((r) => {
+      const a = rate(r.find((x) => x.peer === "rayvault")?.[set]);
+      const b = rate(r.find((x) => x.peer === peer)?.[set]);
+      return a !== undefined && b !== undefined ? a / b : undefined;
+    }));
+    const m = fmt(median(ours)! / median(theirs)!, 2);
+    return perRound.length > 1 ? `${m} (${fmt(Math.min(...perRound), 2)}–${fmt(Math.max(...perRound), 2)})` : m;
+  };
+  const hasOurs = peers.includes("rayvault");
+  const rows = peers.map((peer) => {
+    const rs = of(peer);
+    const failed = rs.find((r) => r.note?.startsWith("failed"));
+    const searchable = defined(rs.map((r) => r.indexedS));
+    return [
+      peer, summary(rs.map((r) => rate(r.ct)), 1), summary(rs.map((r) => mbps(r.ct)), 1), summary(rs.map((r) => rate(r.xray)), 2), summary(rs.map((r) => mbps(r.xray)), 1),
+      peer === "rayvault" || !hasOurs ? "" : ratio(peer, "ct"), peer === "rayvault" || !hasOurs ? "" : ratio(peer, "xray"),
+      [
+        rs.some((r) => r.warm) ? `warm-up ${summary(rs.map((r) => rate(r.warm)), 1)} img/s` : "",
+        failed?.note ?? rs.find((r) => r.note)?.note ?? "",
+        searchable.length > 0 ? `all searchable after ${summary(searchable, 2)} s` : "",
+      ].filter(Boolean).join("; "),
+    ];
+  });
+  process.stdout.write(`${rounds.length} round(s); each figure is the median over the rounds with its range; a ratio is of the medians, with the range of the rounds' own ratios\n\n`);
   process.stdout.write(`${renderTable([
     { title: "receiver" }, { title: "CT img/s", align: "right" }, { title: "CT MB/s", align: "right" }, { title: "XR img/s", align: "right" }, { title: "XR MB/s", align: "right" },
     { title: "rayvault/CT", align: "right" }, { title: "rayvault/XR", align: "right" }, { title: "note" },
   ], rows)}\n`);
   mkdirSync(WORK, { recursive: true });
-  writeFileSync(join(WORK, "ingest-results.json"), JSON.stringify({ machine: machineInfo({}), results }, null, 2));
-  return results.some((r) => r.note?.startsWith("failed")) ? 1 : 0;
+  writeFileSync(join(WORK, "ingest-results.json"), JSON.stringify({ machine: machineInfo({}), rounds }, null, 2));
+  return rounds.flat().some((r) => r.note?.startsWith("failed")) ? 1 : 0;
 }
