@@ -168,18 +168,25 @@ async function runStorescp(set: ReturnType<typeof inputs>): Promise<PeerResult> 
   }
 }
 
-/** `--ct N --xray N --peers a,b` of the benchmarks that take the shared input sets; undefined after printing --help. */
-export function setArgs(args: readonly string[], usage: string, defaultPeers: string, defaultWarmup = 0): { set: ReturnType<typeof inputs>; peers: string[]; rounds: number } | undefined {
-  const { values } = parseArgs({ args: [...args], options: { ct: { type: "string" }, xray: { type: "string" }, warmup: { type: "string" }, rounds: { type: "string" }, peers: { type: "string" }, help: { type: "boolean" } } });
+/**
+ * `--ct N --xray N --peers a,b` of the benchmarks that take the shared input sets, and `--warmup N --rounds N`
+ * for those that pass their defaults (the others refuse them); undefined after printing --help.
+ */
+export function setArgs(
+  args: readonly string[], usage: string, defaultPeers: string, repeat?: { readonly warmup: number; readonly rounds: number },
+): { set: ReturnType<typeof inputs>; peers: string[]; rounds: number } | undefined {
+  const text = { type: "string" } as const;
+  const options = { ct: text, xray: text, peers: text, help: { type: "boolean" } as const, ...(repeat ? { warmup: text, rounds: text } : {}) };
+  const { values } = parseArgs({ args: [...args], options }) as { values: Partial<Record<"ct" | "xray" | "peers" | "warmup" | "rounds", string>> & { help?: boolean } };
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return undefined;
   }
-  return { set: inputs(Number(values.ct ?? 200), Number(values.xray ?? 20), Number(values.warmup ?? defaultWarmup)), peers: (values.peers ?? defaultPeers).split(","), rounds: Math.max(1, Number(values.rounds ?? 3)) };
+  return { set: inputs(Number(values.ct ?? 200), Number(values.xray ?? 20), Number(values.warmup ?? repeat?.warmup ?? 0)), peers: (values.peers ?? defaultPeers).split(","), rounds: Math.max(1, Number(values.rounds ?? repeat?.rounds ?? 1)) };
 }
 
 export async function ingestBench(args: readonly string[]): Promise<number> {
-  const parsed = setArgs(args, INGEST_USAGE, "rayvault,orthanc,storescp", 20);
+  const parsed = setArgs(args, INGEST_USAGE, "rayvault,orthanc,storescp", { warmup: 20, rounds: 3 });
   if (!parsed) return 0;
   const { set, peers } = parsed;
   const version = (cmd: string, a: string[]): string => (spawnSync(cmd, a, { encoding: "utf8" }).stdout || "").split("\n").find((l) => /\d/.test(l))?.trim() ?? "not found";
