@@ -64,7 +64,7 @@ export function inputs(ct: number, xray: number, warmup = 0): { ct: string[]; xr
     mkdirSync(xrDir, { recursive: true });
     for (let i = 0; i < xray; i++) writeFileSync(join(xrDir, `xr${String(i).padStart(3, "0")}.dcm`), xrayFile(1900 + i));
   }
-  if (!existsSync(warmDir)) {
+  if (warmup > 0 && !existsSync(warmDir)) {
     mkdirSync(warmDir, { recursive: true });
     for (let i = 0; i < warmup; i++) writeFileSync(join(warmDir, `w${String(i).padStart(4, "0")}.dcm`), ctSliceFile(901, i));
   }
@@ -72,7 +72,7 @@ export function inputs(ct: number, xray: number, warmup = 0): { ct: string[]; xr
   const mb = (fs: string[]): number => fs.reduce((a, f) => a + statSync(f).size, 0) / 1e6;
   const cts = list(ctDir);
   const xrs = list(xrDir);
-  const warm = list(warmDir);
+  const warm = warmup > 0 ? list(warmDir) : [];
   return { ct: cts, xray: xrs, warm, ctMB: mb(cts), xrayMB: mb(xrs), warmMB: mb(warm) };
 }
 

@@ -10,9 +10,9 @@
  *
  * Acknowledged means durable: the sealed object (the vault envelope as it will be stored), its index
  * row and its audit event are one record of the receive spool (an encrypted, append-only write-ahead
- * journal; appends arriving together share one flush; the envelope is the record's sealed part, authenticated and not
- * encrypted again), flushed before the success status goes back. In the background,
- * what arrived meanwhile is filed together: the objects written to the blob store and flushed as a
+ * journal; appends arriving together share one flush; the envelope is the record's sealed part,
+ * authenticated and not encrypted again), flushed before the success status goes back. In the
+ * background, what arrived meanwhile is filed together: the objects written to the blob store and flushed as a
  * batch, the index rows and audit records committed in one transaction, the spool records settled.
  * After a crash, `recoverReceived` files what the spool still holds (storing and recording are
  * idempotent by object id, instance and content), so an acknowledged image is never lost and never
@@ -118,7 +118,10 @@ function decodeRecord(record: Uint8Array, sealed: Uint8Array): SpoolHeader & { r
   const len = b.readUInt32BE(0);
   const h = JSON.parse(b.subarray(4, 4 + len).toString("utf8")) as SpoolHeader & { v: number };
   if (h.v !== 2) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
-  return { blob: h.blob, rec: h.rec, audit: h.audit, envelope: sealed.length > 0 ? sealed : b.subarray(4 + len) };
+  const inside = b.subarray(4 + len);
+  // One object per record: in its sealed part, or (written earlier) after the JSON; never both.
+  if (sealed.length > 0 && inside.length > 0) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record carries two objects");
+  return { blob: h.blob, rec: h.rec, audit: h.audit, envelope: sealed.length > 0 ? sealed : inside };
 }
 
 /**

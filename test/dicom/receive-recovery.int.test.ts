@@ -116,4 +116,9 @@ describe("receive spool recovery", () => {
     await earlier([journalled(ctSliceFile(94, 0), ctSliceFile(94, 1))]);
     await assert.rejects(recoverReceived(deps), /does not match its spool record/);
   });
+  it("stops at a record that carries an object both after its header and as its sealed part", async () => {
+    const j = journalled(ctSliceFile(95, 0));
+    await earlier([{ record: [...j.record, ...j.sealed], sealed: j.sealed }]);
+    await assert.rejects(recoverReceived(deps), /carries two objects/);
+  });
 });

@@ -236,7 +236,6 @@ export class VaultEncryptor {
     } while (remaining > 0);
     return out;
   }
-
 }
 
 /**
