@@ -36,6 +36,27 @@ async function startStorescp(dir: string, aet: string, tls?: { keyPath: string; 
   return { port, child };
 }
 
+/**
+ * The data sets storescp has written under `dir`, read again until each of `expected` is among them (or
+ * ten seconds pass). A routed push is asynchronous, and storescp creates a file before it has written it:
+ * a file read early may be partial.
+ */
+async function storedDataSets(dir: string, expected: Buffer[]): Promise<Buffer[]> {
+  const read = (): Buffer[] => readdirSync(dir).flatMap((f) => {
+    try {
+      return [datasetOf(readFileSync(join(dir, f)))];
+    } catch {
+      return []; // not yet past its file meta
+    }
+  });
+  let got = read();
+  for (let i = 0; i < 100 && !expected.every((e) => got.some((g) => g.equals(e))); i++) {
+    await sleep(100);
+    got = read();
+  }
+  return got;
+}
+
 describe("DICOM push and routing", { skip: haveTool("storescp") && haveTool("storescu") ? false : "dcmtk needed" }, () => {
   const work = tempDir("push");
   const home = join(work, "home");
@@ -160,10 +181,10 @@ describe("DICOM push and routing", { skip: haveTool("storescp") && haveTool("sto
       assert.notEqual(plain.status, 0, "plain TCP is refused when the listener speaks TLS");
       const tls = runTool("storescu", ["+tls", modalityTls.keyPath, modalityTls.certPath, "+cf", pki.caPath, "-aet", "CT01", "-aec", "RAYVAULT", "127.0.0.1", String(server.dicomPort), ...files], { env: dcmtkEnv });
       assert.equal(tls.status, 0, tls.stdout + tls.stderr);
-      for (let i = 0; i < 100 && (readdirSync(tlsPacsDir).length < 2); i++) await sleep(100);
-      const got = readdirSync(tlsPacsDir).map((f) => datasetOf(readFileSync(join(tlsPacsDir, f))));
+      const sent = files.map((f) => datasetOf(readFileSync(f)));
+      const got = await storedDataSets(tlsPacsDir, sent);
       assert.equal(got.length, 2, "the routed study reached the secure PACS over TLS");
-      for (const f of files) assert.ok(got.some((g) => g.equals(datasetOf(readFileSync(f)))));
+      for (const d of sent) assert.ok(got.some((g) => g.equals(d)), "a routed slice arrives byte for byte");
     } finally {
       await server.stop();
     }
