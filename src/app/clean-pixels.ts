@@ -124,14 +124,16 @@ export async function findText(file: DicomFile, bytes: Uint8Array, deps: CleanPi
   }
   const words: TextWord[] = [];
   const textLike: Box[] = [];
+  const extreme: Box[] = [];
   let busy = false;
   for (let f = 0; f < layout.frames; f++) {
     const frame = await frameAt(f);
     textLike.push(...frame.shapes.lines);
+    extreme.push(...frame.shapes.extreme);
     busy ||= frame.shapes.busy;
     words.push(...(await readFrame(deps.recognizer, frame.grey, w, h, frame.shapes)));
   }
-  const found = textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, busy, keepMarkers: options.keepMarkers === true });
+  const found = textRegions({ width: w, height: h, words, needles, ruleRegions, textLike, extreme, busy, keepMarkers: options.keepMarkers === true });
   return { ...found, frames: layout.frames, compressed: !pixels, needles, layout, ...(pixels ? { pixels } : {}) };
 }
 
@@ -245,7 +247,7 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
       const again = await readRegions(deps.recognizer, after.grey, w, h, [...regions, ...shapes]);
       identifiers += again.filter((x) => x.confidence >= 25 && findNeedles(x.text, needles).length > 0).length;
       // On a busy frame short words read in the noise around a region count only where shapes agree.
-      const read = textRegions({ width: w, height: h, words: again, needles, ruleRegions: [], textLike: shapes, busy: after.shapes.busy }).regions.filter((r) => coverage(r, mask, w, h) < 1);
+      const read = textRegions({ width: w, height: h, words: again, needles, ruleRegions: [], textLike: shapes, extreme: after.shapes.extreme, busy: after.shapes.busy }).regions.filter((r) => coverage(r, mask, w, h) < 1);
       missed.push(...read);
     }
     if (identifiers === 0 && missed.length === 0) break;
@@ -297,7 +299,7 @@ export async function cleanPhotoText(bytes: Uint8Array, ext: string, photos: Pho
   const shapes = findTextLike(greyValues(g.grey), g.width, g.height);
   const inverted = (shapes.busy ? median3(g.grey, g.width, g.height) : g.grey).map((v) => 255 - v);
   const [plain, inverse] = await Promise.all([readFrame(deps.recognizer, g.grey, g.width, g.height, shapes), deps.recognizer.words(inverted, g.width, g.height)]);
-  const found = textRegions({ width: g.width, height: g.height, words: [...plain, ...inverse], needles: [], ruleRegions: [], textLike: shapes.lines, busy: shapes.busy });
+  const found = textRegions({ width: g.width, height: g.height, words: [...plain, ...inverse], needles: [], ruleRegions: [], textLike: shapes.lines, extreme: shapes.extreme, busy: shapes.busy });
   if (found.regions.length === 0) return { bytes, ext, regions: [] };
   // Prove, as for a frame: a confidently read word left is cleaned too (with a margin) and the
   // photo read again, a few rounds at most; one still legible after that refuses the photo.

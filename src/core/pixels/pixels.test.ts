@@ -6,9 +6,9 @@ import { gradientXray } from "../../../test/fixtures/synthetic-dicom.ts";
 import { memorySource } from "../../ports/byte-source.ts";
 import { parseDicom } from "../dicom/parse-dicom.ts";
 import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
-import { assertComplete, fillRegions, frameToGrey, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
+import { assertComplete, fillRegions, frameToGrey, frameValues, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
 import { coverage, cropGrey, groupBlocks, groupLines, intersects, median3, mergeOverlapping, offsetWords, regionMask, type Box, type TextWord } from "./regions.ts";
-import { textLikeLines } from "./text-like.ts";
+import { extremeLines, findTextLike, textLikeLines } from "./text-like.ts";
 import { textRegions } from "./text-regions.ts";
 
 function image(bytes: Uint8Array): { layout: PixelLayout; pixels: Uint8Array } {
@@ -94,6 +94,35 @@ describe("pixel cleaning, pure parts", () => {
       const { pixels, layout } = labelledFrame(320, 240, background, []);
       assert.deepEqual(textLikeLines(pixels, layout, 0), []);
     }
+  });
+
+  it("on a busy frame, finds a label drawn at the frame's minimum across noise and stripes that reach the minimum too", () => {
+    const rnd = seeded(13);
+    const w = 320;
+    const h = 160;
+    // Noise over the whole range, crossed by diagonal stripes at the minimum (moiré on a tomosynthesis
+    // slice): the search by contrast sees specks everywhere and trusts no row.
+    const background = (x: number, y: number): number => ((x + 2 * y) % 11 < 2 ? 0 : 1 + Math.round(4094 * rnd()));
+    const label: Label = { x: 20, y: 60, text: "HENRY NICOLE F", value: 0, scale: 2 };
+    const frame = labelledFrame(w, h, background, [label]);
+    const found = findTextLike(frameValues(frame.pixels, frame.layout, 0), w, h);
+    assert.equal(found.busy, true);
+    assert.ok(coverage(labelBox(label), regionMask(found.lines, w, h), w, h) < 0.5, "the search by contrast loses it");
+    assertFindsExactly(found.extreme, [label], w, h);
+    assertFindsExactly(extremeLines(frameValues(frame.pixels, frame.layout, 0), w, h), [label], w, h);
+    const bare = labelledFrame(w, h, background, []);
+    assert.deepEqual(findTextLike(frameValues(bare.pixels, bare.layout, 0), w, h).extreme, [], "the stripes alone are no line");
+  });
+
+  it("takes a line found at a busy frame's extreme value only where it carries on a line read or seen", () => {
+    // "2019" read; the rest of its line only found among the pixels at the minimum.
+    const input = { width: 400, height: 200, words: [word("2019", [80, 64, 110, 76], 96)], needles: [], ruleRegions: [], busy: true };
+    const extreme: Box[] = [[82, 63, 330, 77], [150, 150, 260, 160]];
+    const mask = regionMask(textRegions({ ...input, extreme }).regions, 400, 200);
+    assert.equal(coverage([82, 63, 330, 77], mask, 400, 200), 1, "the line the word starts is taken whole");
+    assert.equal(coverage([150, 150, 260, 160], mask, 400, 200), 0, "a line with nothing read or seen on it is not");
+    const alone = textRegions({ ...input, words: [], extreme });
+    assert.deepEqual(alone.regions, [], "extreme lines alone clean nothing");
   });
 
   it("a 3 × 3 median takes lone specks away and keeps strokes two pixels wide", () => {

@@ -8,10 +8,12 @@
  * around them are kept; glyphs standing in a row with a common top, bottom and height (three or more)
  * make a text line. Noise, moiré and anatomy give blobs that fail these tests far more often than
  * letters do. This catches text recognition cannot read (a few pixels high, on noise) and does not care
- * what language it is in. Pure.
+ * what language it is in. On a busy frame (noise, moiré) the pixels at the frame's extreme values are
+ * also searched on their own, where a label drawn at the darkest or brightest value stands clear of
+ * the stripes it crosses. Pure.
  */
-import { frameValues, type FrameValues, type PixelLayout } from "./pixel-data.ts";
-import { bounds, height, type Box } from "./regions.ts";
+import { frameValues, greyValues, type FrameValues, type PixelLayout } from "./pixel-data.ts";
+import { bounds, height, median3, type Box } from "./regions.ts";
 
 interface Component {
   readonly box: Box;
@@ -186,6 +188,11 @@ export interface TextLike {
    * reader "sees" in such a frame are weak evidence.
    */
   readonly busy: boolean;
+  /**
+   * Lines among the pixels at the frame's extreme values (busy frames only). Stripes that reach an
+   * extreme make such lines too, so they are evidence only beside a line read or found by contrast.
+   */
+  readonly extreme: Box[];
 }
 
 /** Text-like lines in one frame of native pixel data, bright strokes and dark strokes alike. */
@@ -193,8 +200,34 @@ export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number)
   return findTextLike(frameValues(pixels, l, frame), l.columns, l.rows).lines;
 }
 
-/** The shape search of one frame (native values, or an 8-bit picture through greyValues). */
-export function findTextLike({ values, lo, hi }: FrameValues, w: number, h: number): TextLike {
+/**
+ * The shape search of one frame (native values, or an 8-bit picture through greyValues). On a busy frame
+ * the pixels at the frame's darkest and at its brightest value are searched on their own as well
+ * (extremeLines): labels are usually drawn at one end of the range, and a line drawn across noise or
+ * moiré that the search by contrast loses stands out there. Those lines are kept apart (`extreme`).
+ */
+export function findTextLike(frame: FrameValues, w: number, h: number): TextLike {
+  const found = searchByContrast(frame, w, h);
+  return { ...found, extreme: found.busy ? extremeLines(frame, w, h) : [] };
+}
+
+/**
+ * Text-like lines among the pixels at exactly the frame's minimum, then its maximum: each set drawn as
+ * a black-on-white picture, cleared of the lone specks noise leaves at that value by a 3 × 3 median
+ * (strokes two pixels wide stay), and searched by contrast.
+ */
+export function extremeLines({ values, lo, hi }: FrameValues, w: number, h: number): Box[] {
+  if (hi <= lo) return [];
+  const out: Box[] = [];
+  for (const extreme of [lo, hi]) {
+    const picture = new Uint8Array(w * h);
+    for (let i = 0; i < picture.length; i++) picture[i] = values[i] === extreme ? 0 : 255;
+    out.push(...searchByContrast(greyValues(median3(picture, w, h)), w, h).lines);
+  }
+  return out;
+}
+
+function searchByContrast({ values, lo, hi }: FrameValues, w: number, h: number): Omit<TextLike, "extreme"> {
   const range = hi - lo;
   if (range <= 0) return { lines: [], busy: false };
   // The neighbourhood is a few letters wide on any image size; no caption is a twentieth of the image high.

@@ -4,8 +4,9 @@
  * holds a confidently read word or a header identifier, and every text-like line, widened to the block
  * of lines it belongs to (a burned-in label is a block; recognition often misses its captions), with a
  * margin of a fraction of the line height (a letter or so sideways), plus the device regions the
- * CTP-derived rules give. Everything that reads as text goes, not only what matches the header: the
- * header may lie or be incomplete. Pure.
+ * CTP-derived rules give. On a busy frame a line found among the pixels at an extreme value carries on
+ * the line read or seen on its row (across stripes the other searches lose). Everything that reads as
+ * text goes, not only what matches the header: the header may lie or be incomplete. Pure.
  */
 import { findNeedles } from "./match-phi.ts";
 import { bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
@@ -25,6 +26,11 @@ export interface TextRegionsInput {
    * short words counts only where the shape search saw a text-like line too.
    */
   readonly busy?: boolean;
+  /**
+   * Lines found among the pixels at a busy frame's extreme values: taken only where they touch a line
+   * read or a text-like line (they carry it on across stripes), since stripes make such lines too.
+   */
+  readonly extreme?: readonly Box[];
   /** Keep lines made only of positioning markers (L, R, AP, PA, LAT…) with no other text near them. */
   readonly keepMarkers?: boolean;
 }
@@ -71,7 +77,8 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const taken = groupLines(seen).filter((l) => isTextLine(l.words, input.needles, !input.busy || shapes.some((s) => intersects(s, l.box))));
   const lines = input.keepMarkers ? taken.filter((l) => !markerOnly(l, taken)) : taken;
   const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
-  const lineBoxes = [...lines.map((l) => lineCore(l.words, input.needles, input.busy === true)), ...(input.textLike ?? [])];
+  const found = [...lines.map((l) => lineCore(l.words, input.needles, input.busy === true)), ...shapes];
+  const lineBoxes = [...found, ...(input.extreme ?? []).filter((e) => found.some((f) => sameRow(e, f)))];
   const heights = lineBoxes.map(height).sort((a, b) => a - b);
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
   const margin = Math.max(2, Math.round(0.4 * median));
@@ -83,6 +90,11 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const grown = blocks.map((b): Box => [b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)]);
   const regions = mergeOverlapping([...grown.map((b): Box => [b[0] - side, b[1] - margin, b[2] + side, b[3] + margin]), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
+}
+
+/** Two line boxes on one row: they meet, and overlap vertically by half the lower one's height. */
+function sameRow(a: Box, b: Box): boolean {
+  return intersects(a, b) && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) >= 0.5 * Math.min(height(a), height(b));
 }
 
 /**
