@@ -220,14 +220,36 @@ export function extremeLines({ values, lo, hi }: FrameValues, w: number, h: numb
   if (hi <= lo) return [];
   const out: Box[] = [];
   for (const extreme of [lo, hi]) {
-    const picture = new Uint8Array(w * h);
-    for (let i = 0; i < picture.length; i++) picture[i] = values[i] === extreme ? 0 : 255;
-    out.push(...searchByContrast(greyValues(median3(picture, w, h)), w, h).lines);
+    const picture = new Uint8Array(w * h).fill(255);
+    const at: number[] = [];
+    for (let i = 0; i < picture.length; i++) {
+      if (values[i] === extreme) {
+        picture[i] = 0;
+        at.push(i);
+      }
+    }
+    // Only pixels with most of their 3 × 3 window at the value outlast the median (lone specks of noise
+    // do not); a line of three glyphs needs some. The strokes are the dark pixels of the picture.
+    const lasting = at.filter((i) => darkAround(picture, w, h, i) >= 5).length;
+    if (lasting >= MIN_EXTREME_PIXELS) out.push(...searchByContrast(greyValues(median3(picture, w, h)), w, h, [false]).lines);
   }
   return out;
 }
 
-function searchByContrast({ values, lo, hi }: FrameValues, w: number, h: number): Omit<TextLike, "extreme"> {
+/** Fewer pixels than this at an extreme value hold no line of three glyphs. */
+const MIN_EXTREME_PIXELS = 24;
+
+/** Dark (0) pixels in the 3 × 3 window around pixel `i`, itself included. */
+function darkAround(picture: Uint8Array, w: number, h: number, i: number): number {
+  const x = i % w;
+  const y = (i - x) / w;
+  let n = 0;
+  for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (picture[yy * w + xx] === 0) n++;
+  return n;
+}
+
+/** The search by contrast, for bright strokes then dark ones (or only those of `polarities`). */
+function searchByContrast({ values, lo, hi }: FrameValues, w: number, h: number, polarities: readonly boolean[] = [true, false]): Omit<TextLike, "extreme"> {
   const range = hi - lo;
   if (range <= 0) return { lines: [], busy: false };
   // The neighbourhood is a few letters wide on any image size; no caption is a twentieth of the image high.
@@ -237,7 +259,7 @@ function searchByContrast({ values, lo, hi }: FrameValues, w: number, h: number)
   const out: Box[] = [];
   let busy = false;
   const mask = new Uint8Array(w * h);
-  for (const bright of [true, false]) {
+  for (const bright of polarities) {
     const k = (bright ? 1 : -1) * STROKE_CONTRAST * range;
     for (let i = 0; i < mask.length; i++) mask[i] = (bright ? values[i]! >= mean[i]! + k : values[i]! <= mean[i]! + k) ? 1 : 0;
     const glyphs = components(mask, values, w, h).filter((c) => glyphShaped(c, maxHeight) && ringContrast(c, mask, values, w, h) >= GLYPH_CONTRAST * range);
