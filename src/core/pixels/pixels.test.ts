@@ -114,6 +114,34 @@ describe("pixel cleaning, pure parts", () => {
     assert.deepEqual(findTextLike(frameValues(bare.pixels, bare.layout, 0), w, h).extreme, [], "the stripes alone are no line");
   });
 
+  it("finds small dark captions near the frame's minimum on a dark noisy background the search by contrast passes over", () => {
+    const rnd = seeded(17);
+    const w = 200;
+    const h = 120;
+    // A dark noisy field (6–24 % of the range) beside a bright plateau; one-pixel strokes at the minimum.
+    const background = (x: number): number => (x >= 150 ? 4095 : 250 + Math.round(750 * rnd()));
+    const labels: Label[] = [
+      { x: 10, y: 20, text: "STUDY DATE", value: 0 },
+      { x: 10, y: 30, text: "PATIENT ID", value: 0 },
+    ];
+    const frame = labelledFrame(w, h, background, labels);
+    const found = findTextLike(frameValues(frame.pixels, frame.layout, 0), w, h);
+    assert.equal(found.busy, false);
+    for (const l of labels) assert.ok(coverage(labelBox(l), regionMask(found.lines, w, h), w, h) < 0.5, `the search by contrast passes over "${l.text}"`);
+    assertFindsExactly(found.extreme, labels, w, h);
+    const bare = labelledFrame(w, h, background, []);
+    assert.deepEqual(findTextLike(frameValues(bare.pixels, bare.layout, 0), w, h).extreme, [], "the noise alone is no line");
+  });
+
+  it("joins extreme-value lines standing next to a label's block, a line at a time, and no others", () => {
+    const input = { width: 400, height: 200, words: [], needles: [], ruleRegions: [], textLike: [[10, 60, 100, 67], [10, 70, 90, 77]] as Box[] };
+    const above: Box[] = [[12, 51, 95, 58], [10, 42, 98, 49], [10, 33, 96, 40]];
+    const far: Box = [10, 150, 100, 157];
+    const mask = regionMask(textRegions({ ...input, extreme: [...above, far] }).regions, 400, 200);
+    for (const b of above) assert.equal(coverage(b, mask, 400, 200), 1, `the line above at ${b[1]} joins`);
+    assert.equal(coverage(far, mask, 400, 200), 0, "a line far below the block does not");
+  });
+
   it("takes a line found at a busy frame's extreme value only where it carries on a line read or seen", () => {
     // "2019" read; the rest of its line only found among the pixels at the minimum.
     const input = { width: 400, height: 200, words: [word("2019", [80, 64, 110, 76], 96)], needles: [], ruleRegions: [], busy: true };

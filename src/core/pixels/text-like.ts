@@ -8,9 +8,9 @@
  * around them are kept; glyphs standing in a row with a common top, bottom and height (three or more)
  * make a text line. Noise, moiré and anatomy give blobs that fail these tests far more often than
  * letters do. This catches text recognition cannot read (a few pixels high, on noise) and does not care
- * what language it is in. On a busy frame (noise, moiré) the pixels at the frame's extreme values are
- * also searched on their own, where a label drawn at the darkest or brightest value stands clear of
- * the stripes it crosses. Pure.
+ * what language it is in. The pixels at or near the frame's extreme values are also searched on their
+ * own, where a label drawn at the darkest or brightest value stands clear of a background of nearby
+ * values or of the stripes it crosses. Pure.
  */
 import { frameValues, greyValues, type FrameValues, type PixelLayout } from "./pixel-data.ts";
 import { bounds, height, median3, type Box } from "./regions.ts";
@@ -189,8 +189,8 @@ export interface TextLike {
    */
   readonly busy: boolean;
   /**
-   * Lines among the pixels at the frame's extreme values (busy frames only). Stripes that reach an
-   * extreme make such lines too, so they are evidence only beside a line read or found by contrast.
+   * Lines among the pixels at or near the frame's extreme values (extremeLines). Stripes and anatomy
+   * that reach an extreme make such lines too, so they are evidence only beside text found otherwise.
    */
   readonly extreme: Box[];
 }
@@ -201,39 +201,60 @@ export function textLikeLines(pixels: Uint8Array, l: PixelLayout, frame: number)
 }
 
 /**
- * The shape search of one frame (native values, or an 8-bit picture through greyValues). On a busy frame
- * the pixels at the frame's darkest and at its brightest value are searched on their own as well
- * (extremeLines): labels are usually drawn at one end of the range, and a line drawn across noise or
- * moiré that the search by contrast loses stands out there. Those lines are kept apart (`extreme`).
+ * The shape search of one frame (native values, or an 8-bit picture through greyValues), and the same
+ * search among the pixels at or near the frame's darkest and brightest values (extremeLines): labels
+ * are usually drawn at one end of the range, and a line the search by contrast loses — small dark
+ * captions on a dark noisy background, a line drawn across moiré — stands out there. Those lines are
+ * kept apart (`extreme`).
  */
 export function findTextLike(frame: FrameValues, w: number, h: number): TextLike {
   const found = searchByContrast(frame, w, h);
-  return { ...found, extreme: found.busy ? extremeLines(frame, w, h) : [] };
+  return { ...found, extreme: extremeLines(frame, w, h, found.busy) };
 }
 
+/** "Near" an extreme value: within this share of the frame's range. */
+const NEAR_EXTREME = 0.03;
+
 /**
- * Text-like lines among the pixels at exactly the frame's minimum, then its maximum: each set drawn as
- * a black-on-white picture, cleared of the lone specks noise leaves at that value by a 3 × 3 median
- * (strokes two pixels wide stay), and searched by contrast.
+ * Text-like lines among the pixels near the frame's minimum, then near its maximum (within 3 % of the
+ * range), each set drawn as a black-on-white picture and searched by contrast as drawn, so captions a
+ * few pixels high keep their one-pixel strokes; a picture that is busy itself (noise reaching the
+ * extreme) proves nothing. On a busy frame, where noise fills those pictures, the pixels at exactly
+ * each extreme instead, cleared of the lone specks noise leaves at that value by a 3 × 3 median
+ * (strokes two pixels wide stay).
  */
-export function extremeLines({ values, lo, hi }: FrameValues, w: number, h: number): Box[] {
+export function extremeLines({ values, lo, hi }: FrameValues, w: number, h: number, busy = true): Box[] {
   if (hi <= lo) return [];
   const out: Box[] = [];
   for (const extreme of [lo, hi]) {
-    const picture = new Uint8Array(w * h).fill(255);
-    const at: number[] = [];
-    for (let i = 0; i < picture.length; i++) {
-      if (values[i] === extreme) {
-        picture[i] = 0;
-        at.push(i);
-      }
+    if (!busy) {
+      const cut = extreme === lo ? lo + NEAR_EXTREME * (hi - lo) : hi - NEAR_EXTREME * (hi - lo);
+      const near = extremePicture(values, extreme === lo ? (v) => v <= cut : (v) => v >= cut);
+      if (near.at.length < MIN_EXTREME_PIXELS) continue;
+      const found = searchByContrast(greyValues(near.picture), w, h, [false]);
+      if (!found.busy) out.push(...found.lines);
+      continue;
     }
+    const { picture, at } = extremePicture(values, (v) => v === extreme);
     // Only pixels with most of their 3 × 3 window at the value outlast the median (lone specks of noise
     // do not); a line of three glyphs needs some. The strokes are the dark pixels of the picture.
     const lasting = at.filter((i) => darkAround(picture, w, h, i) >= 5).length;
     if (lasting >= MIN_EXTREME_PIXELS) out.push(...searchByContrast(greyValues(median3(picture, w, h)), w, h, [false]).lines);
   }
   return out;
+}
+
+/** The pixels whose value passes `test`, black (0) on white (255), and where they are. */
+function extremePicture(values: Float64Array, test: (v: number) => boolean): { picture: Uint8Array; at: number[] } {
+  const picture = new Uint8Array(values.length).fill(255);
+  const at: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (test(values[i]!)) {
+      picture[i] = 0;
+      at.push(i);
+    }
+  }
+  return { picture, at };
 }
 
 /** Fewer pixels than this at an extreme value hold no line of three glyphs. */

@@ -4,8 +4,8 @@
  * holds a confidently read word or a header identifier, and every text-like line, widened to the block
  * of lines it belongs to (a burned-in label is a block; recognition often misses its captions), with a
  * margin of a fraction of the line height (a letter or so sideways), plus the device regions the
- * CTP-derived rules give. On a busy frame a line found among the pixels at an extreme value carries on
- * the line read or seen on its row (across stripes the other searches lose). Everything that reads as
+ * CTP-derived rules give. A line found among the pixels at or near an extreme value is taken where it
+ * carries on a line read or seen on its row, or stands next to a label's block (its first or last lines). Everything that reads as
  * text goes, not only what matches the header: the header may lie or be incomplete. Pure.
  */
 import { findNeedles } from "./match-phi.ts";
@@ -27,8 +27,8 @@ export interface TextRegionsInput {
    */
   readonly busy?: boolean;
   /**
-   * Lines found among the pixels at a busy frame's extreme values: taken only where they touch a line
-   * read or a text-like line (they carry it on across stripes), since stripes make such lines too.
+   * Lines found among the pixels at or near the frame's extreme values: taken only where they carry on
+   * a line read or seen, or stand next to a block of such lines, since stripes and anatomy make them too.
    */
   readonly extreme?: readonly Box[];
   /** Keep lines made only of positioning markers (L, R, AP, PA, LAT…) with no other text near them. */
@@ -78,8 +78,9 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const lines = input.keepMarkers ? taken.filter((l) => !markerOnly(l, taken)) : taken;
   const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
   const found = [...lines.map((l) => lineCore(l.words, input.needles, input.busy === true)), ...shapes];
-  const lineBoxes = [...found, ...(input.extreme ?? []).filter((e) => found.some((f) => sameRow(e, f)))];
-  const heights = lineBoxes.map(height).sort((a, b) => a - b);
+  const lineBoxes = withExtremes(found, input.extreme ?? []);
+  // Margins follow the lines read or seen (an extreme-value line is often a part of one, lower).
+  const heights = (found.length > 0 ? found : lineBoxes).map(height).sort((a, b) => a - b);
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
   const margin = Math.max(2, Math.round(0.4 * median));
   // Sideways a line's height and a bit: the first or last letter of a line is the one most often lost.
@@ -90,6 +91,34 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const grown = blocks.map((b): Box => [b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)]);
   const regions = mergeOverlapping([...grown.map((b): Box => [b[0] - side, b[1] - margin, b[2] + side, b[3] + margin]), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
+}
+
+/**
+ * The lines found, with the extreme-value lines that carry one of them on along its row, then those
+ * that stand next to a block of lines (above or below it within one and a half line heights, under it
+ * sideways, of a line's height), a line at a time: a label's first or last lines, which the other
+ * searches lost.
+ */
+function withExtremes(found: readonly Box[], extreme: readonly Box[]): Box[] {
+  const lines = [...found, ...extreme.filter((e) => found.some((f) => sameRow(e, f)))];
+  const rest = extreme.filter((e) => !lines.includes(e));
+  for (let grew = rest.length > 0 && lines.length > 0; grew; ) {
+    grew = false;
+    const heights = lines.map(height).sort((a, b) => a - b);
+    const median = heights[Math.floor(heights.length / 2)]!;
+    const blocks = groupBlocks(lines);
+    const next = (e: Box): boolean =>
+      height(e) >= 0.5 * median && height(e) <= 1.6 * median &&
+      blocks.some((b) => Math.min(b[2], e[2]) > Math.max(b[0], e[0]) && ((e[3] <= b[1] && b[1] - e[3] <= 1.5 * median) || (e[1] >= b[3] && e[1] - b[3] <= 1.5 * median)));
+    for (let i = 0; i < rest.length; i++) {
+      if (next(rest[i]!)) {
+        lines.push(...rest.splice(i, 1));
+        grew = true;
+        break;
+      }
+    }
+  }
+  return lines;
 }
 
 /** Two line boxes on one row: they meet, and overlap vertically by half the lower one's height. */
