@@ -5,8 +5,9 @@
  * of lines it belongs to (a burned-in label is a block; recognition often misses its captions), with a
  * margin of a fraction of the line height (a letter or so sideways), plus the device regions the
  * CTP-derived rules give. A line found among the pixels at or near an extreme value is taken where it
- * carries on a line read or seen on its row, or stands next to a label's block (its first or last lines). Everything that reads as
- * text goes, not only what matches the header: the header may lie or be incomplete. Pure.
+ * carries on a line read or seen on its row, or stands next to a label's block (its first or last
+ * lines). Everything that reads as text goes, not only what matches the header: the header may lie or
+ * be incomplete. Pure.
  */
 import { findNeedles } from "./match-phi.ts";
 import { bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
