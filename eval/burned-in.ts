@@ -166,6 +166,7 @@ export async function runBurnedInEval(args: string[]): Promise<void> {
     process.stdout.write(`  residual OCR hits in boxes ${photos.residual}\n`);
     process.stdout.write(`  cleaned area outside boxes ${pct(photos.extraSum, photos.images)} of the photo on average\n`);
     for (const r of photos.refused) process.stdout.write(`  refused: ${r}\n`);
+    for (const m of photos.missed) process.stdout.write(`  missed: ${m}\n`);
   }
 }
 
@@ -190,6 +191,7 @@ interface PhotoScore {
   residual: number;
   extraSum: number;
   refused: string[];
+  missed: string[];
 }
 
 /**
@@ -197,7 +199,7 @@ interface PhotoScore {
  * goes through the photo path (`deid --option clean-pixels` on a photo) and is scored the same way.
  */
 async function scorePhotos(gt: ReadonlyMap<string, GtBox[]>, recognizer: TextRecognizer): Promise<PhotoScore> {
-  const score: PhotoScore = { images: 0, boxes: 0, covered95: 0, residual: 0, extraSum: 0, refused: [] };
+  const score: PhotoScore = { images: 0, boxes: 0, covered95: 0, residual: 0, extraSum: 0, refused: [], missed: [] };
   for (const [path, truth] of gt) {
     const jpg = path.replace(/\.dcm$/, ".jpg");
     if (!path.includes(join("jsl", "")) || !existsSync(jpg)) continue;
@@ -217,7 +219,9 @@ async function scorePhotos(gt: ReadonlyMap<string, GtBox[]>, recognizer: TextRec
     const values = truth.filter((b) => b.kind === "value" && b.box[2] > b.box[0] && b.box[3] > b.box[1]);
     for (const b of values) {
       score.boxes++;
-      if (coverage(b.box, mask, w, h) >= 0.95) score.covered95++;
+      const c = coverage(b.box, mask, w, h);
+      if (c >= 0.95) score.covered95++;
+      else score.missed.push(`${basename(jpg).slice(0, 40)}… box ${b.box.join(",")} covered ${(100 * c).toFixed(0)} %`);
     }
     score.extraSum += outsideShare(mask, truth, w, h);
     score.residual += residualHits(await readRegions(recognizer, after.grey, w, h, values.map((v) => v.box)), values, []);
