@@ -21,7 +21,7 @@ import { headerLookup, knownIdentifiersOf } from "../core/phi/find-dicom-phi.ts"
 import { SafeHarborCategory } from "../core/phi/phi-finding.ts";
 import { findNeedles, phiNeedles, type HeaderValue } from "../core/pixels/match-phi.ts";
 import { assertComplete, fillRegions, frameValues, greyOf, greyValues, nativePixelData, pixelLayout, type PixelLayout } from "../core/pixels/pixel-data.ts";
-import { coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, intersects, median3, clip, type Box, type TextWord } from "../core/pixels/regions.ts";
+import { addRegions, coverage, cropGrey, expand, groupBlocks, height, mergeOverlapping, offsetWords, regionMask, intersects, median3, clip, type Box, type TextWord } from "../core/pixels/regions.ts";
 import { findTextLike, type TextLike } from "../core/pixels/text-like.ts";
 import { textRegions } from "../core/pixels/text-regions.ts";
 import type { ImageRenderer } from "../ports/image-renderer.ts";
@@ -254,7 +254,8 @@ export async function cleanPixels(file: DicomFile, bytes: Uint8Array, deps: Clea
     if (missed.length === 0 || round >= PROOF_ROUNDS) {
       throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${identifiers} header identifier(s) and ${missed.length} text line(s) can still be read: refused`);
     }
-    regions = mergeOverlapping([...regions, ...missed]);
+    // Added as they are: merged into the box around both, a line left beside a label cleaned the gap too.
+    regions = addRegions(regions, missed);
     cleaned = fillRegions(pixels, layout, regions);
   }
   // A lossless original is encoded again in its own transfer syntax; otherwise it is written uncompressed.
@@ -311,6 +312,6 @@ export async function cleanPhotoText(bytes: Uint8Array, ext: string, photos: Pho
     const left = (await deps.recognizer.words(picture, again.width, again.height)).filter((w) => w.confidence >= 60 && (w.text.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 3);
     if (left.length === 0) return { bytes: redacted.bytes, ext: redacted.ext, method: redacted.method, regions };
     if (round >= PROOF_ROUNDS) throw new RayvaultError(ErrorCode.DeidResidualPhi, `after cleaning, ${left.length} word(s) can still be read in the photo: refused`);
-    regions = mergeOverlapping([...regions, ...left.map((w) => expand(w.box, Math.max(2, Math.round(0.5 * height(w.box)))))]);
+    regions = addRegions(regions, left.map((w) => expand(w.box, Math.max(2, Math.round(0.5 * height(w.box))))));
   }
 }

@@ -7,7 +7,7 @@ import { memorySource } from "../../ports/byte-source.ts";
 import { parseDicom } from "../dicom/parse-dicom.ts";
 import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
 import { assertComplete, fillRegions, frameToGrey, frameValues, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
-import { coverage, cropGrey, groupBlocks, groupLines, intersects, median3, mergeOverlapping, offsetWords, regionMask, type Box, type TextWord } from "./regions.ts";
+import { addRegions, coverage, cropGrey, groupBlocks, groupLines, intersects, median3, mergeOverlapping, offsetWords, regionMask, type Box, type TextWord } from "./regions.ts";
 import { extremeLines, findTextLike, textLikeLines } from "./text-like.ts";
 import { textRegions } from "./text-regions.ts";
 
@@ -250,6 +250,18 @@ describe("pixel cleaning, pure parts", () => {
     const mask = regionMask(kept.regions, 400, 400);
     assert.equal(coverage(marker.box, mask, 400, 400), 0, "the lone LATERAL stays");
     assert.equal(coverage(label[0]!.box, mask, 400, 400), 1, "LAT next to a name goes");
+  });
+
+  it("geometry: regions added keep their own shape; only a box inside another goes", () => {
+    const label: Box = [10, 10, 100, 40];
+    const beside: Box = [90, 30, 140, 45];
+    const added = addRegions([label], [beside, [20, 20, 30, 30], [90, 30, 140, 45]]);
+    assert.deepEqual(added, [label, beside], "overlapping boxes stay apart, a box inside one and a repeat go");
+    assert.equal(regionMask(added, 200, 100).reduce((a, b) => a + b, 0), 90 * 30 + 50 * 15 - 10 * 10, "the union is filled, not the box around both");
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(60), fc.nat(60), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 })), { maxLength: 12 }), (raw) => {
+      const boxes = raw.map(([x, y, w, h]): Box => [x, y, x + w, y + h]);
+      assert.deepEqual(regionMask(addRegions(boxes.slice(0, 3), boxes.slice(3)), 90, 90), regionMask(boxes, 90, 90));
+    }));
   });
 
   it("geometry: merged regions never overlap, and cover what their inputs covered", () => {

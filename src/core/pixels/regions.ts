@@ -46,6 +46,16 @@ export function mergeOverlapping(boxes: readonly Box[]): Box[] {
   return out;
 }
 
+/**
+ * Boxes added to regions as they are, not merged into the box around both: overlapping ones stay apart
+ * (their union is what gets filled), and only a box inside another is dropped.
+ */
+export function addRegions(regions: readonly Box[], more: readonly Box[]): Box[] {
+  const all = [...regions, ...more].filter((b) => area(b) > 0);
+  const inside = (b: Box, o: Box): boolean => o[0] <= b[0] && o[1] <= b[1] && o[2] >= b[2] && o[3] >= b[3];
+  return all.filter((b, i) => !all.some((o, j) => j !== i && inside(b, o) && (!inside(o, b) || j < i)));
+}
+
 /** A bitmap of the image with the regions set: exact areas for unions of overlapping boxes. */
 export function regionMask(regions: readonly Box[], w: number, h: number): Uint8Array {
   const mask = new Uint8Array(w * h);
