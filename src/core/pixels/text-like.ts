@@ -223,38 +223,41 @@ const NEAR_EXTREME = 0.03;
  * each extreme instead, cleared of the lone specks noise leaves at that value by a 3 × 3 median
  * (strokes two pixels wide stay).
  */
-export function extremeLines({ values, lo, hi }: FrameValues, w: number, h: number, busy = true): Box[] {
-  if (hi <= lo) return [];
-  const out: Box[] = [];
-  for (const extreme of [lo, hi]) {
-    if (!busy) {
-      const cut = extreme === lo ? lo + NEAR_EXTREME * (hi - lo) : hi - NEAR_EXTREME * (hi - lo);
-      const near = extremePicture(values, extreme === lo ? (v) => v <= cut : (v) => v >= cut);
-      if (near.at.length < MIN_EXTREME_PIXELS) continue;
-      const found = searchByContrast(greyValues(near.picture), w, h, [false]);
-      if (!found.busy) out.push(...found.lines);
-      continue;
-    }
-    const { picture, at } = extremePicture(values, (v) => v === extreme);
-    // Only pixels with most of their 3 × 3 window at the value outlast the median (lone specks of noise
-    // do not); a line of three glyphs needs some. The strokes are the dark pixels of the picture.
-    const lasting = at.filter((i) => darkAround(picture, w, h, i) >= 5).length;
-    if (lasting >= MIN_EXTREME_PIXELS) out.push(...searchByContrast(greyValues(median3(picture, w, h)), w, h, [false]).lines);
-  }
-  return out;
+export function extremeLines(frame: FrameValues, w: number, h: number, busy = true): Box[] {
+  if (frame.hi <= frame.lo) return [];
+  return [frame.lo, frame.hi].flatMap((extreme) => (busy ? atExtreme(frame, extreme, w, h) : nearExtreme(frame, extreme, w, h)));
 }
 
-/** The pixels whose value passes `test`, black (0) on white (255), and where they are. */
-function extremePicture(values: Float64Array, test: (v: number) => boolean): { picture: Uint8Array; at: number[] } {
-  const picture = new Uint8Array(values.length).fill(255);
-  const at: number[] = [];
+/** Lines among the pixels within NEAR_EXTREME of the range from `extreme`, as drawn. */
+function nearExtreme({ values, lo, hi }: FrameValues, extreme: number, w: number, h: number): Box[] {
+  const cut = extreme === lo ? lo + NEAR_EXTREME * (hi - lo) : hi - NEAR_EXTREME * (hi - lo);
+  const picture = blackWhere(values, extreme === lo ? (v) => v <= cut : (v) => v >= cut);
+  if (picture.count < MIN_EXTREME_PIXELS) return [];
+  const found = searchByContrast(greyValues(picture.grey), w, h, [false]);
+  return found.busy ? [] : found.lines;
+}
+
+/** Lines among the pixels at exactly `extreme`, through a 3 × 3 median. */
+function atExtreme({ values }: FrameValues, extreme: number, w: number, h: number): Box[] {
+  const { grey } = blackWhere(values, (v) => v === extreme);
+  // Only pixels with most of their 3 × 3 window at the value outlast the median (lone specks of noise
+  // do not); a line of three glyphs needs some. The strokes are the dark pixels of the picture.
+  let lasting = 0;
+  for (let i = 0; i < grey.length && lasting < MIN_EXTREME_PIXELS; i++) if (grey[i] === 0 && darkAround(grey, w, h, i) >= 5) lasting++;
+  return lasting < MIN_EXTREME_PIXELS ? [] : searchByContrast(greyValues(median3(grey, w, h)), w, h, [false]).lines;
+}
+
+/** The pixels whose value passes `test`, black (0) on white (255), and how many they are. */
+function blackWhere(values: Float64Array, test: (v: number) => boolean): { grey: Uint8Array; count: number } {
+  const grey = new Uint8Array(values.length).fill(255);
+  let count = 0;
   for (let i = 0; i < values.length; i++) {
     if (test(values[i]!)) {
-      picture[i] = 0;
-      at.push(i);
+      grey[i] = 0;
+      count++;
     }
   }
-  return { picture, at };
+  return { grey, count };
 }
 
 /** Fewer pixels than this at an extreme value hold no line of three glyphs. */
