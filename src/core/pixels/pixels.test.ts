@@ -133,6 +133,42 @@ describe("pixel cleaning, pure parts", () => {
     assert.deepEqual(findTextLike(frameValues(bare.pixels, bare.layout, 0), w, h).extreme, [], "the noise alone is no line");
   });
 
+  it("on a busy frame, also finds a label drawn near the minimum (not at it) that the median at the minimum loses", () => {
+    const rnd = seeded(19);
+    const w = 320;
+    const h = 120;
+    // Noise over all but the bottom of the range; the label's strokes alternate between the minimum and
+    // a little above it, as a JPEG or a rescale leaves them.
+    const label: Label = { x: 20, y: 40, text: "KIM JONES ORTHOPEDICS", value: 0, scale: 2 };
+    const frame = labelledFrame(w, h, () => 200 + Math.round(3895 * rnd()), [label]);
+    const values = new Uint16Array(frame.pixels.buffer);
+    for (let i = 0; i < values.length; i++) if (values[i] === 0 && i % 2 === 1) values[i] = 60;
+    const found = findTextLike(frameValues(frame.pixels, frame.layout, 0), w, h);
+    assert.equal(found.busy, true);
+    assertFindsExactly(found.extreme, [label], w, h);
+  });
+
+  it("joins a line read with one confident word to the label it stands under, not one standing apart or on a busy frame", () => {
+    const label = [word("Name:", [100, 100, 130, 112], 90), word("KAUFMAN", [134, 100, 190, 112], 92)];
+    const under = [word("Age:", [100, 121, 124, 133], 30), word("70", [128, 121, 140, 133], 88)];
+    const apart = [word("ID:", [100, 300, 118, 312], 30), word("42", [122, 300, 134, 312], 88)];
+    const input = { width: 400, height: 400, words: [...label, ...under, ...apart], needles: [], ruleRegions: [] };
+    const mask = regionMask(textRegions(input).regions, 400, 400);
+    assert.equal(coverage([100, 121, 140, 133], mask, 400, 400), 1, "the line under the label");
+    assert.equal(coverage([100, 300, 134, 312], mask, 400, 400), 0, "not the line far below");
+    const busy = regionMask(textRegions({ ...input, busy: true, textLike: [[98, 99, 192, 113]] }).regions, 400, 400);
+    assert.ok(coverage([100, 121, 140, 133], busy, 400, 400) < 1, "on a busy frame one confident word is noise");
+  });
+
+  it("grows a block of captions a few pixels high by a whole line, one of legible text by half a line", () => {
+    const block = (line: number): Box[] => [[50, 100, 200, 100 + line], [50, 100 + 2 * line, 180, 100 + 3 * line]];
+    for (const [line, grow] of [[6, 1.6], [12, 0.8]] as const) {
+      const r = textRegions({ width: 400, height: 400, words: [], needles: [], ruleRegions: [], textLike: block(line) });
+      const margin = Math.max(2, Math.round(0.4 * line));
+      assert.deepEqual(r.regions.map((b) => [b[1], b[3]]), [[100 - Math.round(grow * line) - margin, 100 + 3 * line + Math.round(grow * line) + margin]], `${line}-px lines`);
+    }
+  });
+
   it("joins extreme-value lines standing next to a label's block, a line at a time, and no others", () => {
     const input = { width: 400, height: 200, words: [], needles: [], ruleRegions: [], textLike: [[10, 60, 100, 67], [10, 70, 90, 77]] as Box[] };
     const above: Box[] = [[12, 51, 95, 58], [10, 42, 98, 49], [10, 33, 96, 40]];

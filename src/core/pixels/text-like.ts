@@ -219,13 +219,13 @@ const NEAR_EXTREME = 0.03;
  * Text-like lines among the pixels near the frame's minimum, then near its maximum (within 3 % of the
  * range), each set drawn as a black-on-white picture and searched by contrast as drawn, so captions a
  * few pixels high keep their one-pixel strokes; a picture that is busy itself (noise reaching the
- * extreme) proves nothing. On a busy frame, where noise fills those pictures, the pixels at exactly
- * each extreme instead, cleared of the lone specks noise leaves at that value by a 3 × 3 median
+ * extreme) proves nothing. On a busy frame, where noise often fills those pictures, also the pixels at
+ * exactly each extreme, cleared of the lone specks noise leaves at that value by a 3 × 3 median
  * (strokes two pixels wide stay).
  */
 export function extremeLines(frame: FrameValues, w: number, h: number, busy = true): Box[] {
   if (frame.hi <= frame.lo) return [];
-  return [frame.lo, frame.hi].flatMap((extreme) => (busy ? atExtreme(frame, extreme, w, h) : nearExtreme(frame, extreme, w, h)));
+  return [frame.lo, frame.hi].flatMap((extreme) => [...nearExtreme(frame, extreme, w, h), ...(busy ? atExtreme(frame, extreme, w, h) : [])]);
 }
 
 /** Lines among the pixels within NEAR_EXTREME of the range from `extreme`, as drawn. */
@@ -233,6 +233,10 @@ function nearExtreme({ values, lo, hi }: FrameValues, extreme: number, w: number
   const cut = extreme === lo ? lo + NEAR_EXTREME * (hi - lo) : hi - NEAR_EXTREME * (hi - lo);
   const picture = blackWhere(values, extreme === lo ? (v) => v <= cut : (v) => v >= cut);
   if (picture.count < MIN_EXTREME_PIXELS) return [];
+  // Speckle: most of its pixels touch no other (strokes and plateaus touch); it would be busy anyway.
+  let touching = 0;
+  for (let i = 0; i < picture.grey.length; i++) if (picture.grey[i] === 0 && darkAround(picture.grey, w, h, i) >= 2) touching++;
+  if (touching < picture.count / 2) return [];
   const found = searchByContrast(greyValues(picture.grey), w, h, [false]);
   return found.busy ? [] : found.lines;
 }

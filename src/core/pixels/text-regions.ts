@@ -6,7 +6,7 @@
  * margin of a fraction of the line height (a letter or so sideways), plus the device regions the
  * CTP-derived rules give. A line found among the pixels at or near an extreme value is taken where it
  * carries on a line read or seen on its row, or stands next to a label's block (its first or last
- * lines). Everything that reads as text goes, not only what matches the header: the header may lie or
+ * lines); so is a line read with a single confident word, next to a block. Everything that reads as text goes, not only what matches the header: the header may lie or
  * be incomplete. Pure.
  */
 import { findNeedles } from "./match-phi.ts";
@@ -56,6 +56,8 @@ export interface TextRegions {
 }
 
 const NOISE_FLOOR = 25;
+/** Lines lower than this (in pixels) are small captions, whose blocks grow by a whole line. */
+const SMALL_TEXT = 8;
 const alnum = (t: string): number => t.match(/[A-Za-z0-9]/g)?.length ?? 0;
 
 /**
@@ -79,7 +81,10 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const lines = input.keepMarkers ? taken.filter((l) => !markerOnly(l, taken)) : taken;
   const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
   const found = [...lines.map((l) => lineCore(l.words, input.needles, input.busy === true)), ...shapes];
-  const lineBoxes = withExtremes(found, input.extreme ?? []);
+  // A line read with less to go on (one confident word, "Age: 70") is taken where it stands next to a
+  // label's block, as an extreme-value line is; not on a busy frame, where such words are noise.
+  const weak = input.busy ? [] : groupLines(seen).filter((l) => !taken.includes(l) && l.words.some((w) => w.confidence >= 60 && alnum(w.text) >= 1)).map((l) => lineCore(l.words, input.needles, false));
+  const lineBoxes = withExtremes(found, [...(input.extreme ?? []), ...weak]);
   // Margins follow the lines read or seen (an extreme-value line is often a part of one, lower).
   const heights = (found.length > 0 ? found : lineBoxes).map(height).sort((a, b) => a - b);
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
@@ -87,9 +92,12 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   // Sideways a line's height and a bit: the first or last letter of a line is the one most often lost.
   const side = Math.max(margin, Math.round(1.2 * median));
   const blocks = lineBoxes.length > 0 ? groupBlocks(lineBoxes) : [];
-  // A block grows by a line above and below: the faint or short first and last lines of a label are the
-  // ones recognition misses.
-  const grown = blocks.map((b): Box => [b[0], b[1] - Math.round(1.6 * median), b[2], b[3] + Math.round(1.6 * median)]);
+  // A block grows above and below, for the faint or short first and last lines of a label that every
+  // search missed: by a whole line where captions are a few pixels high (there whole lines are lost), by
+  // half a line for text of a legible size, which the searches find line by line and the proof reads
+  // again around each region.
+  const grow = Math.round((median < SMALL_TEXT ? 1.6 : 0.8) * median);
+  const grown = blocks.map((b): Box => [b[0], b[1] - grow, b[2], b[3] + grow]);
   const regions = mergeOverlapping([...grown.map((b): Box => [b[0] - side, b[1] - margin, b[2] + side, b[3] + margin]), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
 }
