@@ -8,7 +8,7 @@ import { parseDicom } from "../dicom/parse-dicom.ts";
 import { dateForms, findNeedles, phiNeedles } from "./match-phi.ts";
 import { assertComplete, fillRegions, frameToGrey, frameValues, nativePixelData, pixelLayout, type PixelLayout } from "./pixel-data.ts";
 import { addRegions, coverage, cropGrey, groupBlocks, groupLines, intersects, median3, mergeOverlapping, offsetWords, regionMask, type Box, type TextWord } from "./regions.ts";
-import { extremeLines, findTextLike, textLikeLines } from "./text-like.ts";
+import { extremeLines, findTextLike, textLikeLines, type TextLike } from "./text-like.ts";
 import { textRegions } from "./text-regions.ts";
 
 function image(bytes: Uint8Array): { layout: PixelLayout; pixels: Uint8Array } {
@@ -17,6 +17,9 @@ function image(bytes: Uint8Array): { layout: PixelLayout; pixels: Uint8Array } {
 }
 
 const u16 = (p: Uint8Array, i: number): number => p[2 * i]! | (p[2 * i + 1]! << 8);
+
+/** The shape search of a generated frame's first frame. */
+const shapesOf = (f: { pixels: Uint8Array; layout: PixelLayout }): TextLike => findTextLike(frameValues(f.pixels, f.layout, 0), f.layout.columns, f.layout.rows);
 
 /** A recognised word. */
 const word = (text: string, box: Box, confidence: number): TextWord => ({ text, box, confidence });
@@ -105,13 +108,13 @@ describe("pixel cleaning, pure parts", () => {
     const background = (x: number, y: number): number => ((x + 2 * y) % 11 < 2 ? 0 : 1 + Math.round(4094 * rnd()));
     const label: Label = { x: 20, y: 60, text: "HENRY NICOLE F", value: 0, scale: 2 };
     const frame = labelledFrame(w, h, background, [label]);
-    const found = findTextLike(frameValues(frame.pixels, frame.layout, 0), w, h);
+    const found = shapesOf(frame);
     assert.equal(found.busy, true);
     assert.ok(coverage(labelBox(label), regionMask(found.lines, w, h), w, h) < 0.5, "the search by contrast loses it");
     assertFindsExactly(found.extreme, [label], w, h);
-    assertFindsExactly(extremeLines(frameValues(frame.pixels, frame.layout, 0), w, h), [label], w, h);
+    assertFindsExactly(extremeLines(frameValues(frame.pixels, frame.layout, 0), frame.layout.columns, frame.layout.rows), [label], w, h);
     const bare = labelledFrame(w, h, background, []);
-    assert.deepEqual(findTextLike(frameValues(bare.pixels, bare.layout, 0), w, h).extreme, [], "the stripes alone are no line");
+    assert.deepEqual(shapesOf(bare).extreme, [], "the stripes alone are no line");
   });
 
   it("finds small dark captions near the frame's minimum on a dark noisy background the search by contrast passes over", () => {
@@ -125,12 +128,12 @@ describe("pixel cleaning, pure parts", () => {
       { x: 10, y: 30, text: "PATIENT ID", value: 0 },
     ];
     const frame = labelledFrame(w, h, background, labels);
-    const found = findTextLike(frameValues(frame.pixels, frame.layout, 0), w, h);
+    const found = shapesOf(frame);
     assert.equal(found.busy, false);
     for (const l of labels) assert.ok(coverage(labelBox(l), regionMask(found.lines, w, h), w, h) < 0.5, `the search by contrast passes over "${l.text}"`);
     assertFindsExactly(found.extreme, labels, w, h);
     const bare = labelledFrame(w, h, background, []);
-    assert.deepEqual(findTextLike(frameValues(bare.pixels, bare.layout, 0), w, h).extreme, [], "the noise alone is no line");
+    assert.deepEqual(shapesOf(bare).extreme, [], "the noise alone is no line");
   });
 
   it("on a busy frame, also finds a label drawn near the minimum (not at it) that the median at the minimum loses", () => {
@@ -143,7 +146,7 @@ describe("pixel cleaning, pure parts", () => {
     const frame = labelledFrame(w, h, () => 200 + Math.round(3895 * rnd()), [label]);
     const values = new Uint16Array(frame.pixels.buffer);
     for (let i = 0; i < values.length; i++) if (values[i] === 0 && i % 2 === 1) values[i] = 60;
-    const found = findTextLike(frameValues(frame.pixels, frame.layout, 0), w, h);
+    const found = shapesOf(frame);
     assert.equal(found.busy, true);
     assertFindsExactly(found.extreme, [label], w, h);
   });

@@ -235,7 +235,7 @@ function nearExtreme({ values, lo, hi }: FrameValues, extreme: number, w: number
   if (picture.count < MIN_EXTREME_PIXELS) return [];
   // Speckle: most of its pixels touch no other (strokes and plateaus touch); it would be busy anyway.
   let touching = 0;
-  for (let i = 0; i < picture.grey.length; i++) if (picture.grey[i] === 0 && darkAround(picture.grey, w, h, i) >= 2) touching++;
+  for (let i = 0; i < picture.grey.length && touching < picture.count / 2; i++) if (picture.grey[i] === 0 && darkAround(picture.grey, w, h, i) >= 2) touching++;
   if (touching < picture.count / 2) return [];
   const found = searchByContrast(greyValues(picture.grey), w, h, [false]);
   return found.busy ? [] : found.lines;

@@ -6,8 +6,8 @@
  * margin of a fraction of the line height (a letter or so sideways), plus the device regions the
  * CTP-derived rules give. A line found among the pixels at or near an extreme value is taken where it
  * carries on a line read or seen on its row, or stands next to a label's block (its first or last
- * lines); so is a line read with a single confident word, next to a block. Everything that reads as text goes, not only what matches the header: the header may lie or
- * be incomplete. Pure.
+ * lines); so is a line read with a single confident word, next to a block. Everything that reads as
+ * text goes, not only what matches the header: the header may lie or be incomplete. Pure.
  */
 import { findNeedles } from "./match-phi.ts";
 import { bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
@@ -77,14 +77,15 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const maxHeight = Math.max(12, Math.round(0.06 * Math.max(input.width, input.height)));
   const seen = input.words.filter((w) => w.confidence >= NOISE_FLOOR && alnum(w.text) > 0 && height(w.box) >= 4 && height(w.box) <= maxHeight && w.box[2] - w.box[0] <= 0.6 * input.width);
   const shapes = input.textLike ?? [];
-  const taken = groupLines(seen).filter((l) => isTextLine(l.words, input.needles, !input.busy || shapes.some((s) => intersects(s, l.box))));
+  const read = groupLines(seen);
+  const taken = read.filter((l) => isTextLine(l.words, input.needles, !input.busy || shapes.some((s) => intersects(s, l.box))));
   const lines = input.keepMarkers ? taken.filter((l) => !markerOnly(l, taken)) : taken;
   const identifierLines = lines.filter((l) => findNeedles(l.words.map((w) => w.text).join(" "), input.needles).length > 0).length;
   const found = [...lines.map((l) => lineCore(l.words, input.needles, input.busy === true)), ...shapes];
   // A line read with less to go on (one confident word, "Age: 70") is taken where it stands next to a
   // label's block, as an extreme-value line is; not on a busy frame, where such words are noise.
-  const weak = input.busy ? [] : groupLines(seen).filter((l) => !taken.includes(l) && l.words.some((w) => w.confidence >= 60 && alnum(w.text) >= 1)).map((l) => lineCore(l.words, input.needles, false));
-  const lineBoxes = withExtremes(found, [...(input.extreme ?? []), ...weak]);
+  const weak = input.busy ? [] : read.filter((l) => !taken.includes(l) && l.words.some((w) => w.confidence >= 60 && alnum(w.text) >= 1)).map((l) => lineCore(l.words, input.needles, false));
+  const lineBoxes = withNeighbours(found, [...(input.extreme ?? []), ...weak]);
   // Margins follow the lines read or seen (an extreme-value line is often a part of one, lower).
   const heights = (found.length > 0 ? found : lineBoxes).map(height).sort((a, b) => a - b);
   const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
@@ -103,14 +104,14 @@ export function textRegions(input: TextRegionsInput): TextRegions {
 }
 
 /**
- * The lines found, with the extreme-value lines that carry one of them on along its row, then those
- * that stand next to a block of lines (above or below it within one and a half line heights, under it
- * sideways, of a line's height), a line at a time: a label's first or last lines, which the other
- * searches lost.
+ * The lines found, with the weaker candidates (extreme-value lines, lines read with one confident word)
+ * that carry one of them on along its row, then those that stand next to a block of lines (above or
+ * below it within one and a half line heights, under it sideways, of a line's height), a line at a
+ * time: a label's first or last lines, which the other searches lost.
  */
-function withExtremes(found: readonly Box[], extreme: readonly Box[]): Box[] {
-  const lines = [...found, ...extreme.filter((e) => found.some((f) => sameRow(e, f)))];
-  const rest = extreme.filter((e) => !lines.includes(e));
+function withNeighbours(found: readonly Box[], candidates: readonly Box[]): Box[] {
+  const lines = [...found, ...candidates.filter((e) => found.some((f) => sameRow(e, f)))];
+  const rest = candidates.filter((e) => !lines.includes(e));
   for (let grew = rest.length > 0 && lines.length > 0; grew; ) {
     grew = false;
     const heights = lines.map(height).sort((a, b) => a - b);
