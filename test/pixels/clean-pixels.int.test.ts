@@ -12,6 +12,7 @@ import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { gradientXray } from "../fixtures/synthetic-dicom.ts";
+import { coverage, regionMask, type Box } from "../../src/core/pixels/regions.ts";
 import { HAVE_SHARED_DATA, haveTool, NO_SHARED_DATA_REASON, runCli, runTool, SHARED_DATA, tempDir } from "../helpers/run-cli.ts";
 
 const XR = "6774825273_09-11-2013-XR_CHEST_AP_PORTABLE_for_Scott_Kaufman-73078_1_000000-91318_1-1.dcm";
@@ -81,8 +82,9 @@ describe("burned-in text removed from the pixels", { skip: !HAVE_SHARED_DATA ? N
     const f = (JSON.parse(r.stdout) as { files: Array<{ pixelText?: { regions: number[][]; identifierLines: number } }> }).files[0]!;
     assert.ok((f.pixelText?.regions.length ?? 0) >= 1);
     assert.ok((f.pixelText?.identifierLines ?? 0) >= 3, "name, ID and date lines match the header");
-    // The label block sits at x 109–339, y 325–387 in this image: a region covers its middle.
-    assert.ok(f.pixelText!.regions.some(([x0, y0, x1, y1]) => x0! <= 160 && y0! <= 350 && x1! >= 200 && y1! >= 360));
+    // The label block sits at x 109–339, y 325–387 in this 552 × 394 image: the regions cover its middle.
+    const mask = regionMask(f.pixelText!.regions as unknown as Box[], 552, 394);
+    assert.equal(coverage([160, 350, 200, 360], mask, 552, 394), 1);
     assert.equal(r.stdout.includes("KAUFMAN"), false, "no PHI printed");
   });
 

@@ -1,16 +1,18 @@
 /**
  * @module core/pixels/text-regions
  * Decides which pixels to clean from what text recognition and the shape search saw: every line that
- * holds a confidently read word or a header identifier, and every text-like line, widened to the block
- * of lines it belongs to (a burned-in label is a block; recognition often misses its captions), with a
- * margin of a fraction of the line height (a letter or so sideways), plus the device regions the
- * CTP-derived rules give. A line found among the pixels at or near an extreme value is taken where it
+ * holds a confidently read word or a header identifier, and every text-like line, grouped into the
+ * blocks of lines they belong to (a burned-in label is a block; recognition often misses its captions),
+ * each block cleaned row by row (label-fill) or, for captions a few pixels high, whole, with a margin of
+ * a fraction of the line height (a letter or so sideways), plus the device regions the CTP-derived
+ * rules give. A line found among the pixels at or near an extreme value is taken where it
  * carries on a line read or seen on its row, or stands next to a label's block (its first or last
  * lines); so is a line read with a single confident word, next to a block. Everything that reads as
  * text goes, not only what matches the header: the header may lie or be incomplete. Pure.
  */
+import { fillLabels } from "./label-fill.ts";
 import { findNeedles } from "./match-phi.ts";
-import { bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
+import { addRegions, bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
 
 export interface TextRegionsInput {
   readonly width: number;
@@ -58,6 +60,8 @@ export interface TextRegions {
 const NOISE_FLOOR = 25;
 /** Lines lower than this (in pixels) are small captions, whose blocks grow by a whole line. */
 const SMALL_TEXT = 8;
+/** Lines lower than this are captions so small that whole lines of them are lost: blocks are cleaned whole. */
+const CAPTION_TEXT = 6;
 const alnum = (t: string): number => t.match(/[A-Za-z0-9]/g)?.length ?? 0;
 
 /**
@@ -98,8 +102,13 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   // half a line for text of a legible size, which the searches find line by line and the proof reads
   // again around each region.
   const grow = Math.round((median < SMALL_TEXT ? 1.6 : 0.8) * median);
-  const grown = blocks.map((b): Box => [b[0], b[1] - grow, b[2], b[3] + grow]);
-  const regions = mergeOverlapping([...grown.map((b): Box => [b[0] - side, b[1] - margin, b[2] + side, b[3] + margin]), ...input.ruleRegions].map((b) => clip(b, input.width, input.height)));
+  const inImage = (b: Box): Box => clip(b, input.width, input.height);
+  // Captions a few pixels high lose whole lines, even in their middle: their blocks are cleaned whole.
+  // Larger text is cleaned row by row (label-fill).
+  const regions =
+    median < CAPTION_TEXT
+      ? mergeOverlapping([...blocks.map((b): Box => [b[0] - side, b[1] - grow - margin, b[2] + side, b[3] + grow + margin]), ...input.ruleRegions].map(inImage))
+      : addRegions(mergeOverlapping(input.ruleRegions.map(inImage)), fillLabels(blocks.map((b) => lineBoxes.filter((l) => intersects(l, b))), { grow, margin, side }).map(inImage));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
 }
 
