@@ -111,6 +111,17 @@ describe("fs receive spool", () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".rvs")), []);
   });
 
+  it("deletes a filled segment once everything in it is settled, by the time it is closed", async () => {
+    const { dir, keys } = setup();
+    const spool = openFsReceiveSpool(dir, keys);
+    const tenMib = (c: string): Buffer => Buffer.alloc(10 * 1024 * 1024, c);
+    const refs = [await spool.append(Buffer.from("h"), [tenMib("a")]), await spool.append(Buffer.from("h"), [tenMib("b")])];
+    assert.notEqual(refs[0]!.split(":")[0], refs[1]!.split(":")[0], "two segments");
+    await spool.settle(refs);
+    await spool.close();
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".rvs")), []);
+  });
+
   it("ignores a frame torn by a crash at the tail, and refuses a damaged frame that others follow", async () => {
     const { dir, keys } = setup();
     const spool = openFsReceiveSpool(dir, keys);

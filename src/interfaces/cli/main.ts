@@ -5,7 +5,7 @@
  * 1 bad input or usage, 3 refused (fail closed). Holds no policy of its own.
  */
 import { Command, CommanderError, Option } from "commander";
-import { assertSupportedNode } from "../../config/runtime.ts";
+import { assertSupportedNode, tuneServerHeap } from "../../config/runtime.ts";
 import { loadConfig } from "../../config/load-config.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../../core/errors.ts";
 import { parseProfileOptions } from "../../core/deid/profile.ts";
@@ -91,6 +91,7 @@ export function buildProgram(): Command {
     .command("start")
     .description("run the gateway on loopback: API, first-administrator setup, sign-in (RAYVAULT_PORT, default 8080); the DICOM listener too when RAYVAULT_DICOM_PORT is set")
     .action(async () => {
+      tuneServerHeap();
       const config = loadConfig(process.env);
       const deps = await openVault(config);
       const { buildServer } = await import("../http/server.ts");
