@@ -15,6 +15,9 @@ import { openFileKeyStore } from "../keys/file-key-store.ts";
 import { nodeRandom } from "../random/node-random.ts";
 import { openFsReceiveSpool } from "./fs-receive-spool.ts";
 
+/** A record part of `n` MiB filled with `c`. */
+const mib = (c: string, n: number): Buffer => Buffer.alloc(n * 1024 * 1024, c);
+
 function setup(): { dir: string; keys: ReturnType<typeof openFileKeyStore> } {
   const root = mkdtempSync(join(tmpdir(), "rv-spool-"));
   return { dir: join(root, "spool"), keys: openFileKeyStore(join(root, "keys.json"), nodeRandom) };
@@ -114,8 +117,7 @@ describe("fs receive spool", () => {
   it("deletes a filled segment once everything in it is settled, by the time it is closed", async () => {
     const { dir, keys } = setup();
     const spool = openFsReceiveSpool(dir, keys);
-    const tenMib = (c: string): Buffer => Buffer.alloc(10 * 1024 * 1024, c);
-    const refs = [await spool.append(Buffer.from("h"), [tenMib("a")]), await spool.append(Buffer.from("h"), [tenMib("b")])];
+    const refs = [await spool.append(Buffer.from("h"), [mib("a", 10)]), await spool.append(Buffer.from("h"), [mib("b", 10)])];
     assert.notEqual(refs[0]!.split(":")[0], refs[1]!.split(":")[0], "two segments");
     await spool.settle(refs);
     await spool.close();
@@ -147,7 +149,6 @@ describe("fs receive spool", () => {
   it("appends to a segment only while it is under 16 MiB; a larger record has a segment of its own", async () => {
     const { dir, keys } = setup();
     const spool = openFsReceiveSpool(dir, keys);
-    const mib = (c: string, n: number): Buffer => Buffer.alloc(n * 1024 * 1024, c);
     const refs: string[] = [];
     for (const r of [mib("a", 6), mib("b", 6), mib("c", 6), mib("d", 20), Buffer.from("e")]) refs.push(await spool.append(Buffer.from("h"), [r]));
     await spool.close();

@@ -62,6 +62,8 @@ describe("label fill: what is cleaned for a block of text lines", () => {
     assert.equal(coverage([200, 56, 280, 62], maskOf(fillLabels([[...rows, explained]], sizes)), W, H), 0, "a tall member inside the rows adds nothing");
     const beyond: Box = [55, 40, 380, 64];
     assert.equal(coverage([320, 56, 380, 62], maskOf(fillLabels([[...rows, beyond]], sizes)), W, H), 1, "one reaching past them is kept");
+    const below: Box = [55, 40, 300, 80];
+    assert.equal(coverage([60, 77, 290, 80], maskOf(fillLabels([[...rows, below]], sizes)), W, H), 1, "so is one reaching below what the rows clean");
   });
 
   it("cleans blocks of captions a few pixels high whole: a caption's far end lost on a short row is covered", () => {

@@ -14,7 +14,7 @@
  * - the first row grows upward and the last downward, for the first and last lines every search missed.
  * Pure.
  */
-import { bounds, height, type Box } from "./regions.ts";
+import { bounds, height, median, onOneRow, type Box } from "./regions.ts";
 
 export interface FillSizes {
   /** Above the first row and below the last. */
@@ -33,17 +33,12 @@ interface BlockFill {
   readonly lineHeight: number;
 }
 
-const medianOf = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
-
 /** Gaps up to this many line heights are filled across both rows (a whole line could hide there). */
 const HIDING_GAP = 2;
 
 /** The regions to clean for blocks of lines; `blocks` holds each block's member lines. */
 export function fillLabels(blocks: ReadonlyArray<readonly Box[]>, sizes: FillSizes): Box[] {
-  const fills = blocks.map((members) => fillBlock(members, sizes)).filter((f): f is BlockFill => f !== undefined);
+  const fills = blocks.filter((members) => members.length > 0).map((members) => fillBlock(members, sizes));
   const parts = fills.flatMap((f) => f.parts);
   for (const a of fills) {
     for (const b of fills) {
@@ -54,13 +49,12 @@ export function fillLabels(blocks: ReadonlyArray<readonly Box[]>, sizes: FillSiz
   return parts;
 }
 
-function fillBlock(members: readonly Box[], { grow, margin, side }: FillSizes): BlockFill | undefined {
-  if (members.length === 0) return undefined;
-  const memberHeight = medianOf(members.map(height));
+/** One block (at least one member): at least half its members are no taller than their median, so it has rows. */
+function fillBlock(members: readonly Box[], { grow, margin, side }: FillSizes): BlockFill {
+  const memberHeight = median(members.map(height));
   const tall = members.filter((m) => height(m) > 1.5 * memberHeight);
   const rows = rowsOf(members.filter((m) => !tall.includes(m)));
-  if (rows.length === 0) return { parts: tall.map((t) => withMargins(t, margin, side)), first: tall[0]!, last: tall[tall.length - 1]!, lineHeight: height(tall[0]!) };
-  const lineHeight = medianOf(rows.map(height));
+  const lineHeight = median(rows.map(height));
   const left = Math.min(...rows.map((r) => r[0]));
   const filled: Box[] = [];
   let head = rows[0]![0];
@@ -86,13 +80,14 @@ function fillBlock(members: readonly Box[], { grow, margin, side }: FillSizes): 
       parts.push(next[1] - r[3] <= HIDING_GAP * lineHeight ? across(r, next, side) : [Math.max(r[0], next[0]) - side, r[3], Math.min(r[2], next[2]) + side, next[1]]);
     }
   });
-  // A tall member the rows account for (within their rows' height and width) adds only empty ends.
+  // A tall member the rows account for adds only the empty ends of the shorter rows: some row it
+  // overlaps reaches as far left and as far right as it does, and every pixel row of it lies in a row or
+  // its margins, so no line that only it found is left.
   const accounted = (t: Box): boolean => {
     const over = rows.filter((r) => r[1] < t[3] && t[1] < r[3]);
     if (over.length === 0 || Math.min(...over.map((r) => r[0])) - side > t[0] || Math.max(...over.map((r) => r[2])) + side < t[2]) return false;
-    let inRows = 0;
-    for (let y = t[1]; y < t[3]; y++) if (rows.some((r) => r[1] - margin <= y && y < r[3] + margin)) inRows++;
-    return inRows >= 0.7 * height(t);
+    for (let y = t[1]; y < t[3]; y++) if (!rows.some((r) => r[1] - margin <= y && y < r[3] + margin)) return false;
+    return true;
   };
   parts.push(...tall.filter((t) => !accounted(t)).map((t) => withMargins(t, margin, side)));
   return { parts, first: filled[0]!, last: filled[filled.length - 1]!, lineHeight };
@@ -102,7 +97,7 @@ function fillBlock(members: readonly Box[], { grow, margin, side }: FillSizes): 
 function rowsOf(members: readonly Box[]): Box[] {
   const rows: Box[] = [];
   for (const m of [...members].sort((a, b) => a[1] - b[1])) {
-    const i = rows.findIndex((r) => Math.min(r[3], m[3]) - Math.max(r[1], m[1]) >= 0.5 * Math.min(height(r), height(m)));
+    const i = rows.findIndex((r) => onOneRow(r, m));
     if (i >= 0) rows[i] = bounds([rows[i]!, m]);
     else rows.push(m);
   }

@@ -27,6 +27,17 @@ export function intersects(a: Box, b: Box): boolean {
   return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
 
+/** Two boxes at one height: they overlap vertically by half the lower one's height (wherever they stand sideways). */
+export function onOneRow(a: Box, b: Box): boolean {
+  return Math.min(a[3], b[3]) - Math.max(a[1], b[1]) >= 0.5 * Math.min(height(a), height(b));
+}
+
+/** The median of some sizes (the upper one of an even count; 0 for none). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 /** Overlapping or touching boxes merged until none overlap (small counts: quadratic is fine). */
 export function mergeOverlapping(boxes: readonly Box[]): Box[] {
   let out = boxes.filter((b) => area(b) > 0).map((b): Box => [...b]);
@@ -91,11 +102,7 @@ export function groupLines(words: readonly TextWord[]): Array<{ box: Box; words:
   const lines: Array<{ box: Box; words: TextWord[] }> = [];
   for (const w of [...words].sort((a, b) => a.box[0] - b.box[0])) {
     const h = height(w.box);
-    const line = lines.find((l) => {
-      const overlap = Math.min(l.box[3], w.box[3]) - Math.max(l.box[1], w.box[1]);
-      const gap = w.box[0] - l.box[2];
-      return overlap >= 0.5 * Math.min(h, height(l.box)) && gap < 3 * Math.max(h, height(l.box));
-    });
+    const line = lines.find((l) => onOneRow(l.box, w.box) && w.box[0] - l.box[2] < 3 * Math.max(h, height(l.box)));
     if (line) {
       line.words.push(w);
       line.box = bounds([line.box, w.box]);

@@ -230,8 +230,8 @@ export function extremeLines(frame: FrameValues, w: number, h: number, busy = tr
 
 /** Lines among the pixels within NEAR_EXTREME of the range from `extreme`, as drawn. */
 function nearExtreme({ values, lo, hi }: FrameValues, extreme: number, w: number, h: number): Box[] {
-  const cut = extreme === lo ? lo + NEAR_EXTREME * (hi - lo) : hi - NEAR_EXTREME * (hi - lo);
-  const picture = blackWhere(values, extreme === lo ? (v) => v <= cut : (v) => v >= cut);
+  const reach = NEAR_EXTREME * (hi - lo);
+  const picture = extreme === lo ? blackWhere(values, lo, lo + reach) : blackWhere(values, hi - reach, hi);
   if (picture.count < MIN_EXTREME_PIXELS) return [];
   // Speckle: most of its pixels touch no other (strokes and plateaus touch); it would be busy anyway.
   let touching = 0;
@@ -243,7 +243,7 @@ function nearExtreme({ values, lo, hi }: FrameValues, extreme: number, w: number
 
 /** Lines among the pixels at exactly `extreme`, through a 3 × 3 median. */
 function atExtreme({ values }: FrameValues, extreme: number, w: number, h: number): Box[] {
-  const { grey } = blackWhere(values, (v) => v === extreme);
+  const { grey } = blackWhere(values, extreme, extreme);
   // Only pixels with most of their 3 × 3 window at the value outlast the median (lone specks of noise
   // do not); a line of three glyphs needs some. The strokes are the dark pixels of the picture.
   let lasting = 0;
@@ -251,12 +251,13 @@ function atExtreme({ values }: FrameValues, extreme: number, w: number, h: numbe
   return lasting < MIN_EXTREME_PIXELS ? [] : searchByContrast(greyValues(median3(grey, w, h)), w, h, [false]).lines;
 }
 
-/** The pixels whose value passes `test`, black (0) on white (255), and how many they are. */
-function blackWhere(values: Float64Array, test: (v: number) => boolean): { grey: Uint8Array; count: number } {
+/** The pixels whose value lies in [from, to], black (0) on white (255), and how many they are. */
+function blackWhere(values: Float64Array, from: number, to: number): { grey: Uint8Array; count: number } {
   const grey = new Uint8Array(values.length).fill(255);
   let count = 0;
   for (let i = 0; i < values.length; i++) {
-    if (test(values[i]!)) {
+    const v = values[i]!;
+    if (v >= from && v <= to) {
       grey[i] = 0;
       count++;
     }

@@ -12,7 +12,7 @@
  */
 import { fillLabels } from "./label-fill.ts";
 import { findNeedles } from "./match-phi.ts";
-import { addRegions, bounds, clip, expand, groupBlocks, groupLines, height, intersects, mergeOverlapping, type Box, type TextWord } from "./regions.ts";
+import { addRegions, bounds, clip, expand, groupBlocks, groupLines, height, intersects, median, mergeOverlapping, onOneRow, type Box, type TextWord } from "./regions.ts";
 
 export interface TextRegionsInput {
   readonly width: number;
@@ -91,22 +91,21 @@ export function textRegions(input: TextRegionsInput): TextRegions {
   const weak = input.busy ? [] : read.filter((l) => !taken.includes(l) && l.words.some((w) => w.confidence >= 60 && alnum(w.text) >= 1)).map((l) => lineCore(l.words, input.needles, false));
   const lineBoxes = withNeighbours(found, [...(input.extreme ?? []), ...weak]);
   // Margins follow the lines read or seen (an extreme-value line is often a part of one, lower).
-  const heights = (found.length > 0 ? found : lineBoxes).map(height).sort((a, b) => a - b);
-  const median = heights.length > 0 ? heights[Math.floor(heights.length / 2)]! : 0;
-  const margin = Math.max(2, Math.round(0.4 * median));
+  const lineHeight = median((found.length > 0 ? found : lineBoxes).map(height));
+  const margin = Math.max(2, Math.round(0.4 * lineHeight));
   // Sideways a line's height and a bit: the first or last letter of a line is the one most often lost.
-  const side = Math.max(margin, Math.round(1.2 * median));
+  const side = Math.max(margin, Math.round(1.2 * lineHeight));
   const blocks = lineBoxes.length > 0 ? groupBlocks(lineBoxes) : [];
   // A block grows above and below, for the faint or short first and last lines of a label that every
   // search missed: by a whole line where captions are a few pixels high (there whole lines are lost), by
   // half a line for text of a legible size, which the searches find line by line and the proof reads
   // again around each region.
-  const grow = Math.round((median < SMALL_TEXT ? 1.6 : 0.8) * median);
+  const grow = Math.round((lineHeight < SMALL_TEXT ? 1.6 : 0.8) * lineHeight);
   const inImage = (b: Box): Box => clip(b, input.width, input.height);
   // Captions a few pixels high lose whole lines, even in their middle: their blocks are cleaned whole.
   // Larger text is cleaned row by row (label-fill).
   const regions =
-    median < CAPTION_TEXT
+    lineHeight < CAPTION_TEXT
       ? mergeOverlapping([...blocks.map((b): Box => [b[0] - side, b[1] - grow - margin, b[2] + side, b[3] + grow + margin]), ...input.ruleRegions].map(inImage))
       : addRegions(mergeOverlapping(input.ruleRegions.map(inImage)), fillLabels(blocks.map((b) => lineBoxes.filter((l) => intersects(l, b))), { grow, margin, side }).map(inImage));
   return { regions, lines: lines.length, identifierLines, textLikeLines: input.textLike?.length ?? 0 };
@@ -123,12 +122,11 @@ function withNeighbours(found: readonly Box[], candidates: readonly Box[]): Box[
   const rest = candidates.filter((e) => !lines.includes(e));
   for (let grew = rest.length > 0 && lines.length > 0; grew; ) {
     grew = false;
-    const heights = lines.map(height).sort((a, b) => a - b);
-    const median = heights[Math.floor(heights.length / 2)]!;
+    const lh = median(lines.map(height));
     const blocks = groupBlocks(lines);
     const next = (e: Box): boolean =>
-      height(e) >= 0.5 * median && height(e) <= 1.6 * median &&
-      blocks.some((b) => Math.min(b[2], e[2]) > Math.max(b[0], e[0]) && ((e[3] <= b[1] && b[1] - e[3] <= 1.5 * median) || (e[1] >= b[3] && e[1] - b[3] <= 1.5 * median)));
+      height(e) >= 0.5 * lh && height(e) <= 1.6 * lh &&
+      blocks.some((b) => Math.min(b[2], e[2]) > Math.max(b[0], e[0]) && ((e[3] <= b[1] && b[1] - e[3] <= 1.5 * lh) || (e[1] >= b[3] && e[1] - b[3] <= 1.5 * lh)));
     for (let i = 0; i < rest.length; i++) {
       if (next(rest[i]!)) {
         lines.push(...rest.splice(i, 1));
@@ -142,7 +140,7 @@ function withNeighbours(found: readonly Box[], candidates: readonly Box[]): Box[
 
 /** Two line boxes on one row: they meet, and overlap vertically by half the lower one's height. */
 function sameRow(a: Box, b: Box): boolean {
-  return intersects(a, b) && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) >= 0.5 * Math.min(height(a), height(b));
+  return intersects(a, b) && onOneRow(a, b);
 }
 
 /**
