@@ -115,7 +115,9 @@ async function runRayvault(set: ReturnType<typeof inputs>): Promise<PeerResult> 
   cli(["user", "add", "reader", "--role", "radiologist"], "violet tractor lantern quietly 91\n");
   const token = cli(["user", "token", "reader"]).trim().split("\n").at(-1)!;
   const [port, http] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [BIN, "start"], { env: { ...ENV, RAYVAULT_HOME: home, RAYVAULT_PORT: String(http), RAYVAULT_DICOM_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  // BENCH_NODE_FLAGS (such as "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the listener.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...flags, BIN, "start"], { env: { ...ENV, RAYVAULT_HOME: home, RAYVAULT_PORT: String(http), RAYVAULT_DICOM_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   try {

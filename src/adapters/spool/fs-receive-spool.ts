@@ -95,15 +95,15 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
    * a benchmark run). A segment whose deletion a crash cut short holds only settled frames: recovery
    * finds them filed and settles them again. `close` waits for them.
    */
-  const deleting = new Set<Promise<void>>();
+  const deleting = new Map<string, Promise<void>>();
   const retire = async (seg: Segment): Promise<void> => {
     if (seg === active || seg.settled < seg.appended) return;
     await seg.handle?.close();
-    segments.delete(seg.name);
     const gone = rm(join(dir, seg.name), { force: true })
       .catch(() => undefined)
-      .finally(() => deleting.delete(gone));
-    deleting.add(gone);
+      .finally(() => deleting.delete(seg.name));
+    deleting.set(seg.name, gone);
+    segments.delete(seg.name);
   };
 
   const flush = async (): Promise<void> => {
@@ -186,8 +186,8 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     async *pending() {
       if (!existsSync(dir)) return;
       for (const name of readdirSync(dir).filter((n) => n.endsWith(".rvs")).sort()) {
-        // This process's own segments (the one being written, or already read) are not an earlier process's.
-        if (segments.has(name)) continue;
+        // This process's own segments (the one being written, already read, or being deleted) are not an earlier process's.
+        if (segments.has(name) || deleting.has(name)) continue;
         const bytes = readFileSync(join(dir, name));
         const v1 = bytes.subarray(0, MAGIC_V1.length).equals(MAGIC_V1);
         if (bytes.length < MAGIC.length + 2 || (!v1 && !bytes.subarray(0, MAGIC.length).equals(MAGIC))) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool segment has no valid header");
@@ -221,7 +221,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
     },
     async close() {
       while (flushing) await flushing;
-      await Promise.all(deleting);
+      await Promise.all(deleting.values());
       const unused = await spare?.catch(() => undefined);
       spare = undefined;
       if (unused) {
