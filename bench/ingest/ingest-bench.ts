@@ -10,7 +10,8 @@
  * code (Node's JIT and WebAssembly tiers; Orthanc and storescp are native and gain little from it).
  * The receivers take turns over several rounds (a fresh server each time) and the table gives each
  * rate's median with its range, and the ratio of the medians with the range of the rounds' own ratios:
- * on a small shared machine one run alone swings by a quarter.
+ * on a small shared machine one run alone swings by a quarter. Rayvault runs on its embedded database,
+ * or, with RAYVAULT_DATABASE_URL=postgres://…, on that server (a fresh schema per run, dropped after).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -32,7 +33,10 @@ export const INGEST_USAGE = `npm run bench -- ingest [--ct N] [--xray N] [--warm
   --xray N     radiographs (2048×2500, 16-bit, 10 MB each); default 20
   --warmup N   CT slices of another patient each receiver takes first, not counted; default 20 (0: none)
   --rounds N   rounds in which every receiver runs once, in turn; default 3
-  --peers      which receivers to run; default all three`;
+  --peers      which receivers to run; default all three
+
+Rayvault uses its embedded database, or the PostgreSQL server in RAYVAULT_DATABASE_URL (a schema of
+its own per run). BENCH_NODE_FLAGS passes Node flags to its listener (--cpu-prof --cpu-prof-dir=DIR).`;
 
 interface SetTiming { images: number; mb: number; seconds: number }
 interface PeerResult { peer: string; warm?: SetTiming | undefined; ct?: SetTiming; xray?: SetTiming; indexedS?: number; note?: string }
@@ -91,9 +95,9 @@ function warmUp(set: ReturnType<typeof inputs>, port: number, aec: string): SetT
 }
 
 /** The rayvault CLI on a benchmark's own home: stdout, or an error with what it printed. */
-export function rayvaultCli(home: string): (args: string[], input?: string) => string {
+export function rayvaultCli(home: string, env: Record<string, string> = {}): (args: string[], input?: string) => string {
   return (args, input = "") => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, RAYVAULT_HOME: home }, input, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, RAYVAULT_HOME: home }, input, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`rayvault ${args[0]}: ${r.stdout}${r.stderr}`);
     return r.stdout;
   };
@@ -107,17 +111,52 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Runs of Rayvault in this benchmark: each on a PostgreSQL server gets a schema of its own. */
+let serverRuns = 0;
+
+/**
+ * With RAYVAULT_DATABASE_URL naming a PostgreSQL server, each run of Rayvault lives in a fresh schema
+ * (dropped after it), as each starts with a fresh home; otherwise the embedded default.
+ */
+async function databaseFor(): Promise<{ readonly env: Record<string, string>; drop(): Promise<void> }> {
+  const url = process.env["RAYVAULT_DATABASE_URL"];
+  if (!url?.startsWith("postgres")) return { env: {}, drop: async () => undefined };
+  const schema = `bench_ingest_${process.pid}_${++serverRuns}`;
+  return {
+    env: { RAYVAULT_DATABASE_SCHEMA: schema },
+    async drop() {
+      const { default: pg } = await import("pg");
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 async function runRayvault(set: ReturnType<typeof inputs>): Promise<PeerResult> {
   const home = join(WORK, "rayvault-home");
   rmSync(home, { recursive: true, force: true });
-  const cli = rayvaultCli(home);
+  const db = await databaseFor();
+  try {
+    return await runRayvaultIn(set, home, db.env);
+  } finally {
+    await db.drop();
+  }
+}
+
+async function runRayvaultIn(set: ReturnType<typeof inputs>, home: string, dbEnv: Record<string, string>): Promise<PeerResult> {
+  const cli = rayvaultCli(home, dbEnv);
   cli(["dicom", "node", "add", "--name", "bench modality", "--ae", "BENCH", "--inbound"]);
   cli(["user", "add", "reader", "--role", "radiologist"], "violet tractor lantern quietly 91\n");
   const token = cli(["user", "token", "reader"]).trim().split("\n").at(-1)!;
   const [port, http] = [await freePort(), await freePort()];
   // BENCH_NODE_FLAGS (such as "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the listener.
   const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...flags, BIN, "start"], { env: { ...ENV, RAYVAULT_HOME: home, RAYVAULT_PORT: String(http), RAYVAULT_DICOM_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...flags, BIN, "start"], { env: { ...ENV, ...dbEnv, RAYVAULT_HOME: home, RAYVAULT_PORT: String(http), RAYVAULT_DICOM_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   try {
