@@ -163,12 +163,12 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
   let hurryUntil = 0;
   /** Ends the current linger early (a drain arrived). */
   let cutLinger: (() => void) | undefined;
-  /** Woken after each group filed, and when filing stops. */
-  let attempted: Array<() => void> = [];
+  /** Drains waiting: woken after each group filed, and when filing stops. */
+  let waiters: Array<() => void> = [];
   const wake = (): void => {
-    const waiting = attempted;
-    attempted = [];
-    for (const w of waiting) w();
+    const woken = waiters;
+    waiters = [];
+    for (const w of woken) w();
   };
   const run = async (): Promise<void> => {
     while (queue.length > 0) {
@@ -228,7 +228,7 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
       hurryUntil = Math.max(hurryUntil, target);
       cutLinger?.();
       // Filing stopped (a failed attempt, to be retried) ends the wait too: the caller sees what is still queued.
-      while (filed < target && running) await new Promise<void>((resolve) => attempted.push(resolve));
+      while (filed < target && running) await new Promise<void>((resolve) => waiters.push(resolve));
     },
   };
 }

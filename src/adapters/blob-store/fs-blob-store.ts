@@ -4,8 +4,8 @@
  * through the encryptor into `<id>.rv.tmp-<pid>-<n>`, fsyncs, then renames, so a crash leaves no partial
  * object (leftover temporaries are ignored and removed when the store opens). A deferred put renames
  * without the fsync; `sync` then flushes a batch of objects and their folders, two at a time, so a batch
- * shares the journal's commits instead of costing a flush per object (the caller indexes them only after). Reads stream through the
- * decryptor and stop at the first segment that fails authentication.
+ * shares the journal's commits instead of costing a flush per object (the caller indexes them only
+ * after). Reads stream through the decryptor and stop at the first segment that fails authentication.
  */
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -28,14 +28,12 @@ function checkId(id: string): void {
   if (!/^[A-Za-z0-9._-]{8,128}$/.test(id) || id.includes("..")) throw new RayvaultError(ErrorCode.UsageInvalid, "blob id must be 8–128 characters of A–Z, a–z, 0–9, '.', '_', '-'");
 }
 
-
-
 /**
- * Flushes `sync` runs at once. The thread pool has four threads, and the receive spool's flush, which a
- * C-STORE's acknowledgement waits for, is a job in it too: when every object of a filed group (up to
- * 128) and its folders were flushed at once, that flush queued behind them (measured over 200 CT
- * slices: the acknowledgements waited 478–621 ms on the spool in all, 313–434 ms with one or two at a
- * time). Two at a time still share the journal's commits.
+ * How many flushes `sync` runs at once. The thread pool has four threads, and the receive spool's
+ * flush, which a C-STORE's acknowledgement waits for, is a job in it too: when every object of a filed
+ * group (up to 128) and its folders were flushed at once, that flush queued behind them (measured over
+ * 200 CT slices: the acknowledgements waited 478–621 ms on the spool in all, 313–434 ms with one or two
+ * at a time). Two at a time still share the journal's commits.
  */
 const SYNC_CONCURRENCY = 2;
 
