@@ -134,6 +134,9 @@ describe("the portal in a real browser", { skip }, () => {
   it("signs staff in with a password and TOTP, refuses a wrong code, and sets a hardened session", async () => {
     const page = staffPage;
     await page.goto(base);
+    // The app renders after the page's load event (React schedules its first render): a screenshot
+    // taken at once was blank in one CI run.
+    await page.getByLabel("User name").waitFor();
     await screenshot(page, "login-desktop");
     await page.getByLabel("User name").fill("rad");
     await page.getByLabel("Password").fill(PASS);
