@@ -156,10 +156,9 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
     await deps.index.recordImports(group.map((s) => ({ rec: s.rec, audit: s.audit })));
     await deps.spool.settle(group.map((s) => s.ref));
   };
-  /** Instances added and filed so far (the queue is filed from its head, in order). */
-  let added = 0;
+  /** Instances filed so far; the queue (filed from its head, in order) holds the ones added since. */
   let filed = 0;
-  /** Filing does not linger while an instance added before this count (a drain's) waits. */
+  /** Filing does not linger while an instance counted before this (by a drain) waits. */
   let hurryUntil = 0;
   /** Ends the current linger early (a drain arrived). */
   let cutLinger: (() => void) | undefined;
@@ -212,7 +211,6 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
   return {
     add(s) {
       queue.push(s);
-      added++;
       kick();
     },
     /** Size of the objects still held sealed in memory, waiting to be stored. */
@@ -224,7 +222,7 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
     },
     /** Resolves once what was added before the call is filed, or filing failed (to be retried). */
     async drain() {
-      const target = added;
+      const target = filed + queue.length;
       hurryUntil = Math.max(hurryUntil, target);
       cutLinger?.();
       // Filing stopped (a failed attempt, to be retried) ends the wait too: the caller sees what is still queued.

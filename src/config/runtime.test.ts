@@ -1,3 +1,7 @@
+/**
+ * The server's V8 settings (config/runtime), measured in child processes: the same churn of memory
+ * outside the JavaScript heap with and without them, counting full collections.
+ */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";

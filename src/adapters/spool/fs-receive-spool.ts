@@ -10,8 +10,8 @@
  * frame cut short by a crash was never acknowledged and is ignored; a whole frame that does not
  * authenticate stops recovery (RV_VAULT_CORRUPT). Frames are appended: a segment grows to about 16 MiB,
  * then the next (made ahead, header flushed with its name) takes over, and a segment is deleted (in the
- * thread pool) once every frame in it is settled. Segments of the first format (`RVSPOOL1`: one ciphertext, no sealed part) and
- * the zero-filled segments an earlier release preallocated are still read.
+ * thread pool) once every frame in it is settled. Segments of the first format (`RVSPOOL1`: one
+ * ciphertext, no sealed part) and the zero-filled segments an earlier release preallocated are still read.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
