@@ -3,11 +3,11 @@
  * Opens the database named by a URL — `embedded:<dir>` (PGlite, the default, nothing to install) or
  * `postgres://…` (a PostgreSQL server) — and applies the versioned migrations before anything else runs.
  * The same drizzle schema and the same SQL serve both. An unreachable server is a clear error at start.
- * The embedded database on disk commits durably (see durable-pglite); `embedded:memory` is for tests.
+ * The embedded database runs in a worker thread of its own (pglite-thread) and, on disk, commits durably
+ * (durable-pglite); `embedded:memory` is for tests.
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -15,7 +15,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
-import { openDurablePglite } from "./durable-pglite.ts";
+import { PgliteThread } from "./pglite-thread.ts";
 import * as schema from "./schema.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -35,21 +35,31 @@ export interface OpenOptions {
   readonly maxConnections?: number;
 }
 
-export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
-  if (url.startsWith("embedded:")) {
-    const dir = url.slice("embedded:".length);
-    const inMemory = dir === "" || dir === "memory";
-    if (!inMemory) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const client = inMemory ? new PGlite() : openDurablePglite(dir);
-    const db = drizzlePglite(client, { schema }) as unknown as Db;
-    try {
-      await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
-    } catch (cause) {
-      await client.close().catch(() => undefined);
-      throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the embedded database could not be opened or migrated", { cause });
-    }
-    return { db, kind: "embedded", close: () => client.close() };
+/**
+ * The embedded database, run in its own thread (pglite-thread): durable in `dir`, in memory for
+ * `""` or `memory`. The thread is returned too, for tests that look at what it did on the disk.
+ */
+export async function openEmbeddedDatabase(dir: string): Promise<Database & { readonly thread: PgliteThread }> {
+  const inMemory = dir === "" || dir === "memory";
+  if (!inMemory) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let thread: PgliteThread;
+  try {
+    thread = await PgliteThread.open(inMemory ? undefined : dir);
+  } catch (cause) {
+    throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the embedded database could not be opened", { cause });
   }
+  const db = drizzlePglite(thread.asClient(), { schema }) as unknown as Db;
+  try {
+    await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+  } catch (cause) {
+    await thread.close().catch(() => undefined);
+    throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the embedded database could not be migrated", { cause });
+  }
+  return { db, kind: "embedded", thread, close: () => thread.close() };
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  if (url.startsWith("embedded:")) return openEmbeddedDatabase(url.slice("embedded:".length));
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const schemaName = options.schemaName;
     if (schemaName !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) throw new RayvaultError(ErrorCode.UsageInvalid, "invalid schema name");
