@@ -5,9 +5,12 @@
  * (its own SQLite index and storage) and dcmtk `storescp` (files only, no fsync), in the same run, on
  * the same files. Prints images/s and MB/s per set and Rayvault's ratio to each peer. For Rayvault it
  * also prints when everything acknowledged was searchable (the index commit follows the acknowledgement).
- * Each receiver first takes a warm-up association (20 CT slices of another patient, timed apart and
+ * Each receiver first takes a warm-up association (200 CT slices of another patient, timed apart and
  * printed, not counted): the measured pushes are of a running server, not of one still compiling its
  * code (Node's JIT and WebAssembly tiers; Orthanc and storescp are native and gain little from it).
+ * After 20 slices, V8 was still compiling the embedded database's WebAssembly in the background during
+ * the CT push (a V8 thread ran ~0.6 s of each second there, on a 2-core machine); `--warmup 20` shows a
+ * listener that cold.
  * The receivers take turns over several rounds (a fresh server each time) and the table gives each
  * rate's median with its range, and the ratio of the medians with the range of the rounds' own ratios:
  * on a small shared machine one run alone swings by a quarter. Rayvault runs on its embedded database,
@@ -31,7 +34,7 @@ export const INGEST_USAGE = `npm run bench -- ingest [--ct N] [--xray N] [--warm
 
   --ct N       CT slices (512×512, 16-bit, 0.5 MB each); default 200
   --xray N     radiographs (2048×2500, 16-bit, 10 MB each); default 20
-  --warmup N   CT slices of another patient each receiver takes first, not counted; default 20 (0: none)
+  --warmup N   CT slices of another patient each receiver takes first, not counted; default 200 (0: none)
   --rounds N   rounds in which every receiver runs once, in turn; default 3
   --peers      which receivers to run; default all three
 
@@ -227,7 +230,7 @@ export function setArgs(
 }
 
 export async function ingestBench(args: readonly string[]): Promise<number> {
-  const parsed = setArgs(args, INGEST_USAGE, "rayvault,orthanc,storescp", { warmup: 20, rounds: 3 });
+  const parsed = setArgs(args, INGEST_USAGE, "rayvault,orthanc,storescp", { warmup: 200, rounds: 3 });
   if (!parsed) return 0;
   const { set, peers } = parsed;
   const version = (cmd: string, a: string[]): string => (spawnSync(cmd, a, { encoding: "utf8" }).stdout || "").split("\n").find((l) => /\d/.test(l))?.trim() ?? "not found";
