@@ -9,7 +9,7 @@
  * instead of silently running without durability.
  */
 import { fsyncSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 
 /** PGlite's own start parameters (0.5.x `defaultStartParams`) without `-F`, plus WAL flushed by fsync. */
@@ -53,7 +53,10 @@ class DurableNodeFS extends NodeFS {
   }
 }
 
-/** Opens (creating if needed) a PGlite database in `dir` whose commits are durable. */
-export function openDurablePglite(dir: string): PGlite {
-  return new PGlite({ fs: new DurableNodeFS(dir), startParams: DURABLE_START_PARAMS });
+/**
+ * Opens (creating if needed) a PGlite database in `dir` whose commits are durable; `modules` are
+ * PGlite's WebAssembly, compiled already (pglite-thread compiles them once per process).
+ */
+export function openDurablePglite(dir: string, modules: Pick<PGliteOptions, "pgliteWasmModule" | "initdbWasmModule"> = {}): PGlite {
+  return new PGlite({ fs: new DurableNodeFS(dir), startParams: DURABLE_START_PARAMS, ...modules });
 }

@@ -4,9 +4,14 @@
  * pglite-thread-worker). Everything in them survives the structured clone: no functions, no classes.
  */
 
-/** What the worker is started with: a folder for a durable database, none for one in memory. */
+/**
+ * What the worker is started with: a folder for a durable database (none for one in memory), and
+ * PGlite's WebAssembly compiled once by the main thread (a module sent to a worker shares its code).
+ */
 export interface PgliteThreadData {
   readonly dir: string | undefined;
+  readonly pgliteWasmModule: WebAssembly.Module;
+  readonly initdbWasmModule: WebAssembly.Module;
 }
 
 /** One query: its text, its parameters, and the type OIDs whose values come back as PostgreSQL's text. */

@@ -13,7 +13,7 @@ import type { PgliteThreadData, PgliteThreadReply, PgliteThreadRequest, QuerySpe
 
 const port = parentPort;
 if (!port) throw new Error("pglite-thread-worker runs only as a worker thread");
-const { dir } = workerData as PgliteThreadData;
+const { dir, pgliteWasmModule, initdbWasmModule } = workerData as PgliteThreadData;
 
 /**
  * The fields of a PostgreSQL error that go back: what failed and where, by name. `detail` and `where`
@@ -97,7 +97,8 @@ function serveTransaction(pg: PGlite, beginId: number, txId: number): void {
 async function main(): Promise<void> {
   let pg: PGlite;
   try {
-    pg = dir === undefined ? new PGlite() : openDurablePglite(dir);
+    const modules = { pgliteWasmModule, initdbWasmModule };
+    pg = dir === undefined ? new PGlite(modules) : openDurablePglite(dir, modules);
     await pg.waitReady;
   } catch (error) {
     reply({ id: 0, ok: false, error: serializeError(error) });
