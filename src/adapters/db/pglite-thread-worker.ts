@@ -51,44 +51,31 @@ function answer(id: number, work: Promise<unknown>): void {
   );
 }
 
-/** An open transaction: the main thread's next requests for it, waited for one at a time. */
+/**
+ * An open transaction: the PGlite transaction its queries run in, and how the main thread ends it. The
+ * main thread waits for each answer before its next request, so queries go straight to `tx`.
+ */
 interface OpenTransaction {
-  readonly inbox: PgliteThreadRequest[];
-  wake: (() => void) | undefined;
+  readonly tx: Transaction;
+  readonly end: (how: "commit" | "rollback", id: number) => void;
 }
 const transactions = new Map<number, OpenTransaction>();
 
-async function nextRequest(open: OpenTransaction): Promise<PgliteThreadRequest> {
-  for (;;) {
-    const request = open.inbox.shift();
-    if (request) return request;
-    await new Promise<void>((resolve) => { open.wake = resolve; });
-    open.wake = undefined;
-  }
-}
-
-/** Runs one transaction: acknowledges BEGIN, then serves its queries until commit or rollback. */
+/** Runs one transaction: acknowledges BEGIN, then holds the database until the main thread ends it. */
 function serveTransaction(pg: PGlite, beginId: number, txId: number): void {
-  const open: OpenTransaction = { inbox: [], wake: undefined };
-  transactions.set(txId, open);
   let endId = beginId;
   const done = pg.transaction(async (tx) => {
+    const how = new Promise<"commit" | "rollback">((resolve) => {
+      transactions.set(txId, { tx, end: (h, id) => { endId = id; resolve(h); } });
+    });
     reply({ id: beginId, ok: true, value: null });
-    for (;;) {
-      const request = await nextRequest(open);
-      if (request.op === "query") {
-        answer(request.id, runQuery(tx, request.query));
-        continue;
-      }
-      if (request.op === "commit") { endId = request.id; return; }
-      if (request.op === "rollback") { endId = request.id; await tx.rollback(); return; }
-    }
+    if ((await how) === "rollback") await tx.rollback();
   });
   done.then(
-    () => { transactions.delete(txId); if (endId !== beginId) reply({ id: endId, ok: true, value: null }); },
+    () => { transactions.delete(txId); reply({ id: endId, ok: true, value: null }); },
     (error: unknown) => {
       transactions.delete(txId);
-      // A failed BEGIN answers the begin request; a failed COMMIT answers the commit request.
+      // A failed BEGIN answers the begin request; a failed COMMIT or ROLLBACK answers its own request.
       reply({ id: endId, ok: false, error: serializeError(error) });
     },
   );
@@ -107,9 +94,9 @@ async function main(): Promise<void> {
   port!.on("message", (request: PgliteThreadRequest) => {
     if (request.txId !== undefined && request.op !== "begin") {
       const open = transactions.get(request.txId);
-      if (!open) { reply({ id: request.id, ok: false, error: { name: "Error", message: "transaction is closed", fields: {} } }); return; }
-      open.inbox.push(request);
-      open.wake?.();
+      if (!open) reply({ id: request.id, ok: false, error: serializeError(new Error("transaction is closed")) });
+      else if (request.op === "query") answer(request.id, runQuery(open.tx, request.query));
+      else open.end(request.op, request.id);
       return;
     }
     switch (request.op) {
@@ -124,7 +111,7 @@ async function main(): Promise<void> {
         break;
       default: {
         const unknown = request as { id: number; op: unknown };
-        reply({ id: unknown.id, ok: false, error: { name: "Error", message: `unknown request ${String(unknown.op)}`, fields: {} } });
+        reply({ id: unknown.id, ok: false, error: serializeError(new Error(`unknown request ${String(unknown.op)}`)) });
       }
     }
   });

@@ -52,14 +52,15 @@ function querySpec(sql: string, params: unknown[] | undefined, options: QueryOpt
   return { sql, params: params ?? [], rowMode, rawTypes };
 }
 
+/** The global WebAssembly object (the ES2024 lib the project targets declares its types, not the value). */
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+
 /**
  * PGlite's WebAssembly (postgres and initdb), compiled once per process. Each worker is a V8 isolate of
  * its own: left to PGlite, every database opened would compile the 9 MB module again and tier it up
  * again in the background (measured: five databases opened in a row cost 28.9 s of CPU, and 19.4 s with
  * the module compiled once, as when PGlite ran in the main thread).
  */
-/** The global WebAssembly object (the ES2024 lib the project targets declares its types, not the value). */
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
 let compiled: Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }> | undefined;
 function compiledModules(): NonNullable<typeof compiled> {
   compiled ??= (async () => {
