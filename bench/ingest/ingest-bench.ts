@@ -240,6 +240,9 @@ export async function ingestBench(args: readonly string[]): Promise<number> {
   for (let round = 0; round < parsed.rounds; round++) {
     const results: PeerResult[] = [];
     for (const p of peers) {
+      // The receiver before left its files in the page cache (Orthanc and storescp do not fsync): written
+      // back now, so that no receiver's fsyncs queue behind another's writeback.
+      spawnSync("sync");
       try {
         results.push(p === "rayvault" ? await runRayvault(set) : p === "orthanc" ? await runOrthanc(set) : await runStorescp(set));
       } catch (e) {
