@@ -172,8 +172,10 @@ export interface ExaminedInstance {
 /**
  * Parses one DICOM instance, runs the PHI finder, hashes it and builds its index row: PHI columns as
  * field-crypto tokens with blind indexes. Throws (with a reason without PHI) on input the vault must not take.
+ * `contentHash`, when given, is the SHA-256 (hex) of exactly `source`'s bytes, computed as they arrived
+ * (app/receive-dicom); otherwise they are hashed here.
  */
-export function examineInstance(source: ByteSource, ctx: ImportContext, deps: Pick<ImportDeps, "fields" | "random">): ExaminedInstance {
+export function examineInstance(source: ByteSource, ctx: ImportContext, deps: Pick<ImportDeps, "fields" | "random">, contentHash = sha256Of(source)): ExaminedInstance {
   const field = (column: string, value: string | undefined): string | undefined =>
     value === undefined || value === "" ? undefined : encryptField(deps.fields, column, value, deps.random.bytes(12));
   const parsed = parseDicom(source);
@@ -188,7 +190,6 @@ export function examineInstance(source: ByteSource, ctx: ImportContext, deps: Pi
   const seriesUid = text(Tags.SeriesInstanceUID);
   if (sopUid === "" || studyUid === "" || seriesUid === "") throw new RayvaultError(ErrorCode.UnsupportedInput, "not a composite instance (SOP, study or series UID missing)");
   const findings = findDicomPhi(parsed).findings.length;
-  const contentHash = sha256Of(source);
   const name = text(Tags.PatientName);
   const mrn = text(Tags.PatientID);
   return {

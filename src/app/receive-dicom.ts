@@ -22,6 +22,7 @@
 import { Action, decideAccess, Purpose, Role, type AccessSubject } from "../core/access/decide-access.ts";
 import { AlertKind } from "../core/alerts/alert.ts";
 import type { AuditEvent } from "../core/audit/audit-chain.ts";
+import { createHash } from "node:crypto";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import { buildFileMeta, partTenHeader } from "../core/dicom/write-dicom.ts";
 import { piecesSource } from "../ports/byte-source.ts";
@@ -37,13 +38,47 @@ export interface ReceiveDeps extends ImportDeps, AlertDeps {
   readonly spool: ReceiveSpool;
 }
 
-/** One received instance as the network interface hands it over. */
-export interface IncomingInstance {
+/** What a C-STORE command announces of the instance whose data set follows it. */
+export interface InstanceCommand {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly transferSyntaxUid: string;
-  /** The data set exactly as received (no file meta), in the pieces it arrived in. */
-  readonly dataset: readonly Uint8Array[];
+}
+
+/**
+ * An instance arriving: the network interface adds its data set's fragments, exactly as received and in
+ * order, as they come (`ReceiverSession.begin`), then hands it to `store`.
+ */
+export interface ArrivingInstance {
+  add(fragment: Uint8Array): void;
+}
+
+/**
+ * Our file meta, then the data set in the fragments it arrives in (kept, never joined into one copy),
+ * hashed as they arrive: the content hash is ready when the last fragment is, and the hashing runs while
+ * the sender is still sending, not between its last byte and our answer.
+ */
+class Arrival implements ArrivingInstance {
+  readonly parts: Uint8Array[];
+  readonly #hash = createHash("sha256");
+  #digest: string | undefined;
+
+  constructor(header: Uint8Array) {
+    this.parts = [header];
+    this.#hash.update(header);
+  }
+
+  add(fragment: Uint8Array): void {
+    if (this.#digest !== undefined) throw new RayvaultError(ErrorCode.UsageInvalid, "a fragment arrived after its instance was stored");
+    this.parts.push(fragment);
+    this.#hash.update(fragment);
+  }
+
+  /** SHA-256 (hex) of everything added; no fragment may follow. */
+  digest(): string {
+    this.#digest ??= this.#hash.digest("hex");
+    return this.#digest;
+  }
 }
 
 /** The DIMSE answer to a C-STORE: status and a comment without PHI. */
@@ -53,7 +88,9 @@ export interface ReceiveOutcome {
 }
 
 export interface ReceiverSession {
-  store(instance: IncomingInstance): Promise<ReceiveOutcome>;
+  /** An instance its C-STORE command announced: the data set's fragments are added to it as they arrive. */
+  begin(command: InstanceCommand): ArrivingInstance;
+  store(instance: ArrivingInstance): Promise<ReceiveOutcome>;
   end(released: boolean): void;
 }
 
@@ -281,16 +318,22 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
       if (!node) return refuse("calling-ae");
       const actor: AccessSubject = { id: `dicom:${node.id}`, roles: [Role.Integration], mfa: false };
       const studies = new Set<string>();
+      /** The instances this association announced (their file meta names its calling AE). */
+      const begun = new WeakSet<ArrivingInstance>();
       const session: ReceiverSession = {
+        begin(command) {
+          const arrival = new Arrival(partTenHeader(buildFileMeta(command.sopClassUid, command.sopInstanceUid, command.transferSyntaxUid, callingAe)));
+          begun.add(arrival);
+          return arrival;
+        },
         async store(instance) {
+          if (!begun.has(instance) || !(instance instanceof Arrival)) throw new RayvaultError(ErrorCode.UsageInvalid, "store takes an instance this association began");
           const access = decideAccess({ subject: actor, action: Action.StudyImport, purpose: Purpose.Treatment, now: deps.now() });
           if (!access.allowed) return { status: StoreStatus.NotAuthorized, comment: "not authorised" };
-          // Our file meta, then the data set in the fragments it arrived in: read, hashed and sealed where
-          // they are, never joined into one copy.
-          const parts = [partTenHeader(buildFileMeta(instance.sopClassUid, instance.sopInstanceUid, instance.transferSyntaxUid, callingAe)), ...instance.dataset];
+          const parts = instance.parts;
           let x;
           try {
-            x = examineInstance(piecesSource(parts), { actor, purpose: Purpose.Treatment }, deps);
+            x = examineInstance(piecesSource(parts), { actor, purpose: Purpose.Treatment }, deps, instance.digest());
           } catch (e) {
             // Not something the vault may take (malformed, not an instance): refused before anything is kept.
             return { status: StoreStatus.CannotUnderstand, comment: `${errorCodeOf(e)}: ${safeMessageOf(e)}`.slice(0, 64) };

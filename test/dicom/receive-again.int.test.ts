@@ -15,9 +15,10 @@ import { dicomReceiver, StoreStatus, type ReceiverSession } from "../../src/app/
 import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { buildFileMeta, partTenHeader } from "../../src/core/dicom/write-dicom.ts";
+import { ErrorCode, errorCodeOf } from "../../src/core/errors.ts";
 import { memorySource } from "../../src/ports/byte-source.ts";
 import { ctSliceFile } from "../fixtures/synthetic-dicom.ts";
-import { datasetOf } from "../helpers/dicom-bytes.ts";
+import { arrive, datasetOf } from "../helpers/dicom-bytes.ts";
 import { tempDir } from "../helpers/run-cli.ts";
 
 describe("an instance received again", () => {
@@ -27,8 +28,8 @@ describe("an instance received again", () => {
   let receiver: ReturnType<typeof dicomReceiver>;
   const SOP_CLASS = "1.2.840.10008.5.1.4.1.1.2";
 
-  /** What the listener hands over for a slice: its data set, as sent. */
-  const incoming = (file: Uint8Array, sop: string) => ({ sopClassUid: SOP_CLASS, sopInstanceUid: sop, transferSyntaxUid: "1.2.840.10008.1.2.1", dataset: [datasetOf(file)] });
+  /** What the listener hands over for a slice: its data set, as sent, in PDU-sized fragments. */
+  const incoming = (file: Uint8Array, sop: string, to = session) => arrive(to, SOP_CLASS, sop, file);
   /** The blob id the receiver gives that instance (our file meta in front of its data set). */
   const blobIdOf = (file: Uint8Array, sop: string): string => {
     const bytes = Buffer.concat([partTenHeader(buildFileMeta(SOP_CLASS, sop, "1.2.840.10008.1.2.1", "CT09")), datasetOf(file)]);
@@ -76,16 +77,26 @@ describe("an instance received again", () => {
     await assert.rejects(deps.blobs.verify(id), /shredded|RV_|key/i, "still shredded");
   });
 
+  it("stores only what its own association announced, and takes no fragment after the store", async () => {
+    const other = await receiver.associate("CT09", "RAYVAULT");
+    assert.ok("session" in other);
+    const usage = (e: unknown): boolean => errorCodeOf(e) === ErrorCode.UsageInvalid;
+    await assert.rejects(session.store(incoming(ctSliceFile(97, 0), "1.2.826.0.1.3680043.10.1234.97.0", other.session)), usage);
+    const mine = incoming(ctSliceFile(97, 1), "1.2.826.0.1.3680043.10.1234.97.1");
+    assert.equal((await session.store(mine)).status, StoreStatus.Success);
+    assert.throws(() => mine.add(new Uint8Array(16)), usage);
+  });
+
   it("refuses with 0xA700 once filing has failed and the held objects pass the bound", async () => {
     // The index failing as a database that went away does (fault injected into the real one).
     const failing = { ...deps, index: { ...deps.index, recordImports: () => Promise.reject(new Error("database unavailable")) } };
     const r = dicomReceiver(failing, { aeTitle: "RAYVAULT", queueBytes: 1 });
     const a = await r.associate("CT09", "RAYVAULT");
     assert.ok("session" in a);
-    const first = await a.session.store(incoming(ctSliceFile(96, 0), "1.2.826.0.1.3680043.10.1234.96.0"));
+    const first = await a.session.store(incoming(ctSliceFile(96, 0), "1.2.826.0.1.3680043.10.1234.96.0", a.session));
     assert.equal(first.status, StoreStatus.Success, "journalled: durable, filed later");
     await r.drain();
-    const second = await a.session.store(incoming(ctSliceFile(96, 1), "1.2.826.0.1.3680043.10.1234.96.1"));
+    const second = await a.session.store(incoming(ctSliceFile(96, 1), "1.2.826.0.1.3680043.10.1234.96.1", a.session));
     assert.equal(second.status, StoreStatus.OutOfResources);
     assert.match(second.comment ?? "", /RV_DATABASE_UNAVAILABLE/);
   });

@@ -12,7 +12,7 @@ import { dicomReceiver, StoreStatus, type ReceiverSession } from "../../src/app/
 import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { ctSliceFile } from "../fixtures/synthetic-dicom.ts";
-import { datasetOf } from "../helpers/dicom-bytes.ts";
+import { arrive } from "../helpers/dicom-bytes.ts";
 import { tempDir } from "../helpers/run-cli.ts";
 
 const CT = "1.2.840.10008.5.1.4.1.1.2";
@@ -27,7 +27,7 @@ describe("filing received instances", () => {
   const routed: number[] = [];
 
   const store = async (session: ReceiverSession, series: number, slice: number): Promise<void> => {
-    const r = await session.store({ sopClassUid: CT, sopInstanceUid: `1.2.826.0.1.3680043.9.7433.5.${series}.${slice + 1}`, transferSyntaxUid: "1.2.840.10008.1.2.1", dataset: [datasetOf(ctSliceFile(series, slice))] });
+    const r = await session.store(arrive(session, CT, `1.2.826.0.1.3680043.9.7433.5.${series}.${slice + 1}`, ctSliceFile(series, slice)));
     assert.equal(r.status, StoreStatus.Success);
   };
 

@@ -7,7 +7,7 @@
  * shares the journal's commits instead of costing a flush per object (the caller indexes them only
  * after). Reads stream through the decryptor and stop at the first segment that fails authentication.
  */
-import { createHash } from "node:crypto";
+import { createHash, createSecretKey, type KeyObject } from "node:crypto";
 import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
@@ -97,10 +97,13 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
     }
   };
 
+  /** The current master key as a key object (prepared once, not for every object), until it rotates (a new id). */
+  let prepared: { readonly id: string; readonly key: KeyObject } | undefined;
   /** A new object's encryptor: a fresh data key wrapped under the current master key. */
   const encryptor = (): { readonly enc: VaultEncryptor; readonly keyId: string } => {
     const master = keys.current();
-    return { enc: new VaultEncryptor({ masterKey: master.key, keyId: master.id, dataKey: random.bytes(32), noncePrefix: random.bytes(7) }), keyId: master.id };
+    if (prepared?.id !== master.id) prepared = { id: master.id, key: createSecretKey(master.key) };
+    return { enc: new VaultEncryptor({ masterKey: prepared.key, keyId: master.id, dataKey: random.bytes(32), noncePrefix: random.bytes(7) }), keyId: master.id };
   };
 
   /** Writes `<id>.rv` through a temporary: fsynced and its folder flushed unless `deferSync`; removed on failure. */

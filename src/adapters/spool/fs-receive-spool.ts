@@ -13,7 +13,7 @@
  * thread pool) once every frame in it is settled. Segments of the first format (`RVSPOOL1`: one
  * ciphertext, no sealed part) and the zero-filled segments an earlier release preallocated are still read.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, randomFillSync, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -37,13 +37,14 @@ const FRAMING = 36;
 /** The first format's frames: length (4), nonce (12), tag (16). */
 const FRAMING_V1 = 32;
 
-function segmentKey(master: Uint8Array, salt: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync("sha256", master, salt, "rayvault/receive-spool/v1", 32));
+/** A segment's key, as a key object: prepared once per segment, not for every frame. */
+function segmentKey(master: Uint8Array, salt: Uint8Array): KeyObject {
+  return createSecretKey(Buffer.from(hkdfSync("sha256", master, salt, "rayvault/receive-spool/v1", 32)));
 }
 
 interface Segment {
   readonly name: string;
-  readonly key: Buffer;
+  readonly key: KeyObject;
   appended: number;
   settled: number;
   size: number;
@@ -239,7 +240,7 @@ export function openFsReceiveSpool(dir: string, keys: KeyStore): ReceiveSpool {
 }
 
 /** A frame (after its length): nonce, secret part's length, ciphertext, tag, sealed part. Throws unless it authenticates. */
-function openFrame(key: Buffer, frame: Buffer): { readonly record: Buffer; readonly sealed: Uint8Array } {
+function openFrame(key: KeyObject, frame: Buffer): { readonly record: Buffer; readonly sealed: Uint8Array } {
   const secretLength = frame.readUInt32BE(12);
   if (16 + secretLength + 16 > frame.length) throw new Error("secret part longer than its frame");
   const sealed = frame.subarray(16 + secretLength + 16);
@@ -250,7 +251,7 @@ function openFrame(key: Buffer, frame: Buffer): { readonly record: Buffer; reado
 }
 
 /** A frame of the first format (after its length): nonce, ciphertext, tag. */
-function openFrameV1(key: Buffer, frame: Buffer): { readonly record: Buffer; readonly sealed: Uint8Array } {
+function openFrameV1(key: KeyObject, frame: Buffer): { readonly record: Buffer; readonly sealed: Uint8Array } {
   const d = createDecipheriv("aes-256-gcm", key, frame.subarray(0, 12));
   d.setAuthTag(frame.subarray(frame.length - 16));
   return { record: Buffer.concat([d.update(frame.subarray(12, frame.length - 16)), d.final()]), sealed: new Uint8Array(0) };

@@ -4,7 +4,7 @@
  * key block alone. Python's `cryptography` decrypts what we write, from the format description.
  */
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createSecretKey, randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -47,6 +47,16 @@ describe("vault envelope", () => {
         assert.ok(Buffer.from(decrypt(blob, master, chunk + 5)).equals(plain), `n=${n} chunk=${chunk}`);
       }
     }
+  });
+
+  it("wraps the data key alike under the master key's bytes and under its key object, and refuses a key object of another size", () => {
+    const init = { keyId: "master-2026-11", dataKey: randomBytes(32), noncePrefix: randomBytes(7), segmentSize: SEG };
+    const fromBytes = new VaultEncryptor({ ...init, masterKey: master });
+    const fromObject = new VaultEncryptor({ ...init, masterKey: createSecretKey(master) });
+    assert.ok(Buffer.from(fromObject.header).equals(fromBytes.header), "RFC 3394 is deterministic: the same key block");
+    const blob = Buffer.concat([fromObject.header, ...fromObject.sealAll(randomBytes(SEG + 5))]);
+    assert.equal(decrypt(blob).length, SEG + 5, "opens with the master key's bytes");
+    refused(() => new VaultEncryptor({ ...init, masterKey: createSecretKey(randomBytes(16)) }));
   });
 
   it("seals a plaintext held in memory (sealAll), whole or in fragments, exactly as pushed in pieces, without copying it", () => {

@@ -41,9 +41,13 @@ function fail(message: string): RayvaultError {
   return new RayvaultError(ErrorCode.VaultCorrupt, message);
 }
 
-/** Wraps a 32-byte data key under a 32-byte master key (AES-256 key wrap, RFC 3394). */
-export function wrapKey(masterKey: Uint8Array, dataKey: Uint8Array): Uint8Array {
-  if (masterKey.length !== 32 || dataKey.length !== 32) throw new RayvaultError(ErrorCode.KeyMissing, "keys must be 32 bytes");
+/**
+ * Wraps a 32-byte data key under a 32-byte master key (AES-256 key wrap, RFC 3394). The master key may be
+ * given as a key object, prepared once for many objects (from bytes, OpenSSL prepares it on every call).
+ */
+export function wrapKey(masterKey: Uint8Array | KeyObject, dataKey: Uint8Array): Uint8Array {
+  const masterLength = masterKey instanceof Uint8Array ? masterKey.length : masterKey.symmetricKeySize;
+  if (masterLength !== 32 || dataKey.length !== 32) throw new RayvaultError(ErrorCode.KeyMissing, "keys must be 32 bytes");
   const c = createCipheriv("id-aes256-wrap", masterKey, KW_IV);
   return new Uint8Array(Buffer.concat([c.update(dataKey), c.final()]));
 }
@@ -111,7 +115,7 @@ export function encryptedLength(length: number, segmentSize: number): number {
 }
 
 export interface EncryptorInit {
-  readonly masterKey: Uint8Array;
+  readonly masterKey: Uint8Array | KeyObject;
   readonly keyId: string;
   /** 32 random bytes: the object's data key. */
   readonly dataKey: Uint8Array;

@@ -12,7 +12,7 @@ import { createServer as createTlsServer } from "node:tls";
 import { Writable } from "node:stream";
 import type { requests, responses } from "dcmjs-dimse";
 import { dimse, encodeOwnCommand, type Dataset } from "../../adapters/dicom-net/dcmjs-dimse.ts";
-import type { DicomReceiver, ReceiveOutcome, ReceiverSession } from "../../app/receive-dicom.ts";
+import type { ArrivingInstance, DicomReceiver, ReceiveOutcome, ReceiverSession } from "../../app/receive-dicom.ts";
 import { RAYVAULT_IMPLEMENTATION_CLASS_UID, RAYVAULT_IMPLEMENTATION_VERSION } from "../../core/dicom/write-dicom.ts";
 
 const VERIFICATION = "1.2.840.10008.1.1";
@@ -51,23 +51,18 @@ export interface RunningScp {
   close(): Promise<void>;
 }
 
-interface Received {
-  readonly chunks: Buffer[];
-}
-
-/** Collects the P-DATA fragments of one C-STORE data set. */
-function collector(): Writable & Received {
-  const chunks: Buffer[] = [];
-  const w = new Writable({
+/**
+ * Hands the P-DATA fragments of one C-STORE data set to the instance the receiver began for it, as they
+ * arrive. The library gives each as a view of a PDU it no longer uses: passed on as it is, not copied.
+ */
+function forwarder(instance: ArrivingInstance | undefined): Writable {
+  return new Writable({
     highWaterMark: 64 * 1024 * 1024,
     write(chunk: Buffer, _enc, cb) {
-      // The library hands over a view of a PDU it no longer uses: kept as it is. The receiver reads,
-      // hashes and seals the data set in these fragments; none is joined into one copy.
-      chunks.push(chunk);
+      instance?.add(chunk);
       cb();
     },
   });
-  return Object.assign(w, { chunks });
 }
 
 interface ContextLike {
@@ -85,7 +80,8 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
   const { PresentationContextResult: PCR, RejectResult, RejectSource, RejectReason } = dimse.constants;
   const storage = new Set(Object.values(dimse.constants.StorageClass as Record<string, string>));
   const accepted = new Set(ACCEPTED_TRANSFER_SYNTAXES);
-  const bytesOf = new WeakMap<Dataset, readonly Uint8Array[]>();
+  /** The arriving instance each C-STORE's data set (as the library hands it over) was added to. */
+  const arrivals = new WeakMap<Writable | Dataset, ArrivingInstance>();
 
   class RayvaultScp extends dimse.Scp {
     private session: ReceiverSession | undefined;
@@ -145,33 +141,37 @@ export async function startStoreScp(options: StoreScpOptions, handlers: StoreScp
       callback(response);
     }
 
-    override createStoreWritableStream(): Writable {
-      return collector();
+    override createStoreWritableStream(context: ContextLike, request: requests.CStoreRequest): Writable {
+      // The command came first: our file meta is built now and each fragment is hashed as it arrives.
+      const ts = context.getAcceptedTransferSyntaxUid();
+      const instance = this.session && ts ? this.session.begin({ sopClassUid: request.getAffectedSopClassUid(), sopInstanceUid: request.getAffectedSopInstanceUid(), transferSyntaxUid: ts }) : undefined;
+      const w = forwarder(instance);
+      if (instance) arrivals.set(w, instance);
+      return w;
     }
 
     override createDatasetFromStoreWritableStream(writable: Writable, context: ContextLike, callback: (dataset: Dataset) => void): void {
       const ds = new dimse.Dataset({}, context.getAcceptedTransferSyntaxUid() ?? "");
-      bytesOf.set(ds, (writable as Writable & Received).chunks);
+      const instance = arrivals.get(writable);
+      if (instance) arrivals.set(ds, instance);
       callback(ds);
     }
 
     override cStoreRequest(request: requests.CStoreRequest, callback: (r: responses.CStoreResponse) => void): void {
       const response = encodeOwnCommand(dimse.responses.CStoreResponse.fromRequest(request));
       const dataset = request.getDataset();
-      const bytes = dataset ? bytesOf.get(dataset) : undefined;
+      const instance = dataset ? arrivals.get(dataset) : undefined;
       const session = this.session;
       const answer = (o: ReceiveOutcome): void => {
         response.setStatus(o.status);
         if (o.comment) response.setErrorComment(o.comment.slice(0, 64));
         callback(response);
       };
-      if (!session || !dataset || !bytes) {
+      if (!session || !instance) {
         answer({ status: 0xc000, comment: "no data set received" });
         return;
       }
-      const p = session
-        .store({ sopClassUid: request.getAffectedSopClassUid(), sopInstanceUid: request.getAffectedSopInstanceUid(), transferSyntaxUid: dataset.getTransferSyntaxUid(), dataset: bytes })
-        .then(answer, () => answer({ status: 0xa700, comment: "not stored: internal error" }));
+      const p = session.store(instance).then(answer, () => answer({ status: 0xa700, comment: "not stored: internal error" }));
       this.pending.add(p);
       void p.finally(() => this.pending.delete(p));
     }
