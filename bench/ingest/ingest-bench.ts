@@ -42,7 +42,7 @@ Rayvault uses its embedded database, or the PostgreSQL server in RAYVAULT_DATABA
 its own per run). BENCH_NODE_FLAGS passes Node flags to its listener (--cpu-prof --cpu-prof-dir=DIR).`;
 
 interface SetTiming { images: number; mb: number; seconds: number }
-interface PeerResult { peer: string; warm?: SetTiming | undefined; ct?: SetTiming; xray?: SetTiming; indexedS?: number; note?: string }
+interface PeerResult { peer: string; warm?: SetTiming | undefined; ct?: SetTiming | undefined; xray?: SetTiming | undefined; indexedS?: number; note?: string }
 
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
@@ -83,8 +83,9 @@ export function inputs(ct: number, xray: number, warmup = 0): { ct: string[]; xr
   return { ct: cts, xray: xrs, warm, ctMB: mb(cts), xrayMB: mb(xrs), warmMB: mb(warm) };
 }
 
-/** storescu of one set, timed; throws when a store fails. */
-function push(files: string[], port: number, aec: string, mb: number): SetTiming {
+/** storescu of one set, timed (none for an empty set: `--xray 0`); throws when a store fails. */
+function push(files: string[], port: number, aec: string, mb: number): SetTiming | undefined {
+  if (files.length === 0) return undefined;
   const t = performance.now();
   const r = spawnSync("storescu", ["-aet", "BENCH", "-aec", aec, "127.0.0.1", String(port), ...files], { env: ENV, encoding: "utf8" });
   const seconds = (performance.now() - t) / 1000;
@@ -175,7 +176,7 @@ async function runRayvaultIn(set: ReturnType<typeof inputs>, home: string, dbEnv
       const studies = (await r.json()) as Array<Record<string, { Value?: number[] }>>;
       return studies.reduce((a, s) => a + (s["00201208"]?.Value?.[0] ?? 0), 0) >= total;
     }, "rayvault's index");
-    const indexedS = ct.seconds + (performance.now() - t) / 1000;
+    const indexedS = (ct?.seconds ?? 0) + (performance.now() - t) / 1000;
     return { peer: "rayvault", warm, ct, xray, indexedS };
   } finally {
     child.kill("SIGTERM");
