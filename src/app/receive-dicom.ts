@@ -268,6 +268,30 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
   };
 }
 
+/**
+ * Rehearses filing before the listener opens: groups of made-up index rows (one patient, study and series
+ * each, like a CT series; random tokens, no PHI) recorded and rolled back, so nothing is kept. The embedded
+ * database runs as WebAssembly that V8 compiles again, function by function, once it runs hot: without a
+ * rehearsal that happened during the first images received, and V8's compiling threads took the CPU the
+ * listener needed (2 cores: 350–460 ms of their CPU during a cold 200-slice CT push, 190–210 ms with the
+ * rehearsal; the push 0.72–0.85× Orthanc's rate, 0.92–0.93× with it). It adds ~0.4 s to the start.
+ */
+export async function rehearseFiling(deps: Pick<ReceiveDeps, "index" | "random" | "now">, options: { readonly groups?: number; readonly size?: number } = {}): Promise<void> {
+  const token = (n: number): string => Buffer.from(deps.random.bytes(n)).toString("hex");
+  for (let g = 0; g < (options.groups ?? 8); g++) {
+    const patient = { keyIdx: token(16), nameEnc: `rvf1.${token(40)}`, nameIdx: token(16), mrnEnc: `rvf1.${token(30)}`, mrnIdx: token(16), birthDateEnc: `rvf1.${token(30)}` };
+    const study = { uidIdx: token(16), uidEnc: `rvf1.${token(60)}`, studyDateEnc: `rvf1.${token(30)}`, descriptionEnc: `rvf1.${token(40)}` };
+    const series = { uidIdx: token(16), uidEnc: `rvf1.${token(60)}`, modality: "CT" };
+    const items = Array.from({ length: options.size ?? 64 }, () => {
+      const blob: StoredBlob = { id: `dcm-${token(16)}`, keyId: "rehearsal", size: 525_000, sha256: token(32) };
+      const rec: ImportRecord = { patient, study, series, blob, instance: { identityIdx: token(16), sopUidEnc: `rvf1.${token(60)}`, sopClassUid: "1.2.840.10008.5.1.4.1.1.2", purpose: Purpose.Treatment, importedBy: "dicom:rehearsal" } };
+      const audit: AuditEvent = { time: deps.now(), actor: "dicom:rehearsal", action: "study.import", objects: [`blob:${blob.id}`], purpose: Purpose.Treatment, outcome: "success" };
+      return { rec, audit };
+    });
+    await deps.index.rehearseImports(items);
+  }
+}
+
 /** Files what an earlier process acknowledged and had not indexed (from the spool); returns how many. */
 export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   const committer = spoolCommitter(deps);

@@ -93,6 +93,12 @@ export interface ImagingIndex {
    * transaction (all or none). `created` is false for a duplicate (concurrent, or twice in the batch).
    */
   recordImports(items: ReadonlyArray<{ readonly rec: ImportRecord; readonly audit: AuditEvent }>): Promise<RecordedImport[]>;
+  /**
+   * Runs what `recordImports` runs on these rows, then rolls it back: nothing is kept. The embedded
+   * database compiles the code it runs as it runs it (WebAssembly tiers); a rehearsal at start-up has
+   * it compiled before the first images arrive.
+   */
+  rehearseImports(items: ReadonlyArray<{ readonly rec: ImportRecord; readonly audit: AuditEvent }>): Promise<void>;
   /** The patient's photos (their vault objects and media types), oldest first. */
   patientPhotos(patientId: string): Promise<Array<{ readonly blobId: string; readonly mediaType: string }>>;
   /** The photo already stored under this identity (the original's content), if any. */

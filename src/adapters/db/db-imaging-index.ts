@@ -16,6 +16,9 @@ import { agreements, authorizations, blobs, deliveries, instances, patients, pho
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/** Thrown to roll back a rehearsal's transaction. */
+class Rehearsed extends Error {}
+
 /** The first item of each key, in order. */
 function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {
   const seen = new Map<string, T>();
@@ -75,6 +78,17 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       return db.transaction(async (tx) => {
         return items.length === 0 ? [] : recordBatch(tx, items, now());
       });
+    },
+
+    async rehearseImports(items) {
+      await db
+        .transaction(async (tx) => {
+          await recordBatch(tx, items, now());
+          throw new Rehearsed();
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof Rehearsed)) throw e;
+        });
     },
 
     async findPhoto(identityIdx) {

@@ -28,7 +28,7 @@ async function openVault(config: RayvaultConfig): Promise<VaultDeps> {
 async function startDicom(config: RayvaultConfig, deps: VaultDeps): Promise<{ close(): Promise<void> }> {
   const dicom = config.dicom!;
   const { startStoreScp } = await import("../dicom/store-scp.ts");
-  const { dicomReceiver, recoverReceived } = await import("../../app/receive-dicom.ts");
+  const { dicomReceiver, recoverReceived, rehearseFiling } = await import("../../app/receive-dicom.ts");
   const { routeStudies } = await import("../../app/route-studies.ts");
   const receiver = dicomReceiver(deps, { aeTitle: config.dicomAeTitle, route: async (node, studies) => {
     await routeStudies(node, studies, deps);
@@ -39,6 +39,8 @@ async function startDicom(config: RayvaultConfig, deps: VaultDeps): Promise<{ cl
   // What an earlier process acknowledged but had not yet indexed is indexed before anything new comes in.
   const recovered = await recoverReceived(deps);
   if (recovered > 0) write(`DICOM: indexed ${recovered} instance(s) received before the last stop`);
+  // The embedded database's WebAssembly compiled for filing before the first images, not while they arrive.
+  if (config.databaseUrl.startsWith("embedded:")) await rehearseFiling(deps);
   const scp = await startStoreScp({ host: dicom.host, port: dicom.port, ...(tls ? { tls } : {}) }, receiver);
   write(`DICOM: AE ${config.dicomAeTitle} listening on ${dicom.host}:${scp.port}${tls ? " (DICOM TLS)" : ""}; accepted callers: rayvault dicom node add --inbound`);
   return { close: async () => {
