@@ -32,8 +32,8 @@ const ENV = { ...process.env, TCP_NODELAY: "1" };
 
 export const INGEST_USAGE = `npm run bench -- ingest [--ct N] [--xray N] [--warmup N] [--rounds N] [--peers rayvault,orthanc,storescp]
 
-  --ct N       CT slices (512×512, 16-bit, 0.5 MB each); default 200
-  --xray N     radiographs (2048×2500, 16-bit, 10 MB each); default 20
+  --ct N       CT slices (512×512, 16-bit, 0.5 MB each); default 200 (0: none)
+  --xray N     radiographs (2048×2500, 16-bit, 10 MB each); default 20 (0: none)
   --warmup N   CT slices of another patient each receiver takes first, not counted; default 200 (0: none)
   --rounds N   rounds in which every receiver runs once, in turn; default 3
   --peers      which receivers to run; default all three
