@@ -283,12 +283,12 @@ function spoolCommitter(deps: ReceiveDeps): { add(s: Spooled): void; readonly by
 export async function rehearseFiling(deps: Pick<ReceiveDeps, "index" | "random" | "now">, options: { readonly groups?: number; readonly size?: number } = {}): Promise<void> {
   const token = (n: number): string => Buffer.from(deps.random.bytes(n)).toString("hex");
   for (let g = 0; g < (options.groups ?? 8); g++) {
-    const patient = { keyIdx: token(16), nameEnc: `rvf1.${token(40)}`, nameIdx: token(16), mrnEnc: `rvf1.${token(30)}`, mrnIdx: token(16), birthDateEnc: `rvf1.${token(30)}` };
-    const study = { uidIdx: token(16), uidEnc: `rvf1.${token(60)}`, studyDateEnc: `rvf1.${token(30)}`, descriptionEnc: `rvf1.${token(40)}` };
-    const series = { uidIdx: token(16), uidEnc: `rvf1.${token(60)}`, modality: "CT" };
+    const patient = { keyIdx: token(16), nameEnc: token(40), nameIdx: token(16), mrnEnc: token(30), mrnIdx: token(16), birthDateEnc: token(30) };
+    const study = { uidIdx: token(16), uidEnc: token(60), studyDateEnc: token(30), descriptionEnc: token(40) };
+    const series = { uidIdx: token(16), uidEnc: token(60), modality: "CT" };
     const items = Array.from({ length: options.size ?? 64 }, () => {
       const blob: StoredBlob = { id: `dcm-${token(16)}`, keyId: "rehearsal", size: 525_000, sha256: token(32) };
-      const rec: ImportRecord = { patient, study, series, blob, instance: { identityIdx: token(16), sopUidEnc: `rvf1.${token(60)}`, sopClassUid: "1.2.840.10008.5.1.4.1.1.2", purpose: Purpose.Treatment, importedBy: "dicom:rehearsal" } };
+      const rec: ImportRecord = { patient, study, series, blob, instance: { identityIdx: token(16), sopUidEnc: token(60), sopClassUid: "1.2.840.10008.5.1.4.1.1.2", purpose: Purpose.Treatment, importedBy: "dicom:rehearsal" } };
       const audit: AuditEvent = { time: deps.now(), actor: "dicom:rehearsal", action: "study.import", objects: [`blob:${blob.id}`], purpose: Purpose.Treatment, outcome: "success" };
       return { rec, audit };
     });

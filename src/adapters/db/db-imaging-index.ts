@@ -6,7 +6,7 @@
  * chained in the same transaction.
  */
 import { randomUUID } from "node:crypto";
-import { and, count, desc, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull, TransactionRollbackError } from "drizzle-orm";
 import type { AuditEvent } from "../../core/audit/audit-chain.ts";
 import type { ImagingIndex, ImportRecord, RecordedImport } from "../../ports/imaging-index.ts";
 import { ErrorCode, RayvaultError } from "../../core/errors.ts";
@@ -15,9 +15,6 @@ import type { Db } from "./open-database.ts";
 import { agreements, authorizations, blobs, deliveries, instances, patients, photos, portalLinks, series, studies } from "./schema.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-/** Thrown to roll back a rehearsal's transaction. */
-class Rehearsed extends Error {}
 
 /** The first item of each key, in order. */
 function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {
@@ -84,10 +81,10 @@ export function dbImagingIndex(db: Db, now: () => string): ImagingIndex {
       await db
         .transaction(async (tx) => {
           await recordBatch(tx, items, now());
-          throw new Rehearsed();
+          tx.rollback();
         })
         .catch((e: unknown) => {
-          if (!(e instanceof Rehearsed)) throw e;
+          if (!(e instanceof TransactionRollbackError)) throw e;
         });
     },
 
