@@ -169,6 +169,11 @@ export interface ExaminedInstance {
   readonly blobId: string;
 }
 
+/** The object id an instance is stored under: keyed on its content (the same bytes, the same object). */
+export function instanceBlobId(fields: FieldKeys, contentHash: string): string {
+  return `dcm-${blindIndex(fields, "blobs.id", contentHash)}`;
+}
+
 /**
  * Parses one DICOM instance, runs the PHI finder, hashes it and builds its index row: PHI columns as
  * field-crypto tokens with blind indexes. Throws (with a reason without PHI) on input the vault must not take.
@@ -193,7 +198,7 @@ export function examineInstance(source: ByteSource, ctx: ImportContext, deps: Pi
   const name = text(Tags.PatientName);
   const mrn = text(Tags.PatientID);
   return {
-    contentHash, findings, studyIdx: blindIndex(deps.fields, "studies.uid", studyUid), blobId: `dcm-${blindIndex(deps.fields, "blobs.id", contentHash)}`,
+    contentHash, findings, studyIdx: blindIndex(deps.fields, "studies.uid", studyUid), blobId: instanceBlobId(deps.fields, contentHash),
     rec: {
       patient: {
         keyIdx: blindIndex(deps.fields, "patients.key", patientKeyOf(parsed) || `unidentified:${contentHash}`),

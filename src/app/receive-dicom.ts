@@ -5,19 +5,22 @@
  * refusal is audited. Each C-STORE's data set becomes a Part 10 file (our file meta, the data set byte
  * for byte, the calling AE as Source Application Entity Title) and is taken as the import use-case (#3)
  * takes a file, with the node as the actor: access decision, parse and PHI finder (a file the vault
- * must not take is refused with its status before anything is kept), encrypted object, index rows with
+ * must not take is refused with its status and never filed), encrypted object, index rows with
  * field-crypto columns, audit record. The file meta is built when the C-STORE command arrives and each
  * fragment of the data set is hashed as it arrives (`ReceiverSession.begin`), so the content hash is ready
  * with the last fragment.
  *
- * Acknowledged means durable: the sealed object (the vault envelope as it will be stored), its index
- * row and its audit event are one record of the receive spool (an encrypted, append-only write-ahead
+ * Acknowledged means durable: the sealed object (the vault envelope as it will be stored), who sent it
+ * and its audit event are one record of the receive spool (an encrypted, append-only write-ahead
  * journal; appends arriving together share one flush; the envelope is the record's sealed part,
- * authenticated and not encrypted again), flushed before the success status goes back. In the
- * background, what arrived meanwhile is filed together: the objects written to the blob store and flushed as a
- * batch, the index rows and audit records committed in one transaction, the spool records settled.
- * After a crash, `recoverReceived` files what the spool still holds (storing and recording are
- * idempotent by object id, instance and content), so an acknowledged image is never lost and never
+ * authenticated and not encrypted again), flushed before the success status goes back. The record holds
+ * the instance as received, not what was read from it: it is written, and its flush started, before the
+ * instance is examined, so the parse and the PHI finder run while the disk flushes (the answer waits for
+ * both; an instance refused by the examination has its record settled, never filed). In the background,
+ * what arrived meanwhile is filed together: the objects written to the blob store and flushed as a batch,
+ * the index rows and audit records committed in one transaction, the spool records settled. After a
+ * crash, `recoverReceived` examines again what the spool still holds and files it (storing and recording
+ * are idempotent by object id, instance and content), so an acknowledged image is never lost and never
  * indexed twice. When an association ends, the routing rules of its source run on the studies it
  * brought, once committed. Before the listener opens, `rehearseFiling` runs the index's statements on
  * made-up rows and rolls them back (the embedded database's code compiled before the first images).
@@ -28,13 +31,13 @@ import { AlertKind } from "../core/alerts/alert.ts";
 import type { AuditEvent } from "../core/audit/audit-chain.ts";
 import { ErrorCode, errorCodeOf, RayvaultError, safeMessageOf } from "../core/errors.ts";
 import { buildFileMeta, partTenHeader } from "../core/dicom/write-dicom.ts";
-import { piecesSource } from "../ports/byte-source.ts";
+import { memorySource, piecesSource } from "../ports/byte-source.ts";
 import type { SealedBlob, StoredBlob } from "../ports/blob-store.ts";
 import type { DicomNodeRow, DicomNodeStore } from "../ports/dicom-network.ts";
 import type { ImportRecord } from "../ports/imaging-index.ts";
 import type { ReceiveSpool } from "../ports/receive-spool.ts";
 import { raiseAlert, type AlertDeps } from "./alerts.ts";
-import { examineInstance, type ImportDeps } from "./import-files.ts";
+import { examineInstance, instanceBlobId, type ExaminedInstance, type ImportDeps } from "./import-files.ts";
 
 export interface ReceiveDeps extends ImportDeps, AlertDeps {
   readonly dicomNodes: DicomNodeStore;
@@ -126,42 +129,67 @@ const QUEUE_BYTES = 256 * 1024 * 1024;
 const RETRY_MS = 5_000;
 const LINGER_MS = 200;
 
-/** What a spool record's header holds: the index row (PHI columns are field-crypto tokens) with its object's identity, and the audit event. */
-export interface SpoolHeader {
-  readonly blob: StoredBlob;
-  readonly rec: Omit<ImportRecord, "blob">;
-  readonly audit: AuditEvent;
+/** Who sent an instance and for what: the import's actor (`dicom:<node id>`) and purpose. */
+export interface SpoolSource {
+  readonly actor: string;
+  readonly purpose: string;
 }
 
 /**
- * A spool record (version 2): a 4-byte length and the header as JSON (the spool encrypts them), and the
+ * What a spool record's header holds (version 3): the object's identity, who sent the instance, and the
+ * audit event. Version 2 held the index row (PHI columns as field-crypto tokens) instead of the source:
+ * the instance was examined before its record was written.
+ */
+export interface SpoolHeader {
+  readonly blob: StoredBlob;
+  readonly source: SpoolSource;
+  readonly audit: AuditEvent;
+}
+
+/** A record read back: version 3 names its source, versions 1 and 2 carry the index row. */
+type DecodedRecord = { readonly blob: StoredBlob; readonly audit: AuditEvent; readonly envelope?: Uint8Array } & (
+  | { readonly source: SpoolSource; readonly rec?: undefined }
+  | { readonly rec: Omit<ImportRecord, "blob">; readonly source?: undefined }
+);
+
+/**
+ * A spool record (version 3): a 4-byte length and the header as JSON (the spool encrypts them), and the
  * sealed object (the vault envelope exactly as it will be stored), which the spool keeps as its sealed
- * part: authenticated with the record, not encrypted twice. Records written before the envelope was a
- * sealed part carry it after the JSON, and version 1 records (header only, the object stored apart) are
- * still read, so a spool left by an earlier release is recovered.
+ * part: authenticated with the record, not encrypted twice. Records of the earlier versions are still
+ * read, so a spool left by an earlier release is recovered: version 2 (the index row in the header; the
+ * envelope as the sealed part or, earlier, after the JSON) and version 1 (JSON alone, the object stored apart).
  */
 export function encodeReceiveRecord(h: SpoolHeader, sealed: SealedBlob): { readonly record: Uint8Array[]; readonly sealed: readonly Uint8Array[] } {
-  const json = Buffer.from(JSON.stringify({ v: 2, ...h }));
+  const json = Buffer.from(JSON.stringify({ v: 3, ...h }));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length);
   return { record: [len, json], sealed: sealed.pieces };
 }
 
-function decodeRecord(record: Uint8Array, sealed: Uint8Array): SpoolHeader & { readonly envelope?: Uint8Array } {
+function decodeRecord(record: Uint8Array, sealed: Uint8Array): DecodedRecord {
   const b = Buffer.from(record.buffer, record.byteOffset, record.length);
-  // Version 1 was JSON alone (it starts with "{"); version 2 starts with the JSON's length.
+  // Version 1 was JSON alone (it starts with "{"); later versions start with the JSON's length.
   if (b[0] === 0x7b) {
     const r = JSON.parse(b.toString("utf8")) as { v: number; blobId: string; contentHash: string; rec: Omit<ImportRecord, "blob">; audit: AuditEvent };
     if (r.v !== 1) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
     return { blob: { id: r.blobId, keyId: "", size: -1, sha256: r.contentHash }, rec: r.rec, audit: r.audit };
   }
   const len = b.readUInt32BE(0);
-  const h = JSON.parse(b.subarray(4, 4 + len).toString("utf8")) as SpoolHeader & { v: number };
-  if (h.v !== 2) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
+  const h = JSON.parse(b.subarray(4, 4 + len).toString("utf8")) as { v: number; blob: StoredBlob; audit: AuditEvent; source?: SpoolSource; rec?: Omit<ImportRecord, "blob"> };
   const inside = b.subarray(4 + len);
-  // One object per record: in its sealed part, or (written earlier) after the JSON; never both.
+  // One object per record: in its sealed part, or (written by an earlier release) after the JSON; never both.
   if (sealed.length > 0 && inside.length > 0) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record carries two objects");
-  return { blob: h.blob, rec: h.rec, audit: h.audit, envelope: sealed.length > 0 ? sealed : inside };
+  const envelope = sealed.length > 0 ? sealed : inside;
+  if (h.v === 3 && h.source && envelope.length > 0) return { blob: h.blob, source: h.source, audit: h.audit, envelope };
+  if (h.v === 2 && h.rec) return { blob: h.blob, rec: h.rec, audit: h.audit, envelope };
+  throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
+}
+
+const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+
+/** The import's actor for a source named in a spool record (as the listener made it for the association). */
+function sourceActor(actor: string): AccessSubject {
+  return { id: actor, roles: [Role.Integration], mfa: false };
 }
 
 /**
@@ -301,7 +329,25 @@ export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   const committer = spoolCommitter(deps);
   let n = 0;
   for await (const { ref, record, sealed } of deps.spool.pending()) {
-    const r = decodeRecord(record, sealed);
+    const d = decodeRecord(record, sealed);
+    let r: { readonly blob: StoredBlob; readonly rec: Omit<ImportRecord, "blob">; readonly envelope?: Uint8Array };
+    if (d.source) {
+      // The instance as it arrived: opened through authentication and examined again, as on arrival.
+      const plain = deps.blobs.unseal(d.envelope!);
+      if (sha256Hex(plain) !== d.blob.sha256) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
+      let x: ExaminedInstance;
+      try {
+        x = examineInstance(memorySource(plain), { actor: sourceActor(d.source.actor), purpose: d.source.purpose }, deps, d.blob.sha256);
+      } catch {
+        // Refused on arrival (the examination reads the same bytes the same way): never acknowledged.
+        await deps.spool.settle([ref]);
+        continue;
+      }
+      if (x.blobId !== d.blob.id) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
+      r = { blob: d.blob, rec: x.rec, envelope: d.envelope! };
+    } else {
+      r = d;
+    }
     if (r.envelope && (await indexed(deps, [r])).size > 0) {
       // Filed before the stop, not yet settled: nothing to store or record again.
       await deps.spool.settle([ref]);
@@ -323,7 +369,7 @@ export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
       throw e;
     }
     if (blob.sha256 !== r.blob.sha256) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
-    committer.add({ ref, rec: { ...r.rec, blob }, audit: r.audit });
+    committer.add({ ref, rec: { ...r.rec, blob }, audit: d.audit });
     n++;
   }
   await committer.drain();
@@ -359,31 +405,46 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
           const access = decideAccess({ subject: actor, action: Action.StudyImport, purpose: Purpose.Treatment, now: deps.now() });
           if (!access.allowed) return { status: StoreStatus.NotAuthorized, comment: "not authorised" };
           const parts = instance.parts;
-          let x;
+          const failed = (status: number, e: unknown): ReceiveOutcome => ({ status, comment: `${errorCodeOf(e)}: ${safeMessageOf(e)}`.slice(0, 64) });
+          // Durable before the acknowledgement: the sealed object, its source and its audit event in one
+          // spool record, flushed (an append to the journal, no new file). The object is filed in the
+          // blob store, and indexed, in the background.
+          let appended: Promise<string>;
+          let sealed: SealedBlob;
+          let blob: StoredBlob;
+          let audit: AuditEvent;
           try {
-            x = examineInstance(piecesSource(parts), { actor, purpose: Purpose.Treatment }, deps, instance.digest());
-          } catch (e) {
-            // Not something the vault may take (malformed, not an instance): refused before anything is kept.
-            return { status: StoreStatus.CannotUnderstand, comment: `${errorCodeOf(e)}: ${safeMessageOf(e)}`.slice(0, 64) };
-          }
-          try {
-            // Durable before the acknowledgement: the sealed object, its index row and its audit event in
-            // one spool record, flushed (an append to the journal, no new file). The object is
-            // filed in the blob store, and indexed, in the background.
             if (committer.bytes > queueBytes) await committer.drain();
             // Still behind (the disk or the database failing, retried meanwhile): refused, not held.
             if (committer.bytes > queueBytes) throw new RayvaultError(ErrorCode.DatabaseUnavailable, "the vault is behind in filing what it received (database or disk failing)");
-            const audit: AuditEvent = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: Purpose.Treatment, outcome: "success" };
-            const sealed = deps.blobs.seal(parts, x.contentHash);
-            const blob: StoredBlob = { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
-            const journal = encodeReceiveRecord({ blob, rec: x.rec, audit }, sealed);
-            const ref = await deps.spool.append(journal.record, journal.sealed);
+            const contentHash = instance.digest();
+            const blobId = instanceBlobId(deps.fields, contentHash);
+            audit = { time: deps.now(), actor: actor.id, action: "study.import", objects: [`blob:${blobId}`], purpose: Purpose.Treatment, outcome: "success" };
+            sealed = deps.blobs.seal(parts, contentHash);
+            blob = { id: blobId, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
+            const journal = encodeReceiveRecord({ blob, source: { actor: actor.id, purpose: Purpose.Treatment }, audit }, sealed);
+            // Written now and flushed in the thread pool while the instance is examined below.
+            appended = deps.spool.append(journal.record, journal.sealed);
+          } catch (e) {
+            // The vault could not keep it (disk): the sender keeps the image and may try again.
+            return failed(StoreStatus.OutOfResources, e);
+          }
+          let x: ExaminedInstance;
+          try {
+            x = examineInstance(piecesSource(parts), { actor, purpose: Purpose.Treatment }, deps, blob.sha256);
+          } catch (e) {
+            // Not something the vault may take (malformed, not an instance): refused, its record settled
+            // once written (recovery would refuse it again), never filed.
+            void appended.then((ref) => deps.spool.settle([ref])).catch(() => undefined);
+            return failed(StoreStatus.CannotUnderstand, e);
+          }
+          try {
+            const ref = await appended;
             committer.add({ ref, rec: { ...x.rec, blob }, audit, sealed });
             studies.add(x.studyIdx);
             return { status: StoreStatus.Success };
           } catch (e) {
-            // The vault could not keep it (disk): the sender keeps the image and may try again.
-            return { status: StoreStatus.OutOfResources, comment: `${errorCodeOf(e)}: ${safeMessageOf(e)}`.slice(0, 64) };
+            return failed(StoreStatus.OutOfResources, e);
           }
         },
         end() {

@@ -40,6 +40,12 @@ export interface BlobStore {
    * id again replaces the object with an equal one. Use `verify` where the sealed bytes were not just made.
    */
   putSealed(id: string, sealed: SealedBlob, options?: { readonly deferSync?: boolean }): Promise<StoredBlob>;
+  /**
+   * The plaintext of a whole sealed object held in memory (read back from a journal), read through
+   * authentication as `get` reads a stored one: RV_VAULT_CORRUPT on any tampering or truncation, and
+   * nothing is stored.
+   */
+  unseal(envelope: Uint8Array): Uint8Array;
   /** Makes objects written with `deferSync` durable (their bytes and their names). */
   sync(ids: readonly string[]): Promise<void>;
   /** Streams the verified plaintext; throws RV_VAULT_CORRUPT on any tampering, before the bad bytes. */

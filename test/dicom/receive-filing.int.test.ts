@@ -2,13 +2,15 @@
  * How the receiver files what it acknowledged (the real vault: embedded database, blob store, spool).
  * Filing lingers so a group carries many instances; an association's end drains before its routing
  * runs, and that drain hurries only its own instances: another association sending meanwhile is still
- * filed in groups, not one transaction per instance.
+ * filed in groups, not one transaction per instance. An instance is journalled before it is examined: one
+ * the examination refuses is answered 0xC000 and its record is never filed, not even by a later recovery.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { addNode } from "../../src/app/manage-dicom.ts";
-import { dicomReceiver, StoreStatus, type ReceiverSession } from "../../src/app/receive-dicom.ts";
+import { dicomReceiver, recoverReceived, StoreStatus, type ReceiverSession } from "../../src/app/receive-dicom.ts";
+import { openFsReceiveSpool } from "../../src/adapters/spool/fs-receive-spool.ts";
 import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { ctSliceFile } from "../fixtures/synthetic-dicom.ts";
@@ -31,8 +33,11 @@ describe("filing received instances", () => {
     assert.equal(r.status, StoreStatus.Success);
   };
 
+  let home = "";
+
   before(async () => {
-    deps = await vaultDeps(loadConfig({ RAYVAULT_HOME: join(tempDir("filing"), "home") }));
+    home = join(tempDir("filing"), "home");
+    deps = await vaultDeps(loadConfig({ RAYVAULT_HOME: home }));
     await addNode({ actor: "operator:test", name: "CT room 4", aeTitle: "CT04", tls: false, privateNetwork: false, inbound: true }, deps);
     await addNode({ actor: "operator:test", name: "PACS", aeTitle: "PACS1", tls: false, privateNetwork: false, inbound: true }, deps);
     const recordImports = deps.index.recordImports.bind(deps.index);
@@ -99,5 +104,28 @@ describe("filing received instances", () => {
     await receiver.drain();
     assert.equal((await deps.index.counts()).instances, before + 6);
     assert.equal(groups[0], 1, "the drained instance was filed without waiting for more");
+  });
+
+  it("answers 0xC000 to an instance the examination refuses, and never files its record, not even on recovery", async () => {
+    const receiver = dicomReceiver(deps, { aeTitle: "RAYVAULT" });
+    const a = await receiver.associate("CT04", "RAYVAULT");
+    assert.ok("session" in a);
+    const before = await deps.index.counts();
+    // A data set with no SOP, study or series UID: journalled as it arrived, then refused by the examination.
+    const odd = a.session.begin({ sopClassUid: CT, sopInstanceUid: "1.2.826.0.1.3680043.9.7433.5.85.1", transferSyntaxUid: "1.2.840.10008.1.2.1" });
+    odd.add(new Uint8Array([0x08, 0x00, 0x60, 0x00, 0x43, 0x53, 0x02, 0x00, 0x43, 0x54]));
+    const refused = await a.session.store(odd);
+    assert.equal(refused.status, StoreStatus.CannotUnderstand);
+    assert.match(refused.comment ?? "", /^RV_UNSUPPORTED_INPUT/);
+    await store(a.session, 85, 1);
+    await receiver.drain();
+    const received = await deps.index.counts();
+    assert.equal(received.instances, before.instances + 1, "the good instance only");
+    // A process starting over this spool (as after a crash) reads both records: the refused instance is
+    // examined again and refused again, the other is found filed. Nothing is indexed.
+    const spool = openFsReceiveSpool(join(home, "spool"), deps.vaultKeys);
+    assert.equal(await recoverReceived({ ...deps, spool }), 0);
+    await spool.close();
+    assert.deepEqual(await deps.index.counts(), received);
   });
 });

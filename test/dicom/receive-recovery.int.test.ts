@@ -1,15 +1,19 @@
 /**
  * Recovery of the receive spool against the real vault (embedded database, blob store, spool). A record
- * holds the sealed object: it is filed in the blob store, read back through authentication, and indexed
- * once however often it is replayed; a record whose object does not match its hash stops recovery (fail
- * closed). Records of the earlier formats are still recovered: the object inside the encrypted record;
- * the object stored apart (one whose object was never stored was never acknowledged and is dropped; one
- * whose object does not match it stops recovery).
+ * holds the sealed object as received and who sent it: the object is opened and examined again, filed in
+ * the blob store, read back through authentication, and indexed once however often it is replayed; one
+ * the examination refuses (refused on arrival) is settled and never filed; a record whose object does not
+ * match its hash or its id stops recovery (fail closed). Records of the earlier formats are still
+ * recovered: the index row in the record (the object as its sealed part, or inside the encrypted
+ * record); the object stored apart (one whose object was never stored was never acknowledged and is
+ * dropped; one whose object does not match it stops recovery).
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { examineInstance } from "../../src/app/import-files.ts";
+import { examineInstance, instanceBlobId } from "../../src/app/import-files.ts";
 import { shredObject } from "../../src/app/manage-keys.ts";
 import { encodeReceiveRecord, recoverReceived } from "../../src/app/receive-dicom.ts";
 import { vaultDeps, type VaultDeps } from "../../src/config/compose-vault.ts";
@@ -35,12 +39,26 @@ describe("receive spool recovery", () => {
     const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: "treatment", outcome: "success" as const };
     return Buffer.from(JSON.stringify({ v: 1, blobId: x.blobId, contentHash: x.contentHash, rec: x.rec, audit, ...over }));
   };
-  /** A record as the listener writes it: header, and the sealed object as the spool record's sealed part. */
-  const journalled = (file: Uint8Array, sealedFile = file): Journalled => {
+  /**
+   * A record as the listener writes it (before it examines the instance): header (object, source, audit
+   * event), and the sealed object as the spool record's sealed part.
+   */
+  const journalled = (file: Uint8Array, sealedFile = file, blobId?: string): Journalled => {
+    const contentHash = createHash("sha256").update(file).digest("hex");
+    const id = blobId ?? instanceBlobId(deps.fields, contentHash);
+    const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${id}`], purpose: "treatment", outcome: "success" as const };
+    const sealed = deps.blobs.seal(sealedFile, contentHash);
+    return encodeReceiveRecord({ blob: { id, keyId: sealed.keyId, size: sealed.size, sha256: contentHash }, source: { actor: actor.id, purpose: "treatment" }, audit }, sealed);
+  };
+  /** A record of version 2: the index row read from the instance before the record was written. */
+  const journalledV2 = (file: Uint8Array): Journalled => {
     const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
     const audit = { time: new Date().toISOString(), actor: actor.id, action: "study.import", objects: [`blob:${x.blobId}`], purpose: "treatment", outcome: "success" as const };
-    const sealed = deps.blobs.seal(sealedFile, x.contentHash);
-    return encodeReceiveRecord({ blob: { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: x.contentHash }, rec: x.rec, audit }, sealed);
+    const sealed = deps.blobs.seal(file, x.contentHash);
+    const json = Buffer.from(JSON.stringify({ v: 2, blob: { id: x.blobId, keyId: sealed.keyId, size: sealed.size, sha256: x.contentHash }, rec: x.rec, audit }));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(json.length);
+    return { record: [len, json], sealed: sealed.pieces };
   };
   async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
     yield b;
@@ -54,7 +72,7 @@ describe("receive spool recovery", () => {
     await deps.close();
   });
 
-  it("files the object a record holds, reads it back, and indexes it once, replayed twice", async () => {
+  it("examines the instance a record holds, files it, reads it back, and indexes it once, replayed twice", async () => {
     const file = ctSliceFile(93, 0);
     const rec = journalled(file);
     await earlier([rec, rec]);
@@ -81,9 +99,39 @@ describe("receive spool recovery", () => {
     await assert.rejects(deps.blobs.verify(x.blobId), "still shredded");
   });
 
+  it("settles, and never files, a record whose instance the examination refuses (it was refused on arrival)", async () => {
+    const notDicom = new Uint8Array(Buffer.from("not a DICOM data set, refused with 0xC000 when it arrived"));
+    const j = journalled(notDicom);
+    const before = await deps.index.counts();
+    const segments = (): string[] => readdirSync(join(home, "spool")).filter((n) => n.endsWith(".rvs"));
+    const had = new Set(segments());
+    await earlier([j]);
+    const written = segments().filter((n) => !had.has(n));
+    assert.equal(written.length, 1);
+    assert.equal(await recoverReceived(deps), 0, "nothing filed");
+    assert.deepEqual(await deps.index.counts(), before);
+    const id = instanceBlobId(deps.fields, createHash("sha256").update(notDicom).digest("hex"));
+    await assert.rejects(deps.blobs.verify(id), /no such object/, "its object was not stored");
+    // Settled: its segment, holding nothing else, is deleted (in the thread pool).
+    for (let i = 0; i < 100 && segments().includes(written[0]!); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(!segments().includes(written[0]!), "the record was settled and its segment deleted");
+  });
+
+  it("(version 2) files the index row a record carries with its sealed object, once", async () => {
+    const file = ctSliceFile(99, 0);
+    const j = journalledV2(file);
+    const before = await deps.index.counts();
+    await earlier([j, j]);
+    assert.equal(await recoverReceived(deps), 2);
+    assert.equal((await deps.index.counts()).instances, before.instances + 1);
+    const x = examineInstance(memorySource(file), { actor, purpose: "treatment" }, deps);
+    assert.equal((await deps.blobs.verify(x.blobId)).sha256, x.contentHash);
+    assert.equal(await recoverReceived(deps), 0);
+  });
+
   it("(earlier format) files an object carried inside the encrypted record, once", async () => {
     const file = ctSliceFile(98, 0);
-    const j = journalled(file);
+    const j = journalledV2(file);
     const before = await deps.index.counts();
     await earlier([Buffer.concat([...j.record, ...j.sealed])]);
     assert.equal(await recoverReceived(deps), 1);
@@ -115,6 +163,19 @@ describe("receive spool recovery", () => {
   it("stops when the object a record holds does not match its hash", async () => {
     await earlier([journalled(ctSliceFile(94, 0), ctSliceFile(94, 1))]);
     await assert.rejects(recoverReceived(deps), /does not match its spool record/);
+  });
+  it("stops at a record whose object id is not the one its content gives", async () => {
+    await earlier([journalled(ctSliceFile(96, 0), undefined, "dcm-0123456789abcdef0123456789abcdef")]);
+    await assert.rejects(recoverReceived(deps), /does not match its spool record/);
+  });
+  it("stops at a record whose sealed object fails authentication", async () => {
+    const j = journalled(ctSliceFile(96, 1));
+    const pieces = j.sealed.map((p) => Buffer.from(p));
+    // A bit of the ciphertext (the largest piece), after the spool authenticated it as it was written.
+    const body = pieces.reduce((a, p) => (p.length > a.length ? p : a));
+    body[body.length >> 1]! ^= 0x01;
+    await earlier([{ record: j.record, sealed: pieces }]);
+    await assert.rejects(recoverReceived(deps), /failed authentication/);
   });
   it("stops at a record that carries an object both after its header and as its sealed part", async () => {
     const j = journalled(ctSliceFile(95, 0));

@@ -157,6 +157,13 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
       await writeAtomically(id, options, (fd) => writeAllAsync(fd, sealed.pieces));
       return { id, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
     },
+    unseal(envelope) {
+      const header = parseHeader(envelope);
+      const dec = new VaultDecryptor(header, keys.get(header.keyId).key);
+      const parts = dec.push(envelope.subarray(HEADER_LENGTH));
+      parts.push(dec.finish());
+      return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
+    },
     async sync(ids) {
       // Opened here (a quick system call), flushed in the thread pool: one hop each, so the flushes do
       // not wait for the event loop between an open, a sync and a close.
