@@ -124,6 +124,21 @@ for (const [name, make] of Object.entries(adapters)) {
       await assert.rejects(store.verify("sealed-object-2"), rejectsWith("RV_VAULT_CORRUPT"));
     });
 
+    it("opens a sealed object held in memory through authentication, storing nothing", async () => {
+      const { store, files } = make();
+      // Two segments' worth and a bit, so more than the last segment is opened.
+      const data = randomBytes(2 * 1024 * 1024 + 333);
+      const sealed = store.seal(data, createHash("sha256").update(data).digest("hex"));
+      const bytes = Buffer.concat(sealed.pieces);
+      assert.ok(Buffer.from(store.unseal(bytes)).equals(data));
+      assert.equal(files().length, 0, "unsealing writes nothing");
+      const damaged = Buffer.from(bytes);
+      damaged[damaged.length >> 1]! ^= 1;
+      assert.throws(() => store.unseal(damaged), rejectsWith("RV_VAULT_CORRUPT"));
+      assert.throws(() => store.unseal(bytes.subarray(0, bytes.length - 1)), rejectsWith("RV_VAULT_CORRUPT"), "truncated");
+      assert.throws(() => store.unseal(bytes.subarray(0, 40)), rejectsWith("RV_VAULT_CORRUPT"), "shorter than its header");
+    });
+
     it("keeps no plaintext at rest", async () => {
       const { store, files } = make();
       const marker = "KAUFMAN^SCOTT 19580317 MRN6774825273";
