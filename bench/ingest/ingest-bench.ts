@@ -95,7 +95,7 @@ function push(files: string[], port: number, aec: string, mb: number): SetTiming
 
 /** The warm-up association, timed apart (not counted in the figures). */
 function warmUp(set: ReturnType<typeof inputs>, port: number, aec: string): SetTiming | undefined {
-  return set.warm.length > 0 ? push(set.warm, port, aec, set.warmMB) : undefined;
+  return push(set.warm, port, aec, set.warmMB);
 }
 
 /** The rayvault CLI on a benchmark's own home: stdout, or an error with what it printed. */

@@ -187,8 +187,8 @@ function decodeRecord(record: Uint8Array, sealed: Uint8Array): DecodedRecord {
 
 const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
-/** The import's actor for a source named in a spool record (as the listener made it for the association). */
-function sourceActor(actor: string): AccessSubject {
+/** The import's actor for a DICOM node (`dicom:<node id>`): an association's, or the one a spool record names. */
+function nodeActor(actor: string): AccessSubject {
   return { id: actor, roles: [Role.Integration], mfa: false };
 }
 
@@ -328,48 +328,54 @@ export async function rehearseFiling(deps: Pick<ReceiveDeps, "index" | "random" 
 export async function recoverReceived(deps: ReceiveDeps): Promise<number> {
   const committer = spoolCommitter(deps);
   let n = 0;
+  const mismatch = (): RayvaultError => new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
   for await (const { ref, record, sealed } of deps.spool.pending()) {
     const d = decodeRecord(record, sealed);
-    let r: { readonly blob: StoredBlob; readonly rec: Omit<ImportRecord, "blob">; readonly envelope?: Uint8Array };
-    if (d.source) {
-      // The instance as it arrived: opened through authentication and examined again, as on arrival.
-      const plain = deps.blobs.unseal(d.envelope!);
-      if (sha256Hex(plain) !== d.blob.sha256) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
-      let x: ExaminedInstance;
-      try {
-        x = examineInstance(memorySource(plain), { actor: sourceActor(d.source.actor), purpose: d.source.purpose }, deps, d.blob.sha256);
-      } catch {
-        // Refused on arrival (the examination reads the same bytes the same way): never acknowledged.
+    let rec: Omit<ImportRecord, "blob">;
+    let blob: StoredBlob;
+    if (d.envelope) {
+      // The object as journalled: opened through authentication and hashed once, in memory, before
+      // anything is stored (a damaged one stops recovery with nothing written).
+      const plain = deps.blobs.unseal(d.envelope);
+      if (sha256Hex(plain) !== d.blob.sha256) throw mismatch();
+      if (d.source) {
+        // Version 3: the instance as it arrived, examined again as on arrival.
+        let x: ExaminedInstance;
+        try {
+          x = examineInstance(memorySource(plain), { actor: nodeActor(d.source.actor), purpose: d.source.purpose }, deps, d.blob.sha256);
+        } catch {
+          // Refused on arrival (the examination reads the same bytes the same way): never acknowledged.
+          await deps.spool.settle([ref]);
+          continue;
+        }
+        if (x.blobId !== d.blob.id) throw mismatch();
+        rec = x.rec;
+      } else {
+        rec = d.rec;
+      }
+      if ((await indexed(deps, [{ rec }])).size > 0) {
+        // Filed before the stop, not yet settled: nothing to store or record again.
         await deps.spool.settle([ref]);
         continue;
       }
-      if (x.blobId !== d.blob.id) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
-      r = { blob: d.blob, rec: x.rec, envelope: d.envelope! };
+      blob = await deps.blobs.putSealed(d.blob.id, { keyId: d.blob.keyId, size: d.blob.size, sha256: d.blob.sha256, pieces: [d.envelope] });
     } else {
-      r = d;
-    }
-    if (r.envelope && (await indexed(deps, [r])).size > 0) {
-      // Filed before the stop, not yet settled: nothing to store or record again.
-      await deps.spool.settle([ref]);
-      continue;
-    }
-    if (r.envelope) {
-      // The object as journalled: stored, then read back through authentication and hashed.
-      await deps.blobs.putSealed(r.blob.id, { keyId: r.blob.keyId, size: r.blob.size, sha256: r.blob.sha256, pieces: [r.envelope] });
-    }
-    let blob;
-    try {
-      blob = await deps.blobs.verify(r.blob.id);
-    } catch (e) {
-      // (Version 1) flushed with the record before any acknowledgement: no object means none was sent.
-      if (!r.envelope && errorCodeOf(e) === ErrorCode.NotFound) {
-        await deps.spool.settle([ref]);
-        continue;
+      // Version 1: the object stored apart, read back through authentication and hashed.
+      if (!d.rec) throw new RayvaultError(ErrorCode.VaultCorrupt, "a receive spool record has an unknown version");
+      rec = d.rec;
+      try {
+        blob = await deps.blobs.verify(d.blob.id);
+      } catch (e) {
+        // Flushed with the record before any acknowledgement: no object means none was sent.
+        if (errorCodeOf(e) === ErrorCode.NotFound) {
+          await deps.spool.settle([ref]);
+          continue;
+        }
+        throw e;
       }
-      throw e;
+      if (blob.sha256 !== d.blob.sha256) throw mismatch();
     }
-    if (blob.sha256 !== r.blob.sha256) throw new RayvaultError(ErrorCode.VaultCorrupt, "a received object does not match its spool record");
-    committer.add({ ref, rec: { ...r.rec, blob }, audit: d.audit });
+    committer.add({ ref, rec: { ...rec, blob }, audit: d.audit });
     n++;
   }
   await committer.drain();
@@ -390,7 +396,7 @@ export function dicomReceiver(deps: ReceiveDeps, options: { readonly aeTitle: st
       if (calledAe !== options.aeTitle) return refuse("called-ae");
       const node = await deps.dicomNodes.inboundByAeTitle(callingAe);
       if (!node) return refuse("calling-ae");
-      const actor: AccessSubject = { id: `dicom:${node.id}`, roles: [Role.Integration], mfa: false };
+      const actor = nodeActor(`dicom:${node.id}`);
       const studies = new Set<string>();
       /** The instances this association announced (their file meta names its calling AE). */
       const begun = new WeakSet<ArrivingInstance>();

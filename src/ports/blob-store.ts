@@ -37,7 +37,8 @@ export interface BlobStore {
   /**
    * Stores an object sealed by this store's `seal` (or read back from a journal that held one) under `id`,
    * as `put` does: whole or not at all, durable at once unless `deferSync`. Idempotent: storing the same
-   * id again replaces the object with an equal one. Use `verify` where the sealed bytes were not just made.
+   * id again replaces the object with an equal one. Sealed bytes that were not just made are opened first
+   * (`unseal`), or verified once stored (`verify`).
    */
   putSealed(id: string, sealed: SealedBlob, options?: { readonly deferSync?: boolean }): Promise<StoredBlob>;
   /**

@@ -1,7 +1,7 @@
 /**
  * Recovery of the receive spool against the real vault (embedded database, blob store, spool). A record
- * holds the sealed object as received and who sent it: the object is opened and examined again, filed in
- * the blob store, read back through authentication, and indexed once however often it is replayed; one
+ * holds the sealed object as received and who sent it: the object is opened through authentication and
+ * examined again, filed in the blob store, and indexed once however often it is replayed; one
  * the examination refuses (refused on arrival) is settled and never filed; a record whose object does not
  * match its hash or its id stops recovery (fail closed). Records of the earlier formats are still
  * recovered: the index row in the record (the object as its sealed part, or inside the encrypted

@@ -46,6 +46,9 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
     for (const name of readdirSync(join(root, dir))) if (name.includes(".rv.tmp-")) rmSync(join(root, dir, name), { force: true });
   }
 
+  /** A decryptor for an object's header, under the master key it names. */
+  const decryptor = (header: ReturnType<typeof parseHeader>): VaultDecryptor => new VaultDecryptor(header, keys.get(header.keyId).key);
+
   async function* decrypt(id: string, hash?: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
     checkId(id);
     const path = pathOf(id);
@@ -54,8 +57,7 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
     try {
       const head = Buffer.alloc(HEADER_LENGTH);
       if (readSync(fd, head, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH) throw new RayvaultError(ErrorCode.VaultCorrupt, "vault object shorter than its header");
-      const header = parseHeader(head);
-      const dec = new VaultDecryptor(header, keys.get(header.keyId).key);
+      const dec = decryptor(parseHeader(head));
       const buf = Buffer.alloc(READ);
       let pos = HEADER_LENGTH;
       for (;;) {
@@ -158,11 +160,10 @@ export function openFsBlobStore(root: string, keys: KeyStore, random: RandomSour
       return { id, keyId: sealed.keyId, size: sealed.size, sha256: sealed.sha256 };
     },
     unseal(envelope) {
-      const header = parseHeader(envelope);
-      const dec = new VaultDecryptor(header, keys.get(header.keyId).key);
+      const dec = decryptor(parseHeader(envelope));
       const parts = dec.push(envelope.subarray(HEADER_LENGTH));
       parts.push(dec.finish());
-      return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     },
     async sync(ids) {
       // Opened here (a quick system call), flushed in the thread pool: one hop each, so the flushes do
